@@ -1,0 +1,131 @@
+/// The typed contract of a template: checks given values, applies defaults, and refuses
+/// missing, mistyped, out-of-enum and undeclared inputs, naming the input each time.
+public struct InputContract: Sendable, Equatable {
+    /// Declared inputs by name.
+    public var inputs: [String: InputSpec]
+
+    /// Creates a contract.
+    public init(inputs: [String: InputSpec]) {
+        self.inputs = inputs
+    }
+
+    /// The render context: the given values plus defaults, or every violation.
+    public func resolve(_ values: [String: TemplateValue]) -> Result<TemplateValue, ContractError> {
+        var violations: [ContractViolation] = []
+        var context: [String: TemplateValue] = [:]
+        context.reserveCapacity(inputs.count)
+        for name in values.keys.sorted() where inputs[name] == nil {
+            let declared = inputs.keys.sorted().joined(separator: ", ")
+            violations.append(ContractViolation(input: name,
+                message: "is not a declared input of this template (declared: \(declared.isEmpty ? "none" : declared))"))
+        }
+        for name in inputs.keys.sorted() {
+            let spec = inputs[name]!
+            if let value = values[name], value != .null {
+                Self.check(value, against: spec, path: name, into: &violations)
+                context[name] = value
+            } else if let fallback = spec.defaultValue {
+                context[name] = fallback
+            } else if spec.required {
+                violations.append(ContractViolation(input: name, message: "is required but has no value (expected \(Self.noun(spec.type)))"))
+            }
+        }
+        if !violations.isEmpty { return .failure(ContractError(violations: violations)) }
+        return .success(.object(context))
+    }
+
+    /// "a string", "an integer", ...
+    static func noun(_ type: InputSpec.ValueType) -> String {
+        switch type {
+        case .string: return "a string"
+        case .number: return "a number"
+        case .integer: return "an integer"
+        case .boolean: return "a boolean"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+
+    static func describe(_ value: TemplateValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool: return "a boolean"
+        case .int: return "an integer"
+        case .double: return "a number"
+        case .string: return "a string"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+
+    /// Checks one value, recursing into items and properties.
+    static func check(_ value: TemplateValue, against spec: InputSpec, path: String, into violations: inout [ContractViolation]) {
+        let typeOK: Bool
+        switch (spec.type, value) {
+        case (.string, .string), (.boolean, .bool), (.integer, .int), (.number, .int), (.number, .double),
+             (.array, .array), (.object, .object):
+            typeOK = true
+        case (.integer, .double(let d)):
+            typeOK = d == d.rounded() && abs(d) < 1e15
+        default:
+            typeOK = false
+        }
+        guard typeOK else {
+            violations.append(ContractViolation(input: path, message: "expected \(noun(spec.type)), got \(describe(value))"))
+            return
+        }
+        if let allowed = spec.allowedValues, !allowed.contains(where: { equal($0, value) }) {
+            let list = allowed.map(display).joined(separator: ", ")
+            violations.append(ContractViolation(input: path, message: "value \(display(value)) is not one of the allowed values: \(list)"))
+        }
+        switch value {
+        case .string(let s):
+            if let max = spec.maxLength, s.count > max {
+                violations.append(ContractViolation(input: path, message: "is \(s.count) characters long; at most \(max) allowed"))
+            }
+            if let min = spec.minLength, s.count < min {
+                violations.append(ContractViolation(input: path, message: "is \(s.count) characters long; at least \(min) required"))
+            }
+        case .int, .double:
+            let d: Double = { if case .int(let i) = value { return Double(i) }; if case .double(let x) = value { return x }; return 0 }()
+            if let min = spec.minimum, d < min { violations.append(ContractViolation(input: path, message: "\(display(value)) is below the minimum \(min)")) }
+            if let max = spec.maximum, d > max { violations.append(ContractViolation(input: path, message: "\(display(value)) is above the maximum \(max)")) }
+        case .array(let items):
+            if let itemSpec = spec.items {
+                for (i, item) in items.enumerated() { check(item, against: itemSpec, path: "\(path)[\(i)]", into: &violations) }
+            }
+        case .object(let fields):
+            for name in spec.properties.keys.sorted() {
+                let fieldSpec = spec.properties[name]!
+                if let v = fields[name], v != .null {
+                    check(v, against: fieldSpec, path: "\(path).\(name)", into: &violations)
+                } else if fieldSpec.required && fieldSpec.defaultValue == nil {
+                    violations.append(ContractViolation(input: "\(path).\(name)", message: "is required but has no value"))
+                }
+            }
+        default:
+            break
+        }
+    }
+
+    /// Numbers compare by value (1 == 1.0).
+    static func equal(_ a: TemplateValue, _ b: TemplateValue) -> Bool {
+        switch (a, b) {
+        case (.int(let x), .double(let y)), (.double(let y), .int(let x)): return Double(x) == y
+        default: return a == b
+        }
+    }
+
+    /// A short rendering of a value for messages.
+    static func display(_ value: TemplateValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool(let b): return String(b)
+        case .int(let i): return String(i)
+        case .double(let d): return String(d)
+        case .string(let s): return "'\(s.count > 40 ? String(s.prefix(40)) + "…" : s)'"
+        case .array: return "an array"
+        case .object: return "an object"
+        }
+    }
+}

@@ -1,0 +1,146 @@
+/// Builds typed objects from documents that already passed ``SchemaChecker``, so every
+/// shape here is known to be right; defaults from api-v1alpha1.md are applied here.
+enum ManifestDecoder {
+    static func meta(_ document: LocatedValue) -> ObjectMeta {
+        let m = document["metadata"]
+        return ObjectMeta(
+            name: m?["name"]?.string ?? "",
+            namespace: m?["namespace"]?.string ?? "default",
+            labels: m?["labels"]?.stringMap ?? [:],
+            annotations: m?["annotations"]?.stringMap ?? [:])
+    }
+
+    static func source(_ node: LocatedValue) -> TemplateSource {
+        TemplateSource(text: node.string ?? "", location: node.location, style: node.scalarStyle)
+    }
+
+    static func input(_ node: LocatedValue) -> InputSpec {
+        var spec = InputSpec(
+            type: InputSpec.ValueType(rawValue: node["type"]?.string ?? "string") ?? .string,
+            required: node["required"]?.bool ?? false,
+            defaultValue: node["default"].map(\.templateValue),
+            allowedValues: node["enum"]?.array?.map(\.templateValue),
+            minLength: node["minLength"]?.int,
+            maxLength: node["maxLength"]?.int,
+            minimum: node["minimum"]?.double,
+            maximum: node["maximum"]?.double,
+            location: node.location)
+        if let items = node["items"] { spec.items = input(items) }
+        for member in node["properties"]?.members ?? [] {
+            spec.properties[member.key] = input(member.value)
+        }
+        return spec
+    }
+
+    static func template(_ document: LocatedValue) -> PromptTemplate {
+        let spec = document["spec"]
+        var inputs: [String: InputSpec] = [:]
+        for member in spec?["inputs"]?.members ?? [] { inputs[member.key] = input(member.value) }
+        let body: PromptTemplate.Body
+        if let messages = spec?["messages"]?.array {
+            body = .messages(messages.map {
+                PromptTemplate.Message(role: $0["role"]?.string ?? "user", content: source($0["content"] ?? $0))
+            })
+        } else {
+            body = .text(source(spec?["text"] ?? document))
+        }
+        let tests = (spec?["tests"]?.array ?? []).map { test in
+            var vars: [String: TemplateValue] = [:]
+            for member in test["vars"]?.members ?? [] { vars[member.key] = member.value.templateValue }
+            return PromptTemplate.Test(
+                name: test["name"]?.string ?? "",
+                vars: vars,
+                varsLocation: test["vars"]?.location ?? test.location,
+                assertions: (test["assert"]?.array ?? []).map {
+                    PromptTemplate.Assertion(type: $0["type"]?.string ?? "", value: $0["value"]?.templateValue,
+                                             weight: $0["weight"]?.double ?? 1, location: $0.location)
+                },
+                threshold: test["threshold"]?.double ?? 1)
+        }
+        return PromptTemplate(
+            meta: meta(document), description: spec?["description"]?.string,
+            modelName: spec?.at("model", "name")?.string, inputs: inputs, body: body, tests: tests,
+            document: document)
+    }
+
+    static func duration(_ node: LocatedValue?, default fallback: Duration) -> Duration {
+        node?.string.flatMap(Duration.parse) ?? fallback
+    }
+
+    static func deployment(_ document: LocatedValue) -> Deployment {
+        let spec = document["spec"]
+        let strategy = Deployment.StrategyType(rawValue: spec?.at("strategy", "type")?.string ?? "Direct") ?? .direct
+        let steps: [Deployment.Step] = (spec?.at("strategy", "canary", "steps")?.array ?? []).compactMap { step in
+            if let w = step["setWeight"]?.int { return .setWeight(w) }
+            if let pause = step["pause"] { return .pause(pause["duration"]?.string.flatMap(Duration.parse)) }
+            if step["analysis"] != nil { return .analysis }
+            return nil
+        }
+        var analysis: Deployment.Analysis?
+        if let a = spec?["analysis"] {
+            analysis = Deployment.Analysis(
+                interval: duration(a["interval"], default: .seconds(60)),
+                count: a["count"]?.int ?? 3,
+                failureLimit: a["failureLimit"]?.int ?? 0,
+                inconclusiveLimit: a["inconclusiveLimit"]?.int ?? 1,
+                consecutiveErrorLimit: a["consecutiveErrorLimit"]?.int ?? 4,
+                metrics: (a["metrics"]?.array ?? []).compactMap(metric))
+        }
+        return Deployment(
+            meta: meta(document), template: spec?["template"]?.string ?? "",
+            environment: spec?["environment"]?.string, strategy: strategy, steps: steps,
+            analysis: analysis, document: document)
+    }
+
+    static func metric(_ node: LocatedValue) -> Deployment.Metric? {
+        let p = node["provider"]
+        let provider: Deployment.Provider
+        if let e = p?["evaluation"] {
+            provider = .evaluation(endpoint: e["endpoint"]?.string ?? "", model: e["model"]?.string ?? "",
+                                   apiKeyEnv: e["apiKeyEnv"]?.string, repeats: e["repeats"]?.int ?? 1,
+                                   timeout: duration(e["timeout"], default: .seconds(30)))
+        } else if let q = p?["prometheus"] {
+            provider = .prometheus(address: q["address"]?.string ?? "", query: q["query"]?.string ?? "",
+                                   timeout: duration(q["timeout"], default: .seconds(10)))
+        } else if let w = p?["web"] {
+            provider = .web(url: w["url"]?.string ?? "", jsonPath: w["jsonPath"]?.string ?? "",
+                            timeout: duration(w["timeout"], default: .seconds(10)))
+        } else {
+            return nil
+        }
+        return Deployment.Metric(name: node["name"]?.string ?? "", provider: provider,
+                                 min: node.at("thresholdRange", "min")?.double,
+                                 max: node.at("thresholdRange", "max")?.double)
+    }
+
+    static let weekdayNumbers = ["Mon": 1, "Tue": 2, "Wed": 3, "Thu": 4, "Fri": 5, "Sat": 6, "Sun": 7]
+
+    static func policy(_ document: LocatedValue) -> Policy {
+        let spec = document["spec"]
+        let r = spec?["rules"]
+        let rules = Policy.Rules(
+            requireStrategy: r?["requireStrategy"]?.string.flatMap(Deployment.StrategyType.init(rawValue:)),
+            maxStepWeight: r?["maxStepWeight"]?.int,
+            requireAnalysis: r?["requireAnalysis"]?.bool ?? false,
+            allowedModels: r?["allowedModels"]?.array?.compactMap(\.string),
+            maxTokens: r?["maxTokens"]?.int,
+            minTests: r?["minTests"]?.int,
+            forbiddenPatterns: (r?["forbiddenPatterns"]?.array ?? []).map {
+                Policy.ForbiddenPattern(name: $0["name"]?.string ?? "", regex: $0["regex"]?.string ?? "")
+            },
+            requiredLabels: r?["requiredLabels"]?.array?.compactMap(\.string) ?? [],
+            freezeWindows: (r?["freezeWindows"]?.array ?? []).compactMap { w in
+                guard let start = w["start"]?.string.flatMap(TimeOfDay.init),
+                      let end = w["end"]?.string.flatMap(TimeOfDay.init) else { return nil }
+                let days = Set((w["days"]?.array ?? []).compactMap { $0.string.flatMap { weekdayNumbers[$0] } })
+                return Policy.FreezeWindow(days: days, start: start, end: end, timezone: w["timezone"]?.string ?? "UTC")
+            })
+        return Policy(
+            meta: meta(document),
+            enforcement: Policy.Enforcement(rawValue: spec?["enforcement"]?.string ?? "Deny") ?? .deny,
+            kinds: spec?.at("match", "kinds")?.array?.compactMap(\.string) ?? [],
+            environments: spec?.at("match", "environments")?.array?.compactMap(\.string) ?? [],
+            matchLabels: spec?.at("match", "labels")?.stringMap ?? [:],
+            rules: rules, document: document)
+    }
+}

@@ -1,0 +1,57 @@
+/// Checks a loaded ``ManifestSet`` beyond the schema: templates compile, includes exist and
+/// do not cycle, every name a template reads is a declared input, tests satisfy the
+/// contract, Deployments reference templates, and policies hold.
+public struct ManifestValidator: Sendable {
+    /// Creates a validator.
+    public init() {}
+
+    /// The result of validating: the compiled namespaces (reused by render and plan) and
+    /// every diagnostic, the loader's included.
+    public struct Result: Sendable {
+        /// Compiled templates per namespace.
+        public var namespaces: [String: CompiledNamespace]
+        /// Loader and validator problems, sorted by location.
+        public var diagnostics: [Diagnostic]
+
+        /// True when any diagnostic is an error.
+        public var hasErrors: Bool { diagnostics.hasErrors }
+
+        /// Namespaces with at least one error.
+        public var failedNamespaces: Set<String> {
+            Set(diagnostics.filter { $0.severity == .error }.compactMap(\.namespace))
+        }
+    }
+
+    /// Validates everything in `set`.
+    public func validate(_ set: ManifestSet) -> Result {
+        var diagnostics = set.diagnostics
+        var compiledNamespaces: [String: CompiledNamespace] = [:]
+        for namespace in set.namespaces {
+            let compiled = CompiledNamespace(namespace: namespace, templates: set.templates(in: namespace))
+            diagnostics += compiled.diagnostics
+            var templateChecks = TemplateChecks(compiled: compiled)
+            for name in compiled.entries.keys.sorted() {
+                templateChecks.check(name)
+            }
+            diagnostics += templateChecks.diagnostics
+            let deployments = set.deployments.values.filter { $0.meta.namespace == namespace }.sorted { $0.meta.name < $1.meta.name }
+            for deployment in deployments {
+                diagnostics += DeploymentChecks.check(deployment, templates: compiled.entries)
+            }
+            let policies = set.policies.values.filter { $0.meta.namespace == namespace }.sorted { $0.meta.name < $1.meta.name }
+            for policy in policies {
+                diagnostics += PolicyEvaluator.checkDefinition(policy)
+                diagnostics += PolicyEvaluator(policy: policy).evaluate(
+                    templates: compiled.entries.values.map(\.template), deployments: deployments)
+            }
+            compiledNamespaces[namespace] = compiled
+        }
+        return Result(namespaces: compiledNamespaces, diagnostics: Self.unique(diagnostics).sortedByLocation())
+    }
+
+    /// Drops exact repeats (the same problem reached two ways).
+    static func unique(_ list: [Diagnostic]) -> [Diagnostic] {
+        var seen: Set<Diagnostic> = []
+        return list.filter { seen.insert($0).inserted }
+    }
+}
