@@ -14,6 +14,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
@@ -31,16 +35,42 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        .target(
+            name: "PromptOpsStore",
+            dependencies: ["PromptOpsCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "PromptOpsServer",
+            dependencies: [
+                "PromptOpsCore", "PromptOpsStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "PromptOpsController",
+            dependencies: [
+                "PromptOpsCore", "PromptOpsGit", "PromptOpsStore", "PromptOpsServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "promptops",
             dependencies: [
-                "PromptOpsCore",
+                "PromptOpsCore", "PromptOpsGit", "PromptOpsStore", "PromptOpsServer", "PromptOpsController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PromptOpsMustacheTests", dependencies: ["PromptOpsMustache"]),
         .testTarget(name: "PromptOpsCoreTests", dependencies: ["PromptOpsCore"]),
         .testTarget(name: "PromptOpsGitTests", dependencies: ["PromptOpsGit"]),
+        .testTarget(name: "PromptOpsStoreTests", dependencies: ["PromptOpsStore"]),
+        .testTarget(name: "PromptOpsServerTests", dependencies: ["PromptOpsServer", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["PromptOpsController", "PromptOpsServer", "PromptOpsStore", "PromptOpsGit", "PromptOpsCore"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

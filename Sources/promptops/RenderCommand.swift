@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PromptOpsController
 import PromptOpsCore
 
 /// `promptops render PATH --template NAME [--namespace NS] [--var k=v]... [--vars-file F] [--format text|json]`
@@ -10,6 +11,8 @@ struct RenderCommand: ParsableCommand {
 
     /// Output formats of `render`.
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @OptionGroup var global: GlobalOptions
 
     @Argument(help: "A file or folder holding manifests.")
     var path: String
@@ -30,6 +33,7 @@ struct RenderCommand: ParsableCommand {
     var format: Format = .text
 
     func run() throws {
+        _ = global.logger("promptops")
         let files: [ManifestFile]
         do {
             files = try ManifestFileCollector.collect([path])

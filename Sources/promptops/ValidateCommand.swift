@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PromptOpsController
 import PromptOpsCore
 
 extension DiagnosticReport.Format: ExpressibleByArgument {}
@@ -11,6 +12,8 @@ struct ValidateCommand: ParsableCommand {
         abstract: "Check every manifest under the paths: schema, references, templates, policies.",
         discussion: "Exit 0 when there is no error (warnings allowed), 1 when any error.")
 
+    @OptionGroup var global: GlobalOptions
+
     @Option(help: "Output format: text, json or github (workflow annotations).")
     var format: DiagnosticReport.Format = .text
 
@@ -18,6 +21,7 @@ struct ValidateCommand: ParsableCommand {
     var paths: [String]
 
     func run() throws {
+        _ = global.logger("promptops")
         let files: [ManifestFile]
         do {
             files = try ManifestFileCollector.collect(paths)

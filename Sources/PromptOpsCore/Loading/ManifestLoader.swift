@@ -1,5 +1,9 @@
 /// Loads manifest files into typed objects with strict decoding: every document is checked
 /// against ``APISchemas`` and every problem is collected, not only the first.
+///
+/// Loading is two steps so a long-running controller can cache the first per file
+/// (by blob id) and re-read only what changed: ``loadFile(_:)`` parses and checks one file,
+/// ``assemble(_:)`` joins files into a ``ManifestSet`` and finds objects defined twice.
 public struct ManifestLoader: Sendable {
     /// The limits applied to each file.
     public var limits: ManifestLimits
@@ -9,32 +13,81 @@ public struct ManifestLoader: Sendable {
         self.limits = limits
     }
 
+    /// One object read from a file, schema-checked.
+    public struct LoadedObject: Sendable {
+        /// Its identity.
+        public var key: ObjectKey
+        /// The document.
+        public var document: LocatedValue
+        /// Whether it failed the schema.
+        public var isInvalid: Bool
+    }
+
+    /// What one file holds.
+    public struct FileLoad: Sendable {
+        /// The file path.
+        public var path: String
+        /// Its objects, in document order.
+        public var objects: [LoadedObject]
+        /// Its problems.
+        public var diagnostics: [Diagnostic]
+        /// Whether some problem could not be tied to an object (a syntax error).
+        public var isUnattributed: Bool
+
+        /// Namespaces the file's objects belong to.
+        public var namespaces: Set<String> { Set(objects.map(\.key.namespace)) }
+    }
+
     /// Loads the files (no validation beyond the schema; see ``ManifestValidator``).
     public func load(_ files: [ManifestFile]) -> ManifestSet {
-        var set = ManifestSet()
-        let reader = YAMLDocumentReader(limits: limits)
+        assemble(files.map(loadFile))
+    }
+
+    /// Parses and schema-checks one file.
+    public func loadFile(_ file: ManifestFile) -> FileLoad {
+        let (documents, problems) = YAMLDocumentReader(limits: limits).read(file.bytes, path: file.path)
+        var load = FileLoad(path: file.path, objects: [], diagnostics: problems, isUnattributed: !problems.isEmpty)
         let checker = SchemaChecker(definitions: APISchemas.definitions)
+        for document in documents {
+            loadDocument(document, checker: checker, into: &load)
+        }
+        return load
+    }
+
+    /// Joins loaded files into a set; an object defined twice is an error naming both places.
+    public func assemble(_ loads: [FileLoad]) -> ManifestSet {
+        var set = ManifestSet()
         var firstSeen: [ObjectKey: SourceLocation] = [:]
-        for file in files {
-            let (documents, problems) = reader.read(file.bytes, path: file.path)
-            if !problems.isEmpty {
-                set.diagnostics += problems
-                set.unattributedFiles.insert(file.path)
-            }
-            for document in documents {
-                load(document, checker: checker, into: &set, firstSeen: &firstSeen)
+        for load in loads {
+            set.diagnostics += load.diagnostics
+            if load.isUnattributed { set.unattributedFiles.insert(load.path) }
+            for object in load.objects {
+                let key = object.key
+                let at = object.document.at("metadata", "name")?.location ?? object.document.location
+                if let previous = firstSeen[key] {
+                    set.diagnostics.append(Diagnostic(.error, at: at,
+                        "\(key.kind) \(key.namespace)/\(key.name) is defined twice: first at \(previous), again here",
+                        kind: key.kind, name: key.name, namespace: key.namespace))
+                    continue
+                }
+                firstSeen[key] = at
+                if object.isInvalid { set.invalidObjects.insert(key) }
+                switch key.kind {
+                case "PromptTemplate": set.templates[key] = ManifestDecoder.template(object.document)
+                case "Deployment": set.deployments[key] = ManifestDecoder.deployment(object.document)
+                default: set.policies[key] = ManifestDecoder.policy(object.document)
+                }
             }
         }
         return set
     }
 
-    private func load(_ document: LocatedValue, checker: SchemaChecker, into set: inout ManifestSet,
-                      firstSeen: inout [ObjectKey: SourceLocation]) {
+    private func loadDocument(_ document: LocatedValue, checker: SchemaChecker, into load: inout FileLoad) {
         if document.isNull { return }  // an empty document (`---` at the end of a file)
         guard document.members != nil else {
-            set.diagnostics.append(Diagnostic(.error, at: document.location,
+            load.diagnostics.append(Diagnostic(.error, at: document.location,
                 "a manifest must be a mapping with apiVersion, kind, metadata and spec"))
-            set.unattributedFiles.insert(document.location.path)
+            load.isUnattributed = true
             return
         }
         let namespace = document.at("metadata", "namespace")?.string ?? "default"
@@ -42,30 +95,18 @@ public struct ManifestLoader: Sendable {
         guard let kindNode = document["kind"], let kind = kindNode.string, APISchemas.kinds.contains(kind) else {
             let at = document["kind"]?.location ?? document.location
             let got = document["kind"]?.string.map { "'\($0)'" } ?? "nothing"
-            set.diagnostics.append(Diagnostic(.error, at: at,
+            load.diagnostics.append(Diagnostic(.error, at: at,
                 "kind: expected one of \(APISchemas.kinds.joined(separator: ", ")), got \(got)",
                 name: name, namespace: namespace))
             return
         }
         let problems = checker.check(document, against: .object(APISchemas.document(kind: kind)), fieldPath: "")
             .map { $0.concerning(kind: kind, name: name, namespace: namespace) }
-        set.diagnostics += problems
+        load.diagnostics += problems
         // An object without a name cannot be tracked; everything else is decoded even with
         // errors (a bad name included) so later checks still report all of its problems.
         guard let name else { return }
-        let key = ObjectKey(kind: kind, namespace: namespace, name: name)
-        if let previous = firstSeen[key] {
-            set.diagnostics.append(Diagnostic(.error, at: document.at("metadata", "name")?.location ?? document.location,
-                "\(kind) \(namespace)/\(name) is defined twice: first at \(previous), again here",
-                kind: kind, name: name, namespace: namespace))
-            return
-        }
-        firstSeen[key] = document.at("metadata", "name")?.location ?? document.location
-        if !problems.isEmpty { set.invalidObjects.insert(key) }
-        switch kind {
-        case "PromptTemplate": set.templates[key] = ManifestDecoder.template(document)
-        case "Deployment": set.deployments[key] = ManifestDecoder.deployment(document)
-        default: set.policies[key] = ManifestDecoder.policy(document)
-        }
+        load.objects.append(LoadedObject(key: ObjectKey(kind: kind, namespace: namespace, name: name),
+                                         document: document, isInvalid: !problems.isEmpty))
     }
 }

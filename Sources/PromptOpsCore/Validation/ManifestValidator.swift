@@ -22,11 +22,12 @@ public struct ManifestValidator: Sendable {
         }
     }
 
-    /// Validates everything in `set`.
-    public func validate(_ set: ManifestSet) -> Result {
+    /// Validates everything in `set`, or only the namespaces in `only` (the loader's
+    /// diagnostics are always included).
+    public func validate(_ set: ManifestSet, only: Set<String>? = nil) -> Result {
         var diagnostics = set.diagnostics
         var compiledNamespaces: [String: CompiledNamespace] = [:]
-        for namespace in set.namespaces {
+        for namespace in set.namespaces where only?.contains(namespace) ?? true {
             let compiled = CompiledNamespace(namespace: namespace, templates: set.templates(in: namespace))
             diagnostics += compiled.diagnostics
             var templateChecks = TemplateChecks(compiled: compiled)

@@ -16,6 +16,13 @@ public enum CanonicalJSON {
         return out
     }
 
+    /// A JSON string literal for `key`.
+    public static func encodeKey(_ key: String) -> String {
+        var out = ""
+        writeString(key, into: &out)
+        return out
+    }
+
     static func write(_ value: TemplateValue, into out: inout String) {
         switch value {
         case .null: out += "null"

@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import PromptOpsCore
+import ServiceLifecycle
+
+/// The long-running poll loop: reconcile at `interval` (with jitter); on a git or store
+/// failure keep serving the last applied state, report it, and retry with capped
+/// exponential backoff that resets on success. Stops at graceful shutdown (SIGTERM/SIGINT).
+public struct ControllerService: Service {
+    /// The reconciler.
+    let reconciler: Reconciler
+    /// Time between polls.
+    let interval: Duration
+    /// Log sink.
+    let logger: Logger
+    /// Called after every pass with its outcome (metrics, readiness).
+    let onPass: @Sendable (Result<SyncReport, SyncFailure>) -> Void
+
+    /// Creates the service.
+    public init(reconciler: Reconciler, interval: Duration, logger: Logger,
+                onPass: @escaping @Sendable (Result<SyncReport, SyncFailure>) -> Void = { _ in }) {
+        self.reconciler = reconciler
+        self.interval = interval
+        self.logger = logger
+        self.onPass = onPass
+    }
+
+    /// Polls until graceful shutdown.
+    public func run() async throws {
+        var random = SystemRandomNumberGenerator()
+        var backoff = RetryBackoff(base: min(interval, .seconds(1)), cap: max(interval * 10, .seconds(5)))
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let delay: Duration
+            do {
+                let report = try await reconciler.reconcile()
+                onPass(.success(report))
+                backoff.reset()
+                Self.log(report, to: logger)
+                delay = jittered(interval, using: &random)
+            } catch {
+                onPass(.failure(error))
+                delay = backoff.nextDelay(using: &random)
+                logger.error("sync failed; serving the last applied state", metadata: [
+                    "error": "\(error)", "retryIn": "\(delay)", "failures": "\(backoff.failures)",
+                ])
+            }
+            // Sleep, but wake at once on shutdown.
+            try? await cancelWhenGracefulShutdown {
+                try await Task.sleep(for: delay)
+            }
+        }
+        logger.info("controller stopped")
+    }
+
+    static func log(_ report: SyncReport, to logger: Logger) {
+        let applied = report.plan.namespaces.filter { $0.outcome == .apply && !$0.isEmpty }
+        let blocked = report.plan.namespaces.filter { $0.outcome == .blocked }
+        let frozen = report.plan.namespaces.filter { if case .frozen = $0.outcome { return true }; return false }
+        let level: Logger.Level = applied.isEmpty && blocked.isEmpty && frozen.isEmpty ? .debug : .info
+        logger.log(level: level, "sync pass", metadata: [
+            "revision": "\(report.revision.prefix(12))",
+            "author": "\(report.commit.authorName)",
+            "applied": "\(applied.map(\.name))",
+            "blocked": "\(blocked.map(\.name))",
+            "frozen": "\(frozen.map(\.name))",
+            "newVersions": "\(report.plan.namespaces.reduce(0) { $0 + $1.newVersions.count })",
+            "filesRead": "\(report.filesRead)",
+            "durationMs": "\(report.duration.components.seconds * 1000 + report.duration.components.attoseconds / 1_000_000_000_000_000)",
+        ])
+        for ns in blocked {
+            for error in ns.errors.prefix(20) {
+                logger.warning("namespace blocked", metadata: ["namespace": "\(ns.name)", "error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+import PromptOpsCore
+import PromptOpsGit
+import PromptOpsStore
+
+/// One reconcile pass after another: fetch → resolve → read changed files → load →
+/// validate → plan → apply per namespace. Level-triggered (each pass compares desired with
+/// served state) and incremental: parsed files are cached by blob id and only the
+/// namespaces touched by changed files are validated and planned again.
+public actor Reconciler {
+    /// What the reconciler reads and writes.
+    let location: RepositoryLocation
+    let store: ServingStore
+    let now: @Sendable () -> Date
+    private var repository: GitRepository?
+    private let loader = ManifestLoader()
+
+    /// The revision the caches describe.
+    private var cachedRevision: String?
+    /// path → blob id at `cachedRevision`.
+    private var filesAtRevision: [String: String] = [:]
+    /// blob id → parsed file.
+    private var loads: [String: ManifestLoader.FileLoad] = [:]
+    /// Namespaces whose last plan did not apply cleanly (blocked, frozen, store failure).
+    private var unsettled: Set<String> = []
+    /// Files whose problems name no namespace (syntax errors), with the namespaces they feed.
+    private var blockedFiles: [String: Set<String>] = [:]
+
+    /// Creates a reconciler; `now` is the injected clock.
+    public init(location: RepositoryLocation, store: ServingStore, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.location = location
+        self.store = store
+        self.now = now
+    }
+
+    /// Runs one pass at `revision` (default: the branch head). Git failures throw
+    /// ``SyncFailure/git(_:)`` after being recorded in the store; what is served stays.
+    public func reconcile(revision: String? = nil) async throws(SyncFailure) -> SyncReport {
+        let started = ContinuousClock.now
+        let repo: GitRepository
+        let sha: String
+        let commit: GitCommitInfo
+        do {
+            if let repository { repo = repository } else {
+                repo = try location.open()
+                repository = repo
+            }
+            try await repo.fetch()
+            sha = try await repo.resolve(revision ?? location.branch)
+            commit = try await repo.commitInfo(sha)
+        } catch {
+            // A broken cached clone must be reopened next time.
+            repository = nil
+            try? store.recordSyncPass(branch: location.branch, revision: nil, error: error.description, now: now())
+            throw .git(error)
+        }
+        do {
+            let affected = try await refreshFiles(repo: repo, sha: sha)
+            let set = loader.assemble(filesAtRevision.keys.sorted().compactMap { loads[filesAtRevision[$0]!] })
+            let plan = try planFor(set: set, sha: sha, affected: affected)
+            let report = try store.apply(plan, commit: CommitInfo(
+                sha: sha, authorName: commit.authorName, authorEmail: commit.authorEmail,
+                time: commit.time, message: commit.message), now: now())
+            unsettled = Set(plan.namespaces.filter { $0.outcome != .apply }.map(\.name))
+            try store.recordSyncPass(branch: location.branch, revision: sha, error: nil, now: now())
+            return SyncReport(revision: sha, commit: commit, plan: plan, apply: report,
+                              duration: ContinuousClock.now - started, filesRead: lastFilesRead)
+        } catch let error as GitError {
+            cachedRevision = nil
+            try? store.recordSyncPass(branch: location.branch, revision: sha, error: error.description, now: now())
+            throw .git(error)
+        } catch {
+            cachedRevision = nil
+            throw .store("\(error)")
+        }
+    }
+
+    private var lastFilesRead = 0
+
+    /// Brings the file map to `sha`, reading only what changed since the cached revision.
+    /// Returns the namespaces to plan again (nil: all) and keeps ``blockedFiles`` current.
+    private func refreshFiles(repo: GitRepository, sha: String) async throws -> Set<String>? {
+        guard let previous = cachedRevision else {
+            let files = try await repo.files(at: sha, under: location.path, filter: { ManifestFile.isManifestPath($0) })
+            filesAtRevision = [:]
+            var fresh: [String: ManifestLoader.FileLoad] = [:]
+            for file in files {
+                filesAtRevision[file.path] = file.blobID
+                fresh[file.blobID] = loads[file.blobID] ?? loader.loadFile(ManifestFile(path: file.path, bytes: file.bytes))
+            }
+            loads = fresh
+            lastFilesRead = files.count
+            cachedRevision = sha
+            // First pass in this process: every namespace is planned (nil).
+            blockedFiles = [:]
+            let broken = files.filter { fresh[$0.blobID]?.isUnattributed ?? false }
+            if !broken.isEmpty {
+                let served = try store.servedState()
+                for file in broken {
+                    blockedFiles[file.path] = namespacesServed(from: file.path, in: served).union(Self.guessNamespaces(in: file.bytes))
+                }
+            }
+            return nil
+        }
+        if previous == sha {
+            lastFilesRead = 0
+            return unsettled
+        }
+        let changes = try await repo.changes(from: previous, to: sha, under: location.path)
+        var affected = unsettled
+        var changedPaths: [String] = []
+        for change in changes where ManifestFile.isManifestPath(change.path) {
+            if let old = filesAtRevision[change.path], let load = loads[old] { affected.formUnion(load.namespaces) }
+            changedPaths.append(change.path)
+        }
+        let read = try await repo.files(at: sha, paths: changedPaths)
+        lastFilesRead = read.count
+        let present = Set(read.map(\.path))
+        for path in changedPaths where !present.contains(path) {
+            if let old = filesAtRevision.removeValue(forKey: path) { loads[old] = nil }
+            blockedFiles[path] = nil
+        }
+        for file in read {
+            let oldLoad = filesAtRevision[file.path].flatMap { loads[$0] }
+            if let old = filesAtRevision[file.path], old != file.blobID { loads[old] = nil }
+            let load = loads[file.blobID] ?? loader.loadFile(ManifestFile(path: file.path, bytes: file.bytes))
+            loads[file.blobID] = load
+            filesAtRevision[file.path] = file.blobID
+            affected.formUnion(load.namespaces)
+            if load.isUnattributed {
+                let fed = (oldLoad?.namespaces ?? []).union(blockedFiles[file.path] ?? []).union(Self.guessNamespaces(in: file.bytes))
+                blockedFiles[file.path] = fed
+                affected.formUnion(fed)
+            } else {
+                if let fed = blockedFiles.removeValue(forKey: file.path) { affected.formUnion(fed) }
+            }
+        }
+        cachedRevision = sha
+        return affected
+    }
+
+    /// Plans the affected namespaces against the store; the others only move their revision.
+    private func planFor(set: ManifestSet, sha: String, affected: Set<String>?) throws -> Plan {
+        let validation = ManifestValidator().validate(set, only: affected)
+        let desired = DesiredState(set: set, validation: validation, blockedFiles: blockedFiles, only: affected)
+        let served = try store.servedState(namespaces: affected)
+        var plan = Planner.plan(revision: sha, desired: desired, served: served, now: now())
+        if let affected {
+            let known = Set(set.namespaces)
+            for name in known.subtracting(affected).sorted() {
+                plan.namespaces.append(NamespacePlan(name: name, outcome: .apply, errors: [], warnings: []))
+            }
+            plan.namespaces.sort { $0.name < $1.name }
+        }
+        return plan
+    }
+
+    private func namespacesServed(from path: String, in served: ServedState) -> Set<String> {
+        Set(served.namespaces.values.filter { ns in ns.objects.values.contains { $0.values.contains { $0.path == path } } }.map(\.name))
+    }
+
+    /// Namespaces a file that does not parse seems to declare (`namespace: x`), so a new
+    /// broken file blocks the namespace it was meant for.
+    static func guessNamespaces(in bytes: [UInt8]) -> Set<String> {
+        let text = String(decoding: bytes.prefix(1 << 20), as: UTF8.self)
+        var out: Set<String> = []
+        for line in text.split(separator: "\n") {
+            guard let range = line.range(of: "namespace:") else { continue }
+            let value = line[range.upperBound...].trimmingCharacters(in: CharacterSet(charactersIn: " \t\"'}{,"))
+            let name = value.split(whereSeparator: { $0 == "," || $0 == "}" || $0 == " " }).first.map(String.init) ?? ""
+            if StringFormat.isDNSLabel(name) { out.insert(name) }
+        }
+        return out
+    }
+}
+
+/// Why a pass failed as a whole (namespace errors are not failures of the pass).
+public enum SyncFailure: Error, Sendable, CustomStringConvertible {
+    /// Git could not be read; what is served stays.
+    case git(GitError)
+    /// The store failed.
+    case store(String)
+
+    /// A sentence for logs and status.
+    public var description: String {
+        switch self {
+        case .git(let e): return "git: \(e)"
+        case .store(let e): return "store: \(e)"
+        }
+    }
+}
+
+/// The outcome of one pass.
+public struct SyncReport: Sendable {
+    /// The revision applied.
+    public var revision: String
+    /// Its commit.
+    public var commit: GitCommitInfo
+    /// What was planned.
+    public var plan: Plan
+    /// What the store did.
+    public var apply: ApplyReport
+    /// Wall time of the pass.
+    public var duration: Duration
+    /// Files read from git in this pass.
+    public var filesRead: Int
+
+    /// Namespaces that did not apply (blocked or frozen).
+    public var failedNamespaces: [NamespacePlan] { plan.namespaces.filter { $0.outcome == .blocked } }
+}

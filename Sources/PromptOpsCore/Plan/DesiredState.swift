@@ -1,0 +1,137 @@
+import Crypto
+
+/// One object as it should be served: its canonical spec and identity hash.
+public struct DesiredObject: Sendable, Equatable {
+    /// `PromptTemplate`, `Deployment` or `Policy`.
+    public var kind: String
+    /// The name.
+    public var name: String
+    /// Canonical JSON of `spec`.
+    public var specJSON: String
+    /// Templates: the effective-content hash; other kinds: SHA-256 of `specJSON`.
+    public var hash: String
+    /// The file the object came from.
+    public var path: String
+    /// Labels, kept for status.
+    public var labels: [String: String]
+
+    /// Creates a desired object.
+    public init(kind: String, name: String, specJSON: String, hash: String, path: String, labels: [String: String] = [:]) {
+        self.kind = kind
+        self.name = name
+        self.specJSON = specJSON
+        self.hash = hash
+        self.path = path
+        self.labels = labels
+    }
+}
+
+/// A template as it should be served, with everything needed to store and render its version.
+public struct DesiredTemplate: Sendable, Equatable {
+    /// The object (its `hash` is the effective hash).
+    public var object: DesiredObject
+    /// Canonical JSON of the effective content: `{"modules":{name: spec...},"spec":{...}}`;
+    /// self-contained, so a stored version renders without any other row.
+    public var effectiveJSON: String
+}
+
+/// A Deployment as it should be served.
+public struct DesiredDeployment: Sendable, Equatable {
+    /// The object.
+    public var object: DesiredObject
+    /// The template it serves.
+    public var template: String
+    /// Canary or Direct.
+    public var strategy: Deployment.StrategyType
+}
+
+/// The desired state of one namespace at a revision.
+public struct DesiredNamespace: Sendable {
+    /// The namespace.
+    public var name: String
+    /// Errors that block applying it.
+    public var errors: [Diagnostic]
+    /// Warnings (reported, not blocking).
+    public var warnings: [Diagnostic]
+    /// Templates by name.
+    public var templates: [String: DesiredTemplate]
+    /// Deployments by name.
+    public var deployments: [String: DesiredDeployment]
+    /// Policies by name.
+    public var policies: [String: DesiredObject]
+    /// The typed policies, for freeze windows.
+    public var policyRules: [Policy]
+
+    /// Every object, templates first, sorted by kind and name.
+    public var objects: [DesiredObject] {
+        templates.values.map(\.object) + deployments.values.map(\.object) + policies.values.map { $0 }
+    }
+}
+
+/// Everything a revision asks to serve, per namespace.
+public struct DesiredState: Sendable {
+    /// Namespaces by name.
+    public var namespaces: [String: DesiredNamespace]
+
+    /// Builds the desired state from loaded and validated manifests. `blockedFiles` maps
+    /// files whose problems could not be tied to a namespace (a YAML syntax error) to the
+    /// namespaces they are known to feed; those namespaces are blocked too, so a broken
+    /// file never looks like deleted objects.
+    /// With `only`, just those namespaces are built.
+    public init(set: ManifestSet, validation: ManifestValidator.Result, blockedFiles: [String: Set<String>] = [:],
+                only: Set<String>? = nil) {
+        let wanted: (String) -> Bool = { only?.contains($0) ?? true }
+        var namespaces: [String: DesiredNamespace] = [:]
+        func namespace(_ name: String) -> DesiredNamespace {
+            namespaces[name] ?? DesiredNamespace(name: name, errors: [], warnings: [], templates: [:], deployments: [:], policies: [:], policyRules: [])
+        }
+        for name in set.namespaces where wanted(name) { namespaces[name] = namespace(name) }
+        for d in validation.diagnostics {
+            let targets: Set<String>
+            if let ns = d.namespace { targets = [ns] } else { targets = blockedFiles[d.location.path] ?? [] }
+            for ns in targets where wanted(ns) {
+                var entry = namespace(ns)
+                if d.severity == .error { entry.errors.append(d) } else { entry.warnings.append(d) }
+                namespaces[ns] = entry
+            }
+        }
+        for (ns, compiled) in validation.namespaces where wanted(ns) {
+            var entry = namespace(ns)
+            let hashes = EffectiveContent.hashes(compiled)
+            for (name, compiledEntry) in compiled.entries {
+                let t = compiledEntry.template
+                let spec = CanonicalJSON.encode(t.document["spec"] ?? t.document)
+                var modules: [String: String] = [:]
+                for module in compiled.transitiveIncludes(of: name) {
+                    if let m = compiled.entries[module]?.template { modules[module] = CanonicalJSON.encode(m.document["spec"] ?? m.document) }
+                }
+                let moduleJSON = modules.keys.sorted().map { "\(CanonicalJSON.encodeKey($0)):\(modules[$0]!)" }.joined(separator: ",")
+                let object = DesiredObject(kind: "PromptTemplate", name: name, specJSON: spec, hash: hashes[name] ?? "",
+                                           path: t.document.location.path, labels: t.meta.labels)
+                entry.templates[name] = DesiredTemplate(object: object, effectiveJSON: "{\"modules\":{\(moduleJSON)},\"spec\":\(spec)}")
+            }
+            namespaces[ns] = entry
+        }
+        for (key, d) in set.deployments where wanted(key.namespace) {
+            var entry = namespace(key.namespace)
+            let spec = CanonicalJSON.encode(d.document["spec"] ?? d.document)
+            entry.deployments[key.name] = DesiredDeployment(
+                object: DesiredObject(kind: "Deployment", name: key.name, specJSON: spec, hash: Self.sha256(spec),
+                                      path: d.document.location.path, labels: d.meta.labels),
+                template: d.template, strategy: d.strategy)
+            namespaces[key.namespace] = entry
+        }
+        for (key, p) in set.policies where wanted(key.namespace) {
+            var entry = namespace(key.namespace)
+            let spec = CanonicalJSON.encode(p.document["spec"] ?? p.document)
+            entry.policies[key.name] = DesiredObject(kind: "Policy", name: key.name, specJSON: spec, hash: Self.sha256(spec),
+                                                     path: p.document.location.path, labels: p.meta.labels)
+            entry.policyRules.append(p)
+            namespaces[key.namespace] = entry
+        }
+        self.namespaces = namespaces
+    }
+
+    /// SHA-256 hex of a string.
+    static func sha256(_ text: String) -> String { EffectiveContent.hex(SHA256.hash(data: Array(text.utf8))) }
+}

@@ -1,0 +1,26 @@
+extension CompiledNamespace {
+    /// Rebuilds a compiled template from a stored version's self-contained effective content
+    /// (`{"modules":{name: spec},"spec":{...}}`), so a served version renders without git.
+    /// Returns nil when the content cannot be read back (it was written by ``DesiredState``).
+    public init?(effectiveJSON: String, namespace: String, template name: String) {
+        let (documents, problems) = YAMLDocumentReader().read(Array(effectiveJSON.utf8), path: "<store>")
+        guard problems.isEmpty, documents.count == 1, let spec = documents[0]["spec"] else { return nil }
+        func template(_ name: String, _ spec: LocatedValue) -> PromptTemplate {
+            let at = spec.location
+            let document = LocatedValue(.object([
+                .init(key: "metadata", keyLocation: at, value: LocatedValue(.object([
+                    .init(key: "name", keyLocation: at, value: LocatedValue(.string(name), at: at)),
+                    .init(key: "namespace", keyLocation: at, value: LocatedValue(.string(namespace), at: at)),
+                ]), at: at)),
+                .init(key: "spec", keyLocation: at, value: spec),
+            ]), at: at)
+            return ManifestDecoder.template(document)
+        }
+        var templates: [String: PromptTemplate] = [name: template(name, spec)]
+        for member in documents[0]["modules"]?.members ?? [] {
+            templates[member.key] = template(member.key, member.value)
+        }
+        self.init(namespace: namespace, templates: templates)
+        guard diagnostics.isEmpty else { return nil }
+    }
+}

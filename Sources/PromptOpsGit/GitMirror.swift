@@ -1,0 +1,132 @@
+import CLibGit2
+import Foundation
+
+/// The bare mirror cache behind `GitRepository.openOrClone`: how it is cloned and fetched.
+///
+/// The cache is a bare repository whose `origin` remote maps the remote's branches and tags
+/// one-to-one onto local ones (`+refs/heads/*:refs/heads/*`, `+refs/tags/*:refs/tags/*`), fetched
+/// with pruning. Branch names therefore mean "the remote's branch as of the last fetch".
+enum GitMirror {
+    /// Name of the remote the cache fetches from.
+    static let remoteName = "origin"
+    /// Refspecs of that remote; the first is given at creation, the rest are added.
+    static let refspecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
+
+    /// The URL as recorded in the cache: URLs (`scheme://…`) and scp-like ssh (`user@host:path`)
+    /// are kept verbatim; local paths are made absolute and standardised.
+    static func normalizedURL(_ url: String) -> String {
+        if url.contains("://") || isSCPLike(url) { return url }
+        let expanded = (url as NSString).expandingTildeInPath
+        let absolute = expanded.hasPrefix("/")
+            ? expanded
+            : FileManager.default.currentDirectoryPath + "/" + expanded
+        return URL(fileURLWithPath: absolute).standardizedFileURL.path
+    }
+
+    /// `host:path` or `user@host:path` — a colon before any slash, as git decides.
+    private static func isSCPLike(_ url: String) -> Bool {
+        guard let colon = url.firstIndex(of: ":") else { return false }
+        if let slash = url.firstIndex(of: "/"), slash < colon { return false }
+        return true
+    }
+
+    /// Whether nothing (or only an empty folder) is at `path`, i.e. a clone may go there.
+    static func isAbsentOrEmptyDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return true }
+        guard isDirectory.boolValue else { return false }
+        return (try? FileManager.default.contentsOfDirectory(atPath: path).isEmpty) ?? false
+    }
+
+    /// Clones `url` into `directory` via a sibling staging folder renamed into place.
+    ///
+    /// If another process put a repository at `directory` first, returns without error and
+    /// leaves it to the caller to open (and validate) that one.
+    static func clone(url: String, into directory: String) throws(GitError) {
+        let operation = "clone \(url) into \(directory)"
+        let target = URL(fileURLWithPath: directory).standardizedFileURL
+        let parent = target.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw GitError(code: -1, class: GIT_ERROR_OS, message: "\(error)", operation: operation)
+        }
+        let staging = parent.appendingPathComponent(".\(target.lastPathComponent).clone-\(UUID().uuidString)").path
+        // The staging folder is ours alone (random name); after a successful rename it no longer exists.
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        try populate(staging, from: url, operation: operation)
+        if rename(staging, target.path) != 0 {
+            let code = errno
+            if !isAbsentOrEmptyDirectory(target.path) && (code == ENOTEMPTY || code == EEXIST) {
+                return  // lost a race against another cloner; the caller opens theirs
+            }
+            throw GitError(
+                code: -1, class: GIT_ERROR_OS,
+                message: "cannot move the clone into place: \(String(cString: strerror(code)))",
+                operation: operation)
+        }
+    }
+
+    /// Initialises a bare repository at `staging`, adds the mirror remote and fetches it.
+    private static func populate(_ staging: String, from url: String, operation: String) throws(GitError) {
+        let repository = try RepositoryHandle.initBare(at: staging, operation: operation)
+        var remote: OpaquePointer?
+        try gitCheck(
+            git_remote_create_with_fetchspec(&remote, repository.pointer, remoteName, url, refspecs[0]), operation)
+        git_remote_free(remote)
+        for refspec in refspecs.dropFirst() {
+            try gitCheck(git_remote_add_fetch(repository.pointer, remoteName, refspec), operation)
+        }
+        try fetch(repository: repository.pointer)
+    }
+
+    /// The URL recorded for `origin` in a cache.
+    static func originURL(of repository: OpaquePointer, operation: String) throws(GitError) -> String {
+        var remote: OpaquePointer?
+        try gitCheck(git_remote_lookup(&remote, repository, remoteName), operation)
+        defer { git_remote_free(remote) }
+        return git_remote_url(remote).map { String(cString: $0) } ?? ""
+    }
+
+    /// Fetches `origin` with its configured refspecs and pruning, then points `HEAD` at the
+    /// remote's default branch. Refs only move if the whole fetch succeeds.
+    static func fetch(repository: OpaquePointer) throws(GitError) {
+        var remote: OpaquePointer?
+        try gitCheck(git_remote_lookup(&remote, repository, remoteName), "fetch: look up remote '\(remoteName)'")
+        defer { git_remote_free(remote) }
+        let url = git_remote_url(remote).map { String(cString: $0) } ?? "?"
+        let operation = "fetch \(remoteName) (\(url))"
+
+        var callbacks = git_remote_callbacks()
+        try gitCheck(git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION)), operation)
+        try gitCheck(git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil), operation)
+        let defaultBranch = defaultBranch(of: remote)
+
+        var options = git_fetch_options()
+        try gitCheck(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), operation)
+        options.prune = GIT_FETCH_PRUNE
+        try gitCheck(git_remote_fetch(remote, nil, &options, "promptops: fetch \(url)"), operation)
+
+        if let defaultBranch {
+            pointHead(of: repository, at: defaultBranch)
+        }
+    }
+
+    /// The remote's default branch (`refs/heads/…`) of a connected remote, if it can tell.
+    private static func defaultBranch(of remote: OpaquePointer?) -> String? {
+        var buffer = git_buf()
+        defer { git_buf_dispose(&buffer) }
+        guard git_remote_default_branch(&buffer, remote) == 0, let name = buffer.ptr else { return nil }
+        let branch = String(cString: name)
+        return branch.hasPrefix("refs/heads/") ? branch : nil
+    }
+
+    /// Points the cache's `HEAD` at `branch` if that branch exists locally. Best effort: a stale
+    /// `HEAD` only affects `resolve("HEAD")`, so a failure here does not fail the fetch.
+    private static func pointHead(of repository: OpaquePointer, at branch: String) {
+        var reference: OpaquePointer?
+        guard git_reference_lookup(&reference, repository, branch) == 0 else { return }
+        git_reference_free(reference)
+        _ = git_repository_set_head(repository, branch)
+    }
+}

@@ -1,0 +1,49 @@
+/// A named set of compiled templates; partials `{{> name}}`, parents `{{< name}}`
+/// and dynamic names `{{>*name}}` resolve within it. A missing template renders
+/// as the empty string, as the spec requires.
+///
+/// Expansion is capped: partials, parents and block overrides nest at most
+/// ``maximumExpansionDepth`` levels, and sections plus expansions at most
+/// ``maximumNestingDepth`` levels; deeper content renders as nothing, so a
+/// self-including partial cannot exhaust the stack.
+public struct MustacheLibrary: Sendable {
+    /// How deep partials, parents and block overrides may nest before rendering stops descending.
+    public static let maximumExpansionDepth = 64
+    /// How deep sections and expansions together may nest before rendering stops descending.
+    public static let maximumNestingDepth = 256
+
+    /// The registered templates by name.
+    public private(set) var templates: [String: MustacheTemplate]
+    /// How `{{name}}` interpolations are escaped; `.none` (prompt mode) by default.
+    public var escaping: MustacheEscaping
+
+    /// Creates a library from named templates.
+    public init(templates: [String: MustacheTemplate] = [:], escaping: MustacheEscaping = .none) {
+        self.templates = templates
+        self.escaping = escaping
+    }
+
+    /// Adds or replaces the template called `named`.
+    public mutating func register(_ template: MustacheTemplate, named: String) {
+        templates[named] = template
+    }
+
+    /// The template registered as `name`, if any.
+    public subscript(name: String) -> MustacheTemplate? {
+        templates[name]
+    }
+
+    /// Renders the template registered as `name`; `nil` when there is no such template.
+    public func render(_ name: String, _ context: MustacheValue) -> String? {
+        guard let template = templates[name] else { return nil }
+        return render(template, context)
+    }
+
+    /// Renders `template` against `context`, resolving partials and parents in this library.
+    public func render(_ template: MustacheTemplate, _ context: MustacheValue) -> String {
+        let program = template.program
+        var renderer = MustacheRenderer(templates: templates, escapesHTML: escaping == .html, context: context, capacity: program.capacityHint)
+        renderer.render(program, from: 0, to: program.instructions.count)
+        return renderer.output.makeString()
+    }
+}

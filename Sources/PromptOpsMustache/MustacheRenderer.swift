@@ -1,0 +1,202 @@
+/// A block argument in effect while a parent template renders.
+struct MustacheBlockOverride {
+    /// The block's name.
+    let name: String
+    /// The program holding the argument's content.
+    let program: MustacheProgram
+    /// Instruction index of the argument's block in `program`.
+    let instruction: Int
+}
+
+/// One render pass: output buffer, context stack, active block overrides and
+/// indentation. A value type passed `inout`, so the hot loop needs no locks,
+/// no dynamic exclusivity checks and no existentials.
+struct MustacheRenderer: ~Copyable {
+    /// Templates that partials and parents resolve against.
+    let templates: [String: MustacheTemplate]
+    /// Whether `{{name}}` escapes HTML.
+    let escapesHTML: Bool
+    /// The rendered bytes so far.
+    var output: MustacheOutput
+    /// The context stack, innermost last.
+    var contexts: [MustacheValue]
+    /// Block arguments in effect; earlier (outer) entries take precedence.
+    var overrides: [MustacheBlockOverride] = []
+    /// Line transforms in effect, outermost first; empty in the common case.
+    var indentation: [MustacheIndentTransform] = []
+    /// Set while the first line of an inline block override is pending: it gets no added indentation.
+    var inlineFirstLine = false
+    /// Current nesting of partials, parents and block overrides.
+    var expansionDepth = 0
+    /// Current nesting of sections and expansions.
+    var nestingDepth = 0
+
+    /// Starts a pass with `context` as the only frame.
+    init(templates: [String: MustacheTemplate], escapesHTML: Bool, context: MustacheValue, capacity: Int) {
+        self.templates = templates
+        self.escapesHTML = escapesHTML
+        output = MustacheOutput(capacity: capacity)
+        contexts = []
+        contexts.reserveCapacity(8)
+        contexts.append(context)
+    }
+
+    /// Renders `program.instructions[start..<end]`.
+    mutating func render(_ program: MustacheProgram, from start: Int, to end: Int) {
+        guard nestingDepth < MustacheLibrary.maximumNestingDepth else { return }
+        nestingDepth += 1
+        defer { nestingDepth -= 1 }
+        var index = start
+        while index < end {
+            let instruction = program.instructions[index]
+            if !indentation.isEmpty {
+                if case .text(let literalStart, let count) = instruction {
+                    appendIndented(program.literals[literalStart..<(literalStart + count)], startsLine: program.lineStarts[index])
+                    index += 1
+                    continue
+                }
+                if program.lineStarts[index] { appendLinePrefix() }
+                inlineFirstLine = false
+            }
+            switch instruction {
+            case .text(let literalStart, let count):
+                output.append(program.literals, start: literalStart, count: count)
+                index += 1
+            case .variable(let name, let escaped):
+                if let value = resolve(program.names[name]) { append(value, escaped: escaped && escapesHTML) }
+                index += 1
+            case .section(let name, let end):
+                if let value = resolve(program.names[name]) { renderSection(value, program, from: index + 1, to: end) }
+                index = end
+            case .invertedSection(let name, let end):
+                if !(resolve(program.names[name])?.isTruthy ?? false) { render(program, from: index + 1, to: end) }
+                index = end
+            case .partial(let call):
+                expand(program, call: call)
+                index += 1
+            case .parent(let call, let end):
+                expand(program, call: call)
+                index = end
+            case .block(let slot):
+                let blockSlot = program.slots[slot]
+                renderBlock(blockSlot, program, at: index)
+                index = blockSlot.end
+            }
+        }
+    }
+
+    // MARK: - Values
+
+    /// Resolves a dotted name: the head against the context stack (innermost first),
+    /// the tail against the value found, with no further fallback.
+    func resolve(_ name: MustacheName) -> MustacheValue? {
+        if name.isImplicitIterator { return contexts.last }
+        var frame = contexts.count - 1
+        while frame >= 0 {
+            if case .object(let members) = contexts[frame], let found = members[name.head] {
+                if name.tail.isEmpty { return found }
+                var value = found
+                for key in name.tail {
+                    guard case .object(let inner) = value, let next = inner[key] else { return nil }
+                    value = next
+                }
+                return value
+            }
+            frame -= 1
+        }
+        return nil
+    }
+
+    /// Writes an interpolated value, HTML-escaped when `escaped`.
+    mutating func append(_ value: MustacheValue, escaped: Bool) {
+        switch value {
+        case .string(let text):
+            output.append(text, escaped: escaped)
+        case .int(let number):
+            output.append(number)
+        case .null:
+            break
+        default:
+            output.append(value.interpolationText, escaped: escaped)
+        }
+    }
+
+    // MARK: - Containers
+
+    private mutating func renderSection(_ value: MustacheValue, _ program: MustacheProgram, from start: Int, to end: Int) {
+        switch value {
+        case .array(let items):
+            for item in items {
+                contexts.append(item)
+                render(program, from: start, to: end)
+                contexts.removeLast()
+            }
+        case .null, .bool(false):
+            break
+        default:
+            contexts.append(value)
+            render(program, from: start, to: end)
+            contexts.removeLast()
+        }
+    }
+
+    /// Finds the template a partial or parent tag names.
+    private func template(for target: MustacheTemplateTarget) -> MustacheTemplate? {
+        switch target {
+        case .named(let name):
+            return templates[name]
+        case .dynamic(let name):
+            guard case .string(let resolved)? = resolve(name) else { return nil }
+            return templates[resolved]
+        }
+    }
+
+    /// Expands a partial (no arguments) or a parent (with its argument blocks).
+    private mutating func expand(_ program: MustacheProgram, call index: Int) {
+        let call = program.calls[index]
+        guard expansionDepth < MustacheLibrary.maximumExpansionDepth, let template = template(for: call.target) else { return }
+        let savedIndentation = indentation
+        let savedOverrides = overrides.count
+        if let lineIndentation = call.indentation {
+            if !lineIndentation.isEmpty { indentation.append(MustacheIndentTransform(strip: [], add: Array(lineIndentation.utf8))) }
+        } else if !indentation.isEmpty {
+            indentation = []
+        }
+        for argument in program.arguments[index] {
+            if let slot = program.slot(at: argument) {
+                overrides.append(MustacheBlockOverride(name: slot.name, program: program, instruction: argument))
+            }
+        }
+        inlineFirstLine = false
+        expansionDepth += 1
+        let target = template.program
+        render(target, from: 0, to: target.instructions.count)
+        expansionDepth -= 1
+        if overrides.count > savedOverrides { overrides.removeSubrange(savedOverrides...) }
+        indentation = savedIndentation
+        inlineFirstLine = false
+    }
+
+    /// Renders a block slot: the first matching override if any, else its default content.
+    private mutating func renderBlock(_ slot: MustacheBlockSlot, _ program: MustacheProgram, at index: Int) {
+        guard !overrides.isEmpty,
+              let override = overrides.first(where: { $0.name == slot.name }),
+              let argument = override.program.slot(at: override.instruction)
+        else {
+            render(program, from: index + 1, to: slot.end)
+            return
+        }
+        guard expansionDepth < MustacheLibrary.maximumExpansionDepth else { return }
+        let savedIndentation = indentation
+        let transform = MustacheIndentTransform(strip: Array(argument.contentIndentation.utf8), add: Array(slot.slotIndentation.utf8))
+        if !transform.isIdentity || (slot.isInline && !indentation.isEmpty) {
+            indentation.append(transform)
+            inlineFirstLine = slot.isInline
+        }
+        expansionDepth += 1
+        render(override.program, from: override.instruction + 1, to: argument.end)
+        expansionDepth -= 1
+        indentation = savedIndentation
+        inlineFirstLine = false
+    }
+}

@@ -1,0 +1,25 @@
+/// A compiled Mustache template. Parse once, render many times; copies share the compiled form.
+public struct MustacheTemplate: Sendable {
+    /// The compiled form.
+    let program: MustacheProgram
+
+    /// Parses and compiles `source`.
+    ///
+    /// - Throws: ``MustacheParseError`` with the 1-based line and column of the
+    ///   offending tag (unclosed tag or section, mismatched or stray close tag,
+    ///   bad delimiter change, empty or malformed tag name).
+    public init(_ source: String) throws(MustacheParseError) {
+        program = try MustacheCompiler.compile(source)
+    }
+
+    /// Names read, partials and parents included, and blocks — see ``MustacheAnalysis``.
+    public var analysis: MustacheAnalysis { program.analysis }
+
+    /// The source text the template was compiled from.
+    public var source: String { program.source }
+
+    /// Renders without a library: partials and parents render as the empty string.
+    public func render(_ context: MustacheValue, escaping: MustacheEscaping = .none) -> String {
+        MustacheLibrary(escaping: escaping).render(self, context)
+    }
+}

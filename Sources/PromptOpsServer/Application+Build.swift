@@ -1,0 +1,29 @@
+import Hummingbird
+import Logging
+import PromptOpsStore
+
+/// Builds the read-only HTTP endpoint. The app is built by a function so the controller and
+/// the tests start the very same server (tests on port 0).
+///
+/// - Parameters:
+///   - configuration: address and body limit.
+///   - store: the serving store, read only.
+///   - metrics: the registry `/metrics` renders; the controller records sync passes in it.
+///   - readiness: what `/readyz` answers from; the controller marks it after the first pass.
+///   - logger: where store failures and unexpected errors are logged.
+///   - snapshot: the in-memory view `resolve` and `render` answer from; pass one to call
+///     ``ServingSnapshot/invalidate()`` after each apply (default: a private one that
+///     notices changes within a second).
+public func buildApplication(
+    configuration: ServerConfiguration, store: ServingStore, metrics: ServerMetrics, readiness: Readiness, logger: Logger,
+    snapshot: ServingSnapshot? = nil
+) -> some ApplicationProtocol {
+    let api = ServingAPI(configuration: configuration, store: store, snapshot: snapshot ?? ServingSnapshot(store: store),
+                         metrics: metrics, readiness: readiness)
+    return Application(
+        router: api.router(logger: logger),
+        configuration: ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "promptops"),
+        logger: logger)
+}

@@ -1,0 +1,45 @@
+import PromptOpsCore
+
+/// The body of `POST .../render`: `{key?, variables: {...}}`. Strict like manifests: an
+/// unknown member or a wrong type is refused with a message naming it.
+struct RenderRequest {
+    /// The request key the traffic split routes on (optional).
+    var key: String?
+    /// The template inputs, integers kept as integers.
+    var variables: [String: TemplateValue]
+
+    /// The members a body may have.
+    static let members = ["key", "variables"]
+
+    /// Parses a body; an empty body means no key and no variables.
+    init(body: [UInt8]) throws(APIError) {
+        if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
+            key = nil
+            variables = [:]
+            return
+        }
+        let value: TemplateValue
+        do {
+            value = try JSONInput.parse(body)
+        } catch {
+            throw APIError.badRequest("invalid_json", "the request body is not JSON: \(error)")
+        }
+        guard case .object(let members) = value else {
+            throw APIError.badRequest("invalid_body", "the request body must be a JSON object {\"key\"?: string, \"variables\": {...}}")
+        }
+        for name in members.keys.sorted() where !Self.members.contains(name) {
+            throw APIError.badRequest("invalid_body", "unknown member '\(name)' in the request body (expected: key, variables)")
+        }
+        switch members["key"] {
+        case nil, .null?: key = nil
+        case .string(let k)?: key = k
+        case .int(let i)?: key = String(i)
+        default: throw APIError.badRequest("invalid_body", "'key' must be a string")
+        }
+        switch members["variables"] {
+        case nil, .null?: variables = [:]
+        case .object(let v)?: variables = v
+        default: throw APIError.badRequest("invalid_body", "'variables' must be a JSON object of input names to values")
+        }
+    }
+}

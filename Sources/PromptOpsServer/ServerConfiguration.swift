@@ -1,0 +1,19 @@
+/// Where the read-only HTTP endpoint listens and what it accepts.
+public struct ServerConfiguration: Sendable, Equatable {
+    /// The address to bind (`127.0.0.1` keeps the endpoint local).
+    public var host: String
+    /// The port; 0 picks a free one (tests).
+    public var port: Int
+    /// The largest request body accepted; a larger one is answered 413.
+    public var maxBodyBytes: Int
+
+    /// The default body limit: 64 KiB, far above any real render request.
+    public static let defaultMaxBodyBytes = 64 * 1024
+
+    /// Creates a configuration (default `127.0.0.1:8080`, as the `controller` command).
+    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = ServerConfiguration.defaultMaxBodyBytes) {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+    }
+}

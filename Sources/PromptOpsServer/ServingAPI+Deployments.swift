@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import PromptOpsStore
+
+extension ServingAPI {
+    /// `GET /api/v1/namespaces/{ns}/deployments`: every served Deployment with its phase,
+    /// versions and weights.
+    func deployments(_ request: Request, _ context: Context) async throws -> Response {
+        let namespace = context.pathParameter("ns")
+        let list = try store.deployments(namespace: namespace)
+        if list.isEmpty { try requireNamespace(namespace) }
+        var json = JSONWriter(capacity: 384 * (list.count + 1))
+        json.arrayStart()
+        for d in list {
+            json.objectStart()
+            writeSummary(d, into: &json)
+            json.objectEnd()
+        }
+        json.arrayEnd()
+        return .json(json)
+    }
+
+    /// `GET /api/v1/namespaces/{ns}/deployments/{name}`: `{phase, stable, canary, analysis,
+    /// revision, conditions}` and the rest of the summary.
+    func deployment(_ request: Request, _ context: Context) async throws -> Response {
+        let namespace = context.pathParameter("ns"), name = context.pathParameter("name")
+        guard let d = try store.deployment(namespace: namespace, name: name) else {
+            throw APIError.notFound("deployment_not_found", "no Deployment '\(name)' served in namespace '\(namespace)'")
+        }
+        let nsStatus = try store.status().namespaces.first { $0.name == namespace }
+        var json = JSONWriter(capacity: 1024)
+        json.objectStart()
+        writeSummary(d, into: &json)
+        // Analysis runs arrive with rollouts; until then there are none to show.
+        json.key("analysis"); json.arrayStart(); json.arrayEnd()
+        json.key("conditions")
+        json.arrayStart()
+        for c in DeploymentCondition.all(for: d, namespace: nsStatus) {
+            json.objectStart()
+            json.member("type", c.type)
+            json.member("status", c.status ? "True" : "False")
+            json.member("reason", c.reason)
+            json.member("message", c.message)
+            json.key("lastUpdateTime"); json.date(c.time)
+            json.objectEnd()
+        }
+        json.arrayEnd()
+        json.objectEnd()
+        return .json(json)
+    }
+
+    /// The members shared by the list and the detail.
+    private func writeSummary(_ d: DeploymentStatus, into json: inout JSONWriter) {
+        json.member("namespace", d.namespace)
+        json.member("name", d.name)
+        json.member("template", d.template)
+        json.member("strategy", d.strategy)
+        json.member("environment", d.environment)
+        json.member("phase", d.phase)
+        json.key("stable"); json.versionRef(d.stable)
+        json.key("canary"); json.canary(d.canary)
+        json.key("weights"); json.weights(d.canary)
+        json.member("revision", d.revision)
+        json.key("updatedAt"); json.date(d.updatedAt)
+    }
+}
+
+/// A Kubernetes-style condition of a Deployment, derived from its stored state.
+struct DeploymentCondition {
+    var type: String
+    var status: Bool
+    var reason: String
+    var message: String
+    var time: Date?
+
+    /// `Available` (it serves a version), `Progressing` (a canary runs) and `Synced` (its
+    /// namespace serves the last revision tried).
+    static func all(for d: DeploymentStatus, namespace: NamespaceStatus?) -> [DeploymentCondition] {
+        var out: [DeploymentCondition] = []
+        let stableShare = 100 - (d.canary?.weight ?? 0)
+        out.append(DeploymentCondition(type: "Available", status: true, reason: "Serving",
+                                       message: "version \(d.stable.version) of \(d.template) serves \(stableShare)% of keys", time: d.updatedAt))
+        if let canary = d.canary {
+            out.append(DeploymentCondition(type: "Progressing", status: true, reason: "CanaryRunning",
+                                           message: "version \(canary.version) serves \(canary.weight)% of keys", time: d.updatedAt))
+        } else {
+            out.append(DeploymentCondition(type: "Progressing", status: false, reason: "Stable",
+                                           message: "no canary running", time: d.updatedAt))
+        }
+        if let ns = namespace {
+            if let first = ns.errors.first {
+                let more = ns.errors.count > 1 ? " (and \(ns.errors.count - 1) more)" : ""
+                out.append(DeploymentCondition(type: "Synced", status: false, reason: "ApplyFailed",
+                                               message: "revision \(ns.lastAttemptedRevision ?? "?") not applied: \(first)\(more)",
+                                               time: ns.lastAttemptedAt))
+            } else if let policy = ns.frozenBy {
+                out.append(DeploymentCondition(type: "Synced", status: false, reason: "Frozen",
+                                               message: "changes wait for the freeze window of policy \(policy)", time: ns.lastAttemptedAt))
+            } else {
+                out.append(DeploymentCondition(type: "Synced", status: true, reason: "Applied",
+                                               message: "serving revision \(ns.lastAppliedRevision ?? "?")", time: ns.lastAppliedAt))
+            }
+        }
+        return out
+    }
+}

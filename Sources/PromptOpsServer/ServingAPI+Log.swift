@@ -1,0 +1,45 @@
+import Hummingbird
+import PromptOpsStore
+
+extension ServingAPI {
+    /// The default page of `events` and `audit`.
+    static let defaultPage = 100
+
+    /// `GET /api/v1/events?namespace=&since=&limit=`: rollout and sync events, newest last;
+    /// with `since` (an event id) those after it, else the latest `limit`.
+    func events(_ request: Request, _ context: Context) async throws -> Response {
+        let query = request.uri.queryParameters
+        let namespace = query["namespace"].flatMap { $0.isEmpty ? nil : String($0) }
+        let since = try Self.integer(query["since"], name: "since", minimum: 0)
+        let limit = try Self.integer(query["limit"], name: "limit", minimum: 1) ?? Int64(Self.defaultPage)
+        let events = try store.events(namespace: namespace, sinceID: since, limit: Int(min(limit, Int64(ServingStore.maxPage))))
+        var json = JSONWriter(capacity: 256 * (events.count + 1))
+        json.arrayStart()
+        for e in events { json.event(e) }
+        json.arrayEnd()
+        return .json(json)
+    }
+
+    /// `GET /api/v1/audit?since=&limit=`: audit records in chain order; with `since` (a seq)
+    /// those after it, else the latest `limit`.
+    func audit(_ request: Request, _ context: Context) async throws -> Response {
+        let query = request.uri.queryParameters
+        let since = try Self.integer(query["since"], name: "since", minimum: 0)
+        let limit = try Self.integer(query["limit"], name: "limit", minimum: 1) ?? Int64(Self.defaultPage)
+        let records = try store.audit(sinceSeq: since, limit: Int(min(limit, Int64(ServingStore.maxPage))))
+        var json = JSONWriter(capacity: 512 * (records.count + 1))
+        json.arrayStart()
+        for r in records { json.auditRecord(r) }
+        json.arrayEnd()
+        return .json(json)
+    }
+
+    /// An optional integer query parameter; present but not an integer ≥ `minimum` is a 400.
+    static func integer(_ text: Substring?, name: String, minimum: Int64) throws(APIError) -> Int64? {
+        guard let text, !text.isEmpty else { return nil }
+        guard let value = Int64(text), value >= minimum else {
+            throw APIError.badRequest("invalid_parameter", "\(name) must be an integer ≥ \(minimum), got '\(text)'")
+        }
+        return value
+    }
+}

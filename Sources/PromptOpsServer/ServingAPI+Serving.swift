@@ -1,0 +1,65 @@
+import Hummingbird
+import NIOCore
+import PromptOpsCore
+
+extension ServingAPI {
+    /// `GET .../deployments/{name}/resolve?key=K`: `{template, version, hash, variant}`, from
+    /// the in-memory snapshot (no database read) with the answer encoded once per load.
+    func resolve(_ request: Request, _ context: Context) async throws -> Response {
+        let entry = try servedEntry(context)
+        // Every key resolves to stable until the traffic split lands with rollouts (the
+        // store never holds a canary before then); `key` is accepted already.
+        return .json(buffer: entry.stableResolveBody)
+    }
+
+    /// `POST .../deployments/{name}/render` with `{key?, variables}`: the served version
+    /// rendered under the strict input contract. Changes no state.
+    func render(_ request: Request, _ context: Context) async throws -> Response {
+        let limit = configuration.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw APIError.bodyTooLarge(limit: limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError.bodyTooLarge(limit: limit)
+        }
+        let namespace = context.pathParameter("ns")
+        let entry = try servedEntry(context)
+        let input = try RenderRequest(body: Array(buffer.readableBytesView))
+        let version = entry.stable, variant = Variant.stable
+        let compiled: CompiledNamespace
+        switch snapshot.compiled.compiled(namespace: namespace, template: entry.template, version: version.version, hash: version.hash) {
+        case .success(let c): compiled = c
+        case .failure(.store(let error)): throw APIError.store(error)
+        case .failure(.missing):
+            throw APIError(.internalServerError, code: "version_missing",
+                           "version \(version.version) of \(entry.template) is served but not stored; the store is inconsistent")
+        case .failure(.unreadable):
+            throw APIError(.internalServerError, code: "version_unreadable",
+                           "version \(version.version) of \(entry.template) is stored but does not compile")
+        }
+        let started = ContinuousClock.now
+        let result = compiled.render(entry.template, values: input.variables)
+        let elapsed = ContinuousClock.now - started
+        metrics.observeRender(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        switch result {
+        case .success(let prompt):
+            return .json(RenderAnswer.write(prompt, template: entry.template, version: version, variant: variant))
+        case .failure(.contract(let error)):
+            throw APIError(.badRequest, code: "invalid_variables", error.description, violations: error.violations)
+        case .failure(let error):
+            throw APIError(.internalServerError, code: "render_failed", error.description)
+        }
+    }
+
+    /// The snapshot entry of the Deployment in the path, or 404.
+    private func servedEntry(_ context: Context) throws -> ServingSnapshot.Entry {
+        let namespace = context.pathParameter("ns"), name = context.pathParameter("name")
+        guard let entry = try snapshot.entry(namespace: namespace, name: name) else {
+            throw APIError.notFound("deployment_not_found", "no Deployment '\(name)' served in namespace '\(namespace)'")
+        }
+        return entry
+    }
+}

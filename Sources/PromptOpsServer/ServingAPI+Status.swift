@@ -1,0 +1,44 @@
+import Hummingbird
+import PromptOpsStore
+
+extension ServingAPI {
+    /// `GET /api/v1/status`: `{revision, branch, lastSyncTime, namespaces: [...]}` plus the
+    /// last source error and, per namespace, warnings and any freeze.
+    func status(_ request: Request, _ context: Context) async throws -> Response {
+        let status = try store.status()
+        var json = JSONWriter(capacity: 1024)
+        json.objectStart()
+        json.member("revision", status.revision)
+        json.member("branch", status.branch)
+        json.key("lastSyncTime"); json.date(status.lastSyncTime)
+        json.member("attemptedRevision", status.attemptedRevision)
+        json.key("lastSuccessTime"); json.date(status.lastSuccessTime)
+        json.member("lastError", status.lastError)
+        json.key("namespaces")
+        json.arrayStart()
+        for ns in status.namespaces {
+            json.objectStart()
+            json.member("name", ns.name)
+            json.member("lastAttemptedRevision", ns.lastAttemptedRevision)
+            json.member("lastAppliedRevision", ns.lastAppliedRevision)
+            json.key("lastAttemptedAt"); json.date(ns.lastAttemptedAt)
+            json.key("lastAppliedAt"); json.date(ns.lastAppliedAt)
+            json.key("upToDate"); json.bool(ns.isUpToDate)
+            json.key("errors"); json.diagnostics(ns.errors)
+            json.key("warnings"); json.diagnostics(ns.warnings)
+            json.member("frozenBy", ns.frozenBy)
+            json.key("frozenUntil"); json.date(ns.frozenUntil)
+            json.objectEnd()
+        }
+        json.arrayEnd()
+        json.objectEnd()
+        return .json(json)
+    }
+
+    /// 404 unless the store knows `namespace` (it has been attempted at least once).
+    func requireNamespace(_ namespace: String) throws -> Void {
+        guard try store.status().namespaces.contains(where: { $0.name == namespace }) else {
+            throw APIError.notFound("namespace_not_found", "no namespace '\(namespace)' in the serving store")
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import GRDB
+
+/// The database schema as append-only migrations. A shipped migration is never edited:
+/// later changes (rollout state, pruning of events) come as "v2", "v3"...
+enum StoreSchema {
+    /// Sixty-four zeros: the `prev_hash` of the first audit record.
+    static let genesisHash = String(repeating: "0", count: 64)
+
+    /// The migrator holding every migration in order.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in try db.execute(sql: v1) }
+        return migrator
+    }
+
+    /// Times are `StoreTime` text; JSON columns are checked with `json_valid`. Tables are
+    /// STRICT so a wrong type is refused, not coerced.
+    static let v1 = """
+    CREATE TABLE namespace_status (
+        namespace TEXT PRIMARY KEY NOT NULL CHECK (namespace <> ''),
+        last_attempted_revision TEXT,
+        last_attempted_at TEXT,
+        last_applied_revision TEXT,
+        last_applied_at TEXT,
+        errors_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(errors_json) AND json_type(errors_json) = 'array'),
+        warnings_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(warnings_json) AND json_type(warnings_json) = 'array'),
+        frozen_by TEXT,
+        frozen_until TEXT,
+        CHECK ((last_attempted_revision IS NULL) = (last_attempted_at IS NULL)),
+        CHECK ((last_applied_revision IS NULL) = (last_applied_at IS NULL)),
+        CHECK ((frozen_by IS NULL) = (frozen_until IS NULL))
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE template_version (
+        id INTEGER PRIMARY KEY,
+        namespace TEXT NOT NULL REFERENCES namespace_status(namespace),
+        template TEXT NOT NULL CHECK (template <> ''),
+        version INTEGER NOT NULL CHECK (version >= 1),
+        hash TEXT NOT NULL CHECK (length(hash) = 64),
+        spec_json TEXT NOT NULL CHECK (json_valid(spec_json)),
+        effective_json TEXT NOT NULL CHECK (json_valid(effective_json)),
+        revision TEXT NOT NULL CHECK (revision <> ''),
+        author_name TEXT NOT NULL,
+        author_email TEXT NOT NULL,
+        committed_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (namespace, template, version),
+        UNIQUE (namespace, template, hash)
+    ) STRICT;
+
+    CREATE TRIGGER template_version_numbered BEFORE INSERT ON template_version
+    WHEN NEW.version <> (SELECT coalesce(max(version), 0) + 1 FROM template_version
+                         WHERE namespace = NEW.namespace AND template = NEW.template)
+    BEGIN SELECT RAISE(ABORT, 'template_version: versions of a template are numbered 1, 2, 3... without gaps'); END;
+    CREATE TRIGGER template_version_no_update BEFORE UPDATE ON template_version
+    BEGIN SELECT RAISE(ABORT, 'template_version: versions are immutable'); END;
+    CREATE TRIGGER template_version_no_delete BEFORE DELETE ON template_version
+    BEGIN SELECT RAISE(ABORT, 'template_version: versions are kept for history'); END;
+
+    CREATE TABLE served_object (
+        namespace TEXT NOT NULL REFERENCES namespace_status(namespace),
+        kind TEXT NOT NULL CHECK (kind IN ('PromptTemplate', 'Deployment', 'Policy')),
+        name TEXT NOT NULL CHECK (name <> ''),
+        hash TEXT NOT NULL CHECK (length(hash) = 64),
+        spec_json TEXT NOT NULL CHECK (json_valid(spec_json)),
+        path TEXT NOT NULL,
+        labels_json TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(labels_json)),
+        version_id INTEGER REFERENCES template_version(id),
+        revision TEXT NOT NULL CHECK (revision <> ''),
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (namespace, kind, name),
+        CHECK ((kind = 'PromptTemplate') = (version_id IS NOT NULL))
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX served_object_version ON served_object(version_id);
+
+    CREATE TRIGGER served_template_is_its_version_on_insert BEFORE INSERT ON served_object
+    WHEN NEW.kind = 'PromptTemplate' AND NOT EXISTS (
+        SELECT 1 FROM template_version v
+        WHERE v.id = NEW.version_id AND v.namespace = NEW.namespace AND v.template = NEW.name AND v.hash = NEW.hash)
+    BEGIN SELECT RAISE(ABORT, 'served_object: a served template must be one of its stored versions (same hash)'); END;
+    CREATE TRIGGER served_template_is_its_version_on_update BEFORE UPDATE ON served_object
+    WHEN NEW.kind = 'PromptTemplate' AND NOT EXISTS (
+        SELECT 1 FROM template_version v
+        WHERE v.id = NEW.version_id AND v.namespace = NEW.namespace AND v.template = NEW.name AND v.hash = NEW.hash)
+    BEGIN SELECT RAISE(ABORT, 'served_object: a served template must be one of its stored versions (same hash)'); END;
+
+    -- Rollout state of a Deployment. The canary columns stay NULL until rollouts land.
+    CREATE TABLE deployment (
+        namespace TEXT NOT NULL REFERENCES namespace_status(namespace),
+        name TEXT NOT NULL CHECK (name <> ''),
+        template TEXT NOT NULL,
+        stable_version INTEGER NOT NULL,
+        phase TEXT NOT NULL DEFAULT 'Healthy' CHECK (phase IN ('Healthy', 'Progressing', 'Paused', 'Degraded')),
+        canary_version INTEGER,
+        canary_weight INTEGER CHECK (canary_weight BETWEEN 0 AND 100),
+        canary_step INTEGER CHECK (canary_step >= 0),
+        revision TEXT NOT NULL CHECK (revision <> ''),
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (namespace, name),
+        FOREIGN KEY (namespace, template, stable_version) REFERENCES template_version(namespace, template, version),
+        FOREIGN KEY (namespace, template, canary_version) REFERENCES template_version(namespace, template, version),
+        CHECK (canary_version IS NULL OR canary_version <> stable_version),
+        CHECK ((canary_version IS NULL) = (canary_weight IS NULL))
+    ) STRICT, WITHOUT ROWID;
+
+    -- Every change of what a Deployment serves, kept after the Deployment is removed.
+    CREATE TABLE deployment_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        namespace TEXT NOT NULL REFERENCES namespace_status(namespace),
+        deployment TEXT NOT NULL,
+        template TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action <> ''),
+        strategy TEXT NOT NULL CHECK (strategy IN ('Canary', 'Direct')),
+        from_version INTEGER,
+        from_hash TEXT,
+        to_version INTEGER NOT NULL,
+        to_hash TEXT NOT NULL CHECK (length(to_hash) = 64),
+        revision TEXT NOT NULL,
+        time TEXT NOT NULL,
+        FOREIGN KEY (namespace, template, to_version) REFERENCES template_version(namespace, template, version)
+    ) STRICT;
+    CREATE INDEX deployment_history_by_deployment ON deployment_history(namespace, deployment, id);
+    CREATE TRIGGER deployment_history_no_update BEFORE UPDATE ON deployment_history
+    BEGIN SELECT RAISE(ABORT, 'deployment_history is append-only'); END;
+    CREATE TRIGGER deployment_history_no_delete BEFORE DELETE ON deployment_history
+    BEGIN SELECT RAISE(ABORT, 'deployment_history is append-only'); END;
+
+    -- What happened, for people: sync and rollout events. NULL namespace = controller-wide.
+    CREATE TABLE event (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time TEXT NOT NULL,
+        namespace TEXT,
+        kind TEXT,
+        name TEXT,
+        type TEXT NOT NULL CHECK (type IN ('Normal', 'Warning')),
+        reason TEXT NOT NULL CHECK (reason <> ''),
+        message TEXT NOT NULL,
+        revision TEXT
+    ) STRICT;
+    CREATE INDEX event_by_namespace ON event(namespace, id);
+
+    -- The tamper-evident record of every change: append-only (triggers below) and hash-chained
+    -- (hash = SHA-256 of prev_hash and the record's canonical fields, computed by AuditChain).
+    CREATE TABLE audit_record (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        time TEXT NOT NULL,
+        actor TEXT NOT NULL CHECK (actor <> ''),
+        action TEXT NOT NULL CHECK (action <> ''),
+        namespace TEXT,
+        object TEXT,
+        revision TEXT,
+        details_json TEXT NOT NULL CHECK (json_valid(details_json)),
+        prev_hash TEXT NOT NULL CHECK (length(prev_hash) = 64),
+        hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64)
+    ) STRICT;
+    CREATE TRIGGER audit_record_chained BEFORE INSERT ON audit_record
+    WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM audit_record)
+      OR NEW.prev_hash IS NOT coalesce((SELECT hash FROM audit_record ORDER BY seq DESC LIMIT 1), '\(genesisHash)')
+    BEGIN SELECT RAISE(ABORT, 'audit_record: a record must follow the last one (seq + 1, prev_hash = its hash)'); END;
+    CREATE TRIGGER audit_record_no_update BEFORE UPDATE ON audit_record
+    BEGIN SELECT RAISE(ABORT, 'audit_record is append-only: UPDATE refused'); END;
+    CREATE TRIGGER audit_record_no_delete BEFORE DELETE ON audit_record
+    BEGIN SELECT RAISE(ABORT, 'audit_record is append-only: DELETE refused'); END;
+
+    -- The controller's last pass over the source: one row.
+    CREATE TABLE sync_status (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        branch TEXT NOT NULL,
+        revision TEXT,
+        attempted_revision TEXT,
+        last_sync_at TEXT NOT NULL,
+        last_success_at TEXT,
+        last_error TEXT,
+        last_error_at TEXT,
+        CHECK ((last_error IS NULL) = (last_error_at IS NULL))
+    ) STRICT;
+    """
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+@testable import PromptOpsCore
+
+@Suite("Policies")
+struct PolicyTests {
+    static func policy(_ enforcement: String, rules: String, match: String = "{environments: [production]}") -> String {
+        "apiVersion: promptops.dev/v1alpha1\nkind: Policy\nmetadata: {name: guard, namespace: s}\nspec:\n  enforcement: \(enforcement)\n  match: \(match)\n  rules: \(rules)\n"
+    }
+
+    static let deployment = """
+    apiVersion: promptops.dev/v1alpha1
+    kind: Deployment
+    metadata: {name: d, namespace: s}
+    spec:
+      template: t
+      environment: production
+      strategy: {type: Canary, canary: {steps: [{setWeight: 80}, {analysis: {}}]}}
+      analysis: {metrics: [{name: m, provider: {web: {url: "http://x", jsonPath: "$.v"}}, thresholdRange: {min: 1}}]}
+    """
+
+    static let template = """
+    apiVersion: promptops.dev/v1alpha1
+    kind: PromptTemplate
+    metadata: {name: t, namespace: s}
+    spec:
+      model: {name: gpt-5-huge}
+      text: "key sk-abcdefghijklmnopqrstuvwx here"
+    """
+
+    @Test func denyRulesAreErrorsAtTheOffendingNode() {
+        let rules = "{maxStepWeight: 25, allowedModels: [gpt-4o-mini], minTests: 1, forbiddenPatterns: [{name: openai-key, regex: \"sk-[A-Za-z0-9]{20,}\"}], requiredLabels: [owner], requireStrategy: Canary}"
+        let out = lines(validate(["p.yaml": Self.policy("Deny", rules: rules), "d.yaml": Self.deployment, "t.yaml": Self.template]))
+        #expect(out.contains("d.yaml:7:57: error: policy 'guard' (Deny): setWeight 80 is above maxStepWeight 25 before the last analysis"))
+        #expect(out.contains("t.yaml:5:17: error: policy 'guard' (Deny): model 'gpt-5-huge' is not allowed; allowed: gpt-4o-mini"))
+        #expect(out.contains("t.yaml:6:14: error: policy 'guard' (Deny): text contains forbidden pattern 'openai-key'"))
+        #expect(out.contains("t.yaml:5:3: error: policy 'guard' (Deny): template has 0 tests; at least 1 required"))
+        #expect(out.contains("d.yaml:3:11: error: policy 'guard' (Deny): missing required label: owner"))
+        #expect(!out.contains { $0.contains("strategy Canary") })
+    }
+
+    @Test func warnRulesAreWarnings() {
+        let result = validate(["p.yaml": Self.policy("Warn", rules: "{requireStrategy: Direct}"), "d.yaml": Self.deployment, "t.yaml": Self.template])
+        #expect(!result.hasErrors)
+        #expect(lines(result) == ["d.yaml:7:20: warning: policy 'guard' (Warn): Deployments must use strategy Direct, this one uses Canary"])
+    }
+
+    @Test func environmentAndLabelMatching() {
+        let staging = validate(["p.yaml": Self.policy("Deny", rules: "{minTests: 3}", match: "{environments: [staging]}"), "d.yaml": Self.deployment, "t.yaml": Self.template])
+        #expect(staging.diagnostics.isEmpty)
+        let labelled = validate(["p.yaml": Self.policy("Deny", rules: "{minTests: 3}", match: "{labels: {team: x}}"), "d.yaml": Self.deployment, "t.yaml": Self.template])
+        #expect(labelled.diagnostics.isEmpty)
+    }
+
+    @Test func badTimeZoneAndTimesAreErrors() {
+        let out = lines(validate(["p.yaml": Self.policy("Deny", rules: "{freezeWindows: [{days: [Fri], start: \"25:00\", end: \"08:00\", timezone: Mars/Base}]}")]))
+        #expect(out.contains { $0.contains("'25:00' is not a time of day HH:MM") })
+        #expect(out.contains { $0.contains("'Mars/Base' is not a known IANA time zone") })
+    }
+
+    @Test func freezeWindowCrossingMidnight() throws {
+        let set = ManifestLoader().load([ManifestFile(path: "p.yaml", bytes: Array(Self.policy("Deny", rules: "{freezeWindows: [{days: [Fri], start: \"18:00\", end: \"08:00\", timezone: UTC}]}").utf8))])
+        let policy = try #require(set.policies.values.first)
+        let f = ISO8601DateFormatter()
+        // 2026-11-27 is a Friday.
+        #expect(policy.freezeUntil(f.date(from: "2026-11-27T17:59:00Z")!) == nil)
+        #expect(policy.freezeUntil(f.date(from: "2026-11-27T18:00:00Z")!) == f.date(from: "2026-11-28T08:00:00Z")!)
+        #expect(policy.freezeUntil(f.date(from: "2026-11-28T07:59:00Z")!) == f.date(from: "2026-11-28T08:00:00Z")!)
+        #expect(policy.freezeUntil(f.date(from: "2026-11-28T08:00:00Z")!) == nil)
+        #expect(policy.freezeUntil(f.date(from: "2026-11-26T19:00:00Z")!) == nil)
+    }
+}

@@ -1,0 +1,21 @@
+import Foundation
+import Testing
+@testable import PromptOpsCore
+
+@Suite("Published JSON Schemas")
+struct SchemaFilesTests {
+    @Test(arguments: APISchemas.kinds)
+    func committedSchemaIsUpToDate(kind: String) throws {
+        let url = packageRoot.appendingPathComponent("manifests").appendingPathComponent(JSONSchemaWriter.fileName(kind: kind))
+        let committed = try String(contentsOf: url, encoding: .utf8)
+        #expect(committed == JSONSchemaWriter.schema(kind: kind),
+                "manifests/\(JSONSchemaWriter.fileName(kind: kind)) is out of date; run: swift run promptops schema --output manifests")
+    }
+
+    @Test func referenceManifestsValidate() throws {
+        let files = try ManifestFileCollector.collect([packageRoot.appendingPathComponent("manifests").path])
+        #expect(files.count == 3)
+        let result = ManifestValidator().validate(ManifestLoader().load(files))
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
+    }
+}

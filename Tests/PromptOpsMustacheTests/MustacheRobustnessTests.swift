@@ -1,0 +1,90 @@
+import Testing
+@testable import PromptOpsMustache
+
+@Suite("Robustness")
+struct MustacheRobustnessTests {
+    @Test("a self-including partial stops at the expansion cap")
+    func recursivePartial() throws {
+        let library = MustacheLibrary(templates: ["self": try MustacheTemplate("x{{>self}}")])
+        let output = library.render("self", [:])
+        #expect(output == String(repeating: "x", count: MustacheLibrary.maximumExpansionDepth + 1))
+    }
+
+    @Test("mutually recursive partials and parents terminate")
+    func mutualRecursion() throws {
+        let library = MustacheLibrary(templates: [
+            "a": try MustacheTemplate("a{{>b}}"),
+            "b": try MustacheTemplate("b{{<a}}{{$x}}{{>a}}{{/x}}{{/a}}"),
+            "loop": try MustacheTemplate("{{$x}}{{<loop}}{{$x}}{{$x}}y{{/x}}{{/x}}{{/loop}}{{/x}}"),
+        ])
+        #expect(library.render("a", [:])?.count == MustacheLibrary.maximumExpansionDepth + 1)
+        #expect(library.render("loop", [:]) != nil)
+    }
+
+    @Test("a block override that refers to itself terminates")
+    func recursiveBlock() throws {
+        let library = MustacheLibrary(templates: [
+            "parent": try MustacheTemplate("{{$a}}default{{/a}}"),
+            "child": try MustacheTemplate("{{<parent}}{{$a}}[{{$a}}inner{{/a}}]{{/a}}{{/parent}}"),
+        ])
+        let output = try #require(library.render("child", [:]))
+        #expect(output.hasPrefix("[[["))
+    }
+
+    @Test("deeply nested sections neither overflow the parser nor the renderer")
+    func deepNesting() throws {
+        let depth = 5_000
+        let source = String(repeating: "{{#a}}", count: depth) + "x{{b}}" + String(repeating: "{{/a}}", count: depth)
+        let template = try MustacheTemplate(source)
+        let output = template.render(["a": true, "b": "!"])
+        #expect(output.isEmpty)  // deeper than the nesting cap: nothing past it renders
+        let shallow = String(repeating: "{{#a}}", count: 100) + "x{{b}}" + String(repeating: "{{/a}}", count: 100)
+        #expect(try MustacheTemplate(shallow).render(["a": true, "b": "!"]) == "x!")
+    }
+
+    @Test("random templates either parse or throw MustacheParseError, and always render")
+    func fuzz() throws {
+        var generator = SplitMix64(seed: 0x5EED_1234)
+        let pieces = [
+            "{{", "}}", "{{{", "}}}", "{", "}", "#", "^", "/", "!", "=", ">", "<", "$", "&", "*", ".", " ", "\n", "\r\n", "\t",
+            "a", "b", "a.b", "x", "é", "{{=<% %>=}}", "<%", "%>", "{{#a}}", "{{/a}}", "{{^b}}", "{{/b}}", "{{>p}}", "{{<p}}",
+            "{{$a}}", "{{>*a}}", "{{.}}", "{{=", "=}}", "  ",
+        ]
+        let context: MustacheValue = ["a": ["a": [true, "p", 1], "b": "q"], "b": [1, 2], "x": "<&>", "p": "p"]
+        var parsed = 0
+        var failed = 0
+        for _ in 0..<3_000 {
+            var source = ""
+            for _ in 0..<Int.random(in: 0...24, using: &generator) {
+                source += pieces.randomElement(using: &generator)!
+            }
+            do {
+                let template = try MustacheTemplate(source)
+                parsed += 1
+                let library = MustacheLibrary(templates: ["p": template, "a": template], escaping: .html)
+                _ = library.render(template, context)
+                _ = template.analysis
+            } catch {
+                failed += 1
+                #expect(error.line >= 1 && error.column >= 1)
+                #expect(error.line <= source.split(separator: "\n", omittingEmptySubsequences: false).count)
+                #expect(!error.message.isEmpty)
+            }
+        }
+        #expect(parsed > 100)
+        #expect(failed > 100)
+    }
+}
+
+/// A small deterministic generator so the fuzz test is reproducible.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PromptOpsServer
+import Testing
+
+@Suite("Probes, metrics and error answers")
+struct ProbeRouteTests {
+    @Test("healthz answers ok while the process runs, even before the first sync")
+    func healthz() async throws {
+        let server = TestServer(try ServedStore(), ready: false)
+        try await server.run { client in
+            let response = try await client.get("/healthz")
+            #expect(response.status == .ok)
+            #expect(response.text == "ok\n")
+        }
+    }
+
+    @Test("readyz is 503 with a JSON error until a sync pass finished, then 200")
+    func readinessFlip() async throws {
+        let server = TestServer(try ServedStore(Manifests.repository()), ready: false)
+        try await server.run { client in
+            let before = try await client.get("/readyz")
+            #expect(before.status == .serviceUnavailable)
+            #expect(before.errorCode == "not_ready")
+            #expect(before.errorMessage.contains("sync"))
+            server.readiness.markSynced()
+            let after = try await client.get("/readyz")
+            #expect(after.status == .ok)
+            server.readiness.setStoreOpen(false)
+            #expect(try await client.get("/readyz").status == .serviceUnavailable)
+        }
+    }
+
+    @Test("unknown routes are 404 JSON; other methods on a known path are 405 with Allow")
+    func routingErrors() async throws {
+        let server = TestServer(try ServedStore(Manifests.repository()))
+        try await server.run { client in
+            let missing = try await client.get("/api/v1/nope")
+            #expect(missing.status == .notFound)
+            #expect(missing.errorCode == "not_found")
+            #expect(missing.headers[.contentType]?.hasPrefix("application/json") == true)
+
+            let paths: [(String, HTTPRequest.Method)] = [
+                ("/api/v1/namespaces/support/templates", .delete),
+                ("/api/v1/namespaces/support/templates/support-reply", .put),
+                ("/api/v1/namespaces/support/deployments/support-reply-prod/render", .get),
+                ("/api/v1/namespaces/support/deployments/support-reply-prod/resolve", .post),
+                ("/api/v1/status", .patch),
+                ("/healthz", .delete),
+                ("/metrics", .post),
+            ]
+            for (path, method) in paths {
+                let response = try await client.execute(uri: path, method: method)
+                #expect(response.status == .methodNotAllowed, "\(method) \(path)")
+                #expect(response.errorCode == "method_not_allowed", "\(method) \(path)")
+            }
+            let render = try await client.execute(uri: "/api/v1/namespaces/support/deployments/support-reply-prod/render", method: .get)
+            #expect(render.headers[.allow] == "POST")
+        }
+    }
+
+    @Test("metrics is Prometheus text with every series, requests counted by route pattern")
+    func metricsExposition() async throws {
+        let server = TestServer(try ServedStore(Manifests.repository()))
+        server.metrics.recordSync(success: true, duration: .milliseconds(120), at: Date(timeIntervalSince1970: 1_800_000_000))
+        server.metrics.recordSync(success: false, duration: .seconds(2), at: Date(timeIntervalSince1970: 1_800_000_060))
+        try await server.run { client in
+            _ = try await client.get("/api/v1/namespaces/support/deployments/support-reply-prod/resolve?key=a")
+            _ = try await client.get("/api/v1/namespaces/support/deployments/tagline-web/resolve?key=b")
+            _ = try await client.get("/api/v1/namespaces/support/deployments/nope/resolve")
+            _ = try await client.post("/api/v1/namespaces/support/deployments/tagline-web/render", json: #"{"variables":{"campaign":"Fall"}}"#)
+            _ = try await client.get("/no/such/path")
+            let response = try await client.get("/metrics")
+            #expect(response.status == .ok)
+            #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            let text = response.text
+            let resolve = "/api/v1/namespaces/{ns}/deployments/{name}/resolve"
+            for line in [
+                "# TYPE promptops_sync_total counter", "promptops_sync_total 2", "promptops_sync_failures_total 1",
+                "# TYPE promptops_last_successful_sync_timestamp_seconds gauge",
+                "promptops_last_successful_sync_timestamp_seconds 1800000000",
+                "# TYPE promptops_sync_duration_seconds histogram", "promptops_sync_duration_seconds_count 2",
+                "promptops_sync_duration_seconds_bucket{le=\"+Inf\"} 2",
+                "# TYPE promptops_http_requests_total counter",
+                "promptops_http_requests_total{route=\"\(resolve)\",method=\"GET\",status=\"200\"} 2",
+                "promptops_http_requests_total{route=\"\(resolve)\",method=\"GET\",status=\"404\"} 1",
+                "promptops_http_requests_total{route=\"/api/v1/namespaces/{ns}/deployments/{name}/render\",method=\"POST\",status=\"200\"} 1",
+                "promptops_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1",
+                "# TYPE promptops_render_duration_seconds histogram",
+                "promptops_render_duration_seconds_bucket{le=\"1e-05\"}",
+                "promptops_render_duration_seconds_bucket{le=\"+Inf\"} 1", "promptops_render_duration_seconds_count 1",
+            ] {
+                #expect(text.contains(line), "missing: \(line)")
+            }
+        }
+        // The /metrics request itself is counted once its answer is known.
+        #expect(server.metrics.requestCount(route: "/metrics", method: "GET", status: 200) == 1)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PromptOpsServer
+
+/// The real server, built by `buildApplication`, on 127.0.0.1 port 0 over a real store.
+struct TestServer {
+    let served: ServedStore
+    let metrics = ServerMetrics()
+    let readiness: Readiness
+    let snapshot: ServingSnapshot
+    var maxBodyBytes = ServerConfiguration.defaultMaxBodyBytes
+
+    /// A server over `served`, ready (one sync pass done) unless `ready` is false.
+    init(_ served: ServedStore, ready: Bool = true, snapshotMaxAge: Duration = .seconds(60)) {
+        self.served = served
+        readiness = Readiness()
+        if ready { readiness.markSynced() }
+        snapshot = ServingSnapshot(store: served.store, maxAge: snapshotMaxAge)
+    }
+
+    /// Starts the server, runs `body` with a client connected to it, stops the server.
+    func run<T: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        var logger = Logger(label: "PromptOpsServerTests")
+        logger.logLevel = .warning
+        let app = buildApplication(
+            configuration: ServerConfiguration(host: "127.0.0.1", port: 0, maxBodyBytes: maxBodyBytes),
+            store: served.store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot)
+        return try await app.test(.live) { client in try await body(client) }
+    }
+}
+
+extension TestClientProtocol {
+    /// GET `uri`.
+    func get(_ uri: String) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get)
+    }
+
+    /// POST `json` to `uri`.
+    func post(_ uri: String, json: String) async throws -> TestResponse {
+        try await execute(uri: uri, method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: json))
+    }
+}
+
+extension TestResponse {
+    /// The body as text.
+    var text: String { String(buffer: body) }
+
+    /// The body parsed as a JSON object (empty when it is not one).
+    var object: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    /// The body parsed as a JSON array of objects (empty when it is not one).
+    var array: [[String: Any]] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [[String: Any]] ?? []
+    }
+
+    /// `error.code` of an error answer.
+    var errorCode: String? { (object["error"] as? [String: Any])?["code"] as? String }
+
+    /// `error.message` of an error answer.
+    var errorMessage: String { (object["error"] as? [String: Any])?["message"] as? String ?? "" }
+}
