@@ -29,13 +29,17 @@ public struct ControllerService: Service {
     public func run() async throws {
         var random = SystemRandomNumberGenerator()
         var backoff = RetryBackoff(base: min(interval, .seconds(1)), cap: max(interval * 10, .seconds(5)))
+        var lastRevision: String?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let delay: Duration
             do {
                 let report = try await reconciler.reconcile()
                 onPass(.success(report))
                 backoff.reset()
-                Self.log(report, to: logger)
+                // A pass over the revision already reported logs at debug, so a commit that
+                // stays broken is reported once, not at every poll.
+                Self.log(report, to: logger, quiet: report.revision == lastRevision && report.plan.namespaces.allSatisfy { $0.isEmpty || $0.outcome != .apply })
+                lastRevision = report.revision
                 delay = jittered(interval, using: &random)
             } catch {
                 onPass(.failure(error))
@@ -52,11 +56,12 @@ public struct ControllerService: Service {
         logger.info("controller stopped")
     }
 
-    static func log(_ report: SyncReport, to logger: Logger) {
+    /// Logs a pass: info when something applied or failed, debug when nothing changed.
+    public static func log(_ report: SyncReport, to logger: Logger, quiet: Bool = false) {
         let applied = report.plan.namespaces.filter { $0.outcome == .apply && !$0.isEmpty }
         let blocked = report.plan.namespaces.filter { $0.outcome == .blocked }
         let frozen = report.plan.namespaces.filter { if case .frozen = $0.outcome { return true }; return false }
-        let level: Logger.Level = applied.isEmpty && blocked.isEmpty && frozen.isEmpty ? .debug : .info
+        let level: Logger.Level = quiet || (applied.isEmpty && blocked.isEmpty && frozen.isEmpty) ? .debug : .info
         logger.log(level: level, "sync pass", metadata: [
             "revision": "\(report.revision.prefix(12))",
             "author": "\(report.commit.authorName)",
@@ -69,7 +74,7 @@ public struct ControllerService: Service {
         ])
         for ns in blocked {
             for error in ns.errors.prefix(20) {
-                logger.warning("namespace blocked", metadata: ["namespace": "\(ns.name)", "error": "\(error)"])
+                logger.log(level: quiet ? .debug : .warning, "namespace blocked", metadata: ["namespace": "\(ns.name)", "error": "\(error)"])
             }
         }
     }

@@ -105,9 +105,8 @@ public actor GitRepository {
         }
         let raw = git_commit_message(commit).map { String(cString: $0) } ?? ""
         var message = Substring(raw)
-        while message.hasSuffix("\n") || message.hasSuffix("\r") { message = message.dropLast() }
-        let firstLine = message.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        var summary = firstLine
+        while let last = message.last, last.isNewline { message = message.dropLast() }
+        var summary = message.prefix { !$0.isNewline }
         while let last = summary.last, last.isWhitespace { summary = summary.dropLast() }
         return GitCommitInfo(
             sha: GitPath.hex(git_commit_id(commit)),

@@ -20,6 +20,8 @@ struct MustacheCompiler {
     private var pendingTextStartsLine = false
     private var interpolations = 0
     private var analysis = MustacheAnalysis()
+    /// The enclosing rendered `{{#section}}` names, outermost first, kept in step with `open`.
+    private var sectionScopes: [[String]] = []
 
     /// Creates a compiler for the template whose UTF-8 bytes are `bytes`.
     init(bytes: [UInt8]) {
@@ -52,14 +54,6 @@ struct MustacheCompiler {
         return false
     }
 
-    /// The enclosing (non-inverted, rendered) section names, outermost first.
-    private var sectionScopes: [[String]] {
-        open.compactMap { container in
-            guard container.node != nil, container.tag.kind == .section else { return nil }
-            return MustacheName(container.tag.name).path
-        }
-    }
-
     private mutating func consume(_ item: MustacheLineLayout.Item) throws(MustacheParseError) {
         switch item.token {
         case .text(let range), .newline(let range):
@@ -72,6 +66,12 @@ struct MustacheCompiler {
     }
 
     private mutating func consume(_ tag: MustacheTag, startsLine: Bool) throws(MustacheParseError) {
+        if tag.kind.opensContainer && open.count >= MustacheTemplate.maximumNestingDepth {
+            throw MustacheParseError(
+                kind: .nestingTooDeep,
+                message: "sections, parents and blocks nest deeper than \(MustacheTemplate.maximumNestingDepth) levels",
+                line: tag.line, column: tag.column)
+        }
         let ignoring = isIgnoringContent
         switch tag.kind {
         case .comment, .delimiters:
@@ -87,9 +87,11 @@ struct MustacheCompiler {
                 open.append(OpenContainer(tag: tag, node: nil))
                 return
             }
-            record(MustacheName(tag.name), tag)
+            let name = MustacheName(tag.name)
+            record(name, tag)
             let index = append(.text(""), startsLine: startsLine)
             open.append(OpenContainer(tag: tag, node: index))
+            if tag.kind == .section { sectionScopes.append(name.path) }
         case .partial:
             guard !ignoring else { return }
             analysis.partials.append(reference(tag))
@@ -126,6 +128,7 @@ struct MustacheCompiler {
                 line: tag.line, column: tag.column)
         }
         guard let index = container.node else { return }
+        if container.tag.kind == .section { sectionScopes.removeLast() }
         flushText()
         let end = nodes.count
         let opening = container.tag

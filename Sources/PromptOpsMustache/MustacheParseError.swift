@@ -19,6 +19,8 @@ public struct MustacheParseError: Error, Sendable, Equatable, CustomStringConver
         case emptyTagName
         /// A tag name contains whitespace or an empty dotted-name segment.
         case invalidTagName
+        /// Sections, parents and blocks nest deeper than ``MustacheTemplate/maximumNestingDepth``.
+        case nestingTooDeep
     }
 
     /// The category of the failure.

@@ -1,5 +1,10 @@
 /// A compiled Mustache template. Parse once, render many times; copies share the compiled form.
 public struct MustacheTemplate: Sendable {
+    /// How deep sections, inverted sections, parents and blocks may nest in one template.
+    /// Deeper templates are rejected with ``MustacheParseError/Kind/nestingTooDeep``,
+    /// which bounds the analysis size and the renderer's stack use.
+    public static let maximumNestingDepth = 100
+
     /// The compiled form.
     let program: MustacheProgram
 
@@ -7,7 +12,8 @@ public struct MustacheTemplate: Sendable {
     ///
     /// - Throws: ``MustacheParseError`` with the 1-based line and column of the
     ///   offending tag (unclosed tag or section, mismatched or stray close tag,
-    ///   bad delimiter change, empty or malformed tag name).
+    ///   bad delimiter change, empty or malformed tag name, nesting deeper than
+    ///   ``maximumNestingDepth``).
     public init(_ source: String) throws(MustacheParseError) {
         program = try MustacheCompiler.compile(source)
     }

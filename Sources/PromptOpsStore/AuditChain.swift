@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import GRDB
-import PromptOpsCore
 
 /// The audit log's hash chain: `hash = SHA-256(prev_hash || canonical fields)`. The
 /// database refuses UPDATE and DELETE and checks each insert links to the last record;
@@ -20,13 +19,21 @@ enum AuditChain {
         var detailsJSON: String
     }
 
-    /// The canonical serialization: a domain tag, the previous hash, then a JSON array of
-    /// every field (strings escaped, absent fields `null`), so no two records share bytes.
+    /// The canonical serialization: a domain tag, the previous hash, then every field as
+    /// `<byte count>:<UTF-8 bytes>` on its own line (`-` when absent). Length prefixes make
+    /// it unambiguous without escaping, so large details hash at memory speed.
     static func hash(prev: String, _ f: Fields) -> String {
-        func text(_ s: String?) -> String { s.map(CanonicalJSON.encodeKey) ?? "null" }
-        let material = "promptops-audit/v1\n\(prev)\n[\(f.seq),\(text(f.time)),\(text(f.actor)),\(text(f.action)),"
-            + "\(text(f.namespace)),\(text(f.object)),\(text(f.revision)),\(text(f.detailsJSON))]"
-        return SHA256.hash(data: Array(material.utf8)).map { byte in
+        var material: [UInt8] = Array("promptops-audit/v1\n\(prev)\n\(f.seq)\n".utf8)
+        for field in [f.time, f.actor, f.action, f.namespace, f.object, f.revision, f.detailsJSON] as [String?] {
+            guard let field else {
+                material.append(contentsOf: "-\n".utf8)
+                continue
+            }
+            material.append(contentsOf: "\(field.utf8.count):".utf8)
+            material.append(contentsOf: field.utf8)
+            material.append(0x0A)
+        }
+        return SHA256.hash(data: material).map { byte in
             let s = String(byte, radix: 16)
             return s.count == 1 ? "0" + s : s
         }.joined()

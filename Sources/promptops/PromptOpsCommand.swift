@@ -9,7 +9,10 @@ struct PromptOpsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "promptops",
         abstract: "GitOps controller for LLM prompts.",
-        subcommands: [ValidateCommand.self, RenderCommand.self, DiffCommand.self, SyncCommand.self, SchemaCommand.self])
+        subcommands: [
+            ValidateCommand.self, RenderCommand.self, DiffCommand.self, SyncCommand.self, ControllerCommand.self,
+            StatusCommand.self, HistoryCommand.self, AuditCommand.self, SchemaCommand.self,
+        ])
 
     static func main() async {
         do {

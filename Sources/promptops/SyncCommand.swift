@@ -51,7 +51,7 @@ enum SyncSummary {
                     out += "  \(ns.name): applied (+\(ns.added.count) ~\(ns.changed.count) -\(ns.removed.count), \(ns.newVersions.count) new version\(ns.newVersions.count == 1 ? "" : "s"), \(ns.switches.count) switch\(ns.switches.count == 1 ? "" : "es"))\n"
                 }
             case .blocked:
-                out += "  \(ns.name): blocked, still serving \(report.plan.namespaces.isEmpty ? "" : "its last applied revision") (\(ns.errors.count) error\(ns.errors.count == 1 ? "" : "s"))\n"
+                out += "  \(ns.name): blocked, still serving its last applied revision (\(ns.errors.count) error\(ns.errors.count == 1 ? "" : "s"))\n"
                 for e in ns.errors { out += "    \(e)\n" }
             case .frozen(let policy, let until):
                 out += "  \(ns.name): waiting for freeze window of policy \(policy) to close at \(ISO8601DateFormatter().string(from: until))\n"

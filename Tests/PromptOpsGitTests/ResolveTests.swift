@@ -63,6 +63,11 @@ struct ResolveTests {
         #expect(info.time == Date(timeIntervalSince1970: 1_714_979_289))
         #expect(info.summary == "Add greeting prompt")
         #expect(info.message == "Add greeting prompt\n\nExplains the tone.\nSecond body line.")
+
+        try fixture.git("commit", "-q", "--allow-empty", "--cleanup=verbatim", "-m", "Fix typo\r\n\r\nDetails\r\n")
+        let crlf = try await GitRepository.open(path: fixture.path).commitInfo("HEAD")
+        #expect(crlf.summary == "Fix typo")
+        #expect(crlf.message == "Fix typo\r\n\r\nDetails")
     }
 
     @Test func ancestryDetectsRewrittenHistory() async throws {

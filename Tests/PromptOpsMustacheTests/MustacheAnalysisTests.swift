@@ -19,7 +19,7 @@ struct MustacheAnalysisTests {
             MustacheNameReference(path: ["orders"], sectionScopes: [], line: 2, column: 1),
             MustacheNameReference(path: ["id"], sectionScopes: [["orders"]], line: 3, column: 3),
             MustacheNameReference(path: ["shipped"], sectionScopes: [["orders"]], line: 3, column: 10),
-            MustacheNameReference(path: ["eta"], sectionScopes: [["orders"]], line: 3, column: 24),
+            MustacheNameReference(path: ["eta"], sectionScopes: [["orders"]], line: 3, column: 23),
             MustacheNameReference(path: ["items"], sectionScopes: [["orders"]], line: 4, column: 3),
             MustacheNameReference(path: ["."], sectionScopes: [["orders"], ["items"]], line: 4, column: 13),
             MustacheNameReference(path: ["a", "b"], sectionScopes: [], line: 6, column: 1),

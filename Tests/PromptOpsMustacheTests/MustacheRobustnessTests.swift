@@ -31,15 +31,29 @@ struct MustacheRobustnessTests {
         #expect(output.hasPrefix("[[["))
     }
 
-    @Test("deeply nested sections neither overflow the parser nor the renderer")
+    @Test("templates nesting deeper than the limit are rejected, not overflowed")
     func deepNesting() throws {
-        let depth = 5_000
-        let source = String(repeating: "{{#a}}", count: depth) + "x{{b}}" + String(repeating: "{{/a}}", count: depth)
-        let template = try MustacheTemplate(source)
-        let output = template.render(["a": true, "b": "!"])
-        #expect(output.isEmpty)  // deeper than the nesting cap: nothing past it renders
-        let shallow = String(repeating: "{{#a}}", count: 100) + "x{{b}}" + String(repeating: "{{/a}}", count: 100)
-        #expect(try MustacheTemplate(shallow).render(["a": true, "b": "!"]) == "x!")
+        func nested(_ depth: Int) -> String {
+            String(repeating: "{{#a}}", count: depth) + "x{{b}}" + String(repeating: "{{/a}}", count: depth)
+        }
+        let limit = MustacheTemplate.maximumNestingDepth
+        #expect(try MustacheTemplate(nested(limit)).render(["a": true, "b": "!"]) == "x!")
+        #expect(throws: MustacheParseError(
+            kind: .nestingTooDeep,
+            message: "sections, parents and blocks nest deeper than \(limit) levels",
+            line: 1, column: 6 * limit + 1)
+        ) {
+            try MustacheTemplate(nested(50_000))
+        }
+    }
+
+    @Test("recursion through deeply nested sections stops at the render nesting cap")
+    func renderNestingCap() throws {
+        let depth = MustacheTemplate.maximumNestingDepth - 1
+        let source = String(repeating: "{{#a}}", count: depth) + "x{{>self}}" + String(repeating: "{{/a}}", count: depth)
+        let library = MustacheLibrary(templates: ["self": try MustacheTemplate(source)])
+        let output = try #require(library.render("self", ["a": true]))
+        #expect(output.count == MustacheLibrary.maximumNestingDepth / (depth + 1) + 1)
     }
 
     @Test("random templates either parse or throw MustacheParseError, and always render")
@@ -67,7 +81,7 @@ struct MustacheRobustnessTests {
             } catch {
                 failed += 1
                 #expect(error.line >= 1 && error.column >= 1)
-                #expect(error.line <= source.split(separator: "\n", omittingEmptySubsequences: false).count)
+                #expect(error.line <= source.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).count)
                 #expect(!error.message.isEmpty)
             }
         }

@@ -96,6 +96,6 @@ struct BlockedAndFrozenTests {
 
         let counts = try t.rowCounts()
         let again = try t.sync(files, revision: sha(2), now: testNow.addingTimeInterval(60))
-        #expect(again.wroteNothing && (try t.rowCounts()) == counts)
+        #expect(try again.wroteNothing && t.rowCounts() == counts)
     }
 }

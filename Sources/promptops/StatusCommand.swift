@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import PromptOpsStore
+
+/// `promptops status [--db FILE | --server URL] [--format text|json]`
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Sync state per namespace and every Deployment's phase, weights and versions.")
+
+    /// Output formats.
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Read the serving store directly.")
+    var db: String?
+
+    @Option(help: "Ask a running controller instead (e.g. http://127.0.0.1:8080).")
+    var server: String?
+
+    @Option(help: "Output format: text or json.")
+    var format: Format = .text
+
+    func validate() throws {
+        if (db == nil) == (server == nil) { throw ValidationError("give exactly one of --db or --server") }
+    }
+
+    func run() async throws {
+        _ = global.logger("promptops.status")
+        let view: StatusView
+        if let db {
+            let store = try openStore(db)
+            do {
+                view = StatusView(status: try store.status(), deployments: try store.deployments())
+            } catch {
+                throw CommandExit.environment("error: \(error)")
+            }
+        } else {
+            view = try await StatusView.fetch(from: server!)
+        }
+        switch format {
+        case .json: print(try view.json())
+        case .text: print(view.text(), terminator: "")
+        }
+    }
+}
+
+/// What `status` shows, from the store or from a controller's HTTP endpoint.
+struct StatusView: Codable {
+    var status: SyncStatus
+    var deployments: [DeploymentStatus]
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }()
+
+    static func fetch(from base: String) async throws -> StatusView {
+        let root = base.hasSuffix("/") ? String(base.dropLast()) : base
+        func get<T: Decodable>(_ path: String, as: T.Type) async throws -> T {
+            guard let url = URL(string: root + path) else { throw CommandExit.usage("error: bad --server URL \(base)") }
+            do {
+                let (data, response) = try await URLSession.shared.data(from: url)
+                guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
+                    throw CommandExit.environment("error: \(url) answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(String(decoding: data, as: UTF8.self))")
+                }
+                return try decoder.decode(T.self, from: data)
+            } catch let exit as CommandExit {
+                throw exit
+            } catch {
+                throw CommandExit.environment("error: cannot read \(url): \(error)")
+            }
+        }
+        let status = try await get("/api/v1/status", as: SyncStatus.self)
+        var deployments: [DeploymentStatus] = []
+        for ns in status.namespaces {
+            deployments += try await get("/api/v1/namespaces/\(ns.name)/deployments", as: DeploymentList.self).items
+        }
+        return StatusView(status: status, deployments: deployments)
+    }
+
+    func json() throws -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = .iso8601
+        return String(decoding: try e.encode(self), as: UTF8.self)
+    }
+
+    func text() -> String {
+        let iso = ISO8601DateFormatter()
+        func short(_ s: String?) -> String { s.map { String($0.prefix(12)) } ?? "-" }
+        var out = "revision \(short(status.revision)) on branch \(status.branch ?? "-"), last sync \(status.lastSyncTime.map(iso.string(from:)) ?? "never")\n"
+        if let error = status.lastError { out += "last sync error: \(error)\n" }
+        out += "\n" + Table.render([["NAMESPACE", "APPLIED", "ATTEMPTED", "STATE"]] + status.namespaces.map { ns in
+            let state: String
+            if !ns.errors.isEmpty { state = "blocked (\(ns.errors.count) error\(ns.errors.count == 1 ? "" : "s"))" }
+            else if let policy = ns.frozenBy { state = "frozen by \(policy) until \(ns.frozenUntil.map(iso.string(from:)) ?? "?")" }
+            else { state = "synced" }
+            return [ns.name, short(ns.lastAppliedRevision), short(ns.lastAttemptedRevision), state]
+        })
+        for ns in status.namespaces {
+            for e in ns.errors { out += "  \(e)\n" }
+            for w in ns.warnings { out += "  \(w)\n" }
+        }
+        if !deployments.isEmpty {
+            out += "\n" + Table.render([["DEPLOYMENT", "TEMPLATE", "STRATEGY", "PHASE", "STABLE", "CANARY"]] + deployments.map { d in
+                let canary = d.canary.map { "v\($0.version) at \($0.weight)%" + ($0.step.map { " (step \($0))" } ?? "") } ?? "-"
+                return ["\(d.namespace)/\(d.name)", d.template, d.strategy, d.phase, "v\(d.stable.version) \(d.stable.hash.prefix(8))", canary]
+            })
+        }
+        return out
+    }
+}
+
+/// `{"items": [...]}` or a bare array of deployments.
+struct DeploymentList: Decodable {
+    var items: [DeploymentStatus]
+
+    init(from decoder: any Decoder) throws {
+        if let array = try? [DeploymentStatus](from: decoder) {
+            items = array
+        } else {
+            enum Keys: String, CodingKey { case items, deployments }
+            let c = try decoder.container(keyedBy: Keys.self)
+            items = try c.decodeIfPresent([DeploymentStatus].self, forKey: .items) ?? c.decode([DeploymentStatus].self, forKey: .deployments)
+        }
+    }
+}
+
+/// Left-aligned text columns.
+enum Table {
+    static func render(_ rows: [[String]]) -> String {
+        guard let first = rows.first else { return "" }
+        let widths = (0..<first.count).map { i in rows.map { $0.count > i ? $0[i].count : 0 }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { i, cell in i == row.count - 1 ? cell : cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0) }.joined()
+        }.joined(separator: "\n") + "\n"
+    }
+}
