@@ -72,7 +72,11 @@ let package = Package(
         .testTarget(name: "PromptOpsServerTests", dependencies: ["PromptOpsServer", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["PromptOpsController", "PromptOpsServer", "PromptOpsStore", "PromptOpsGit", "PromptOpsCore"]
+            dependencies: [
+                "PromptOpsController", "PromptOpsServer", "PromptOpsStore", "PromptOpsGit", "PromptOpsCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

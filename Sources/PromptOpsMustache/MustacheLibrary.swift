@@ -2,10 +2,12 @@
 /// and dynamic names `{{>*name}}` resolve within it. A missing template renders
 /// as the empty string, as the spec requires.
 ///
-/// Expansion is capped: partials, parents and block overrides nest at most
-/// ``maximumExpansionDepth`` levels, and sections plus expansions at most
-/// ``maximumNestingDepth`` levels; deeper content renders as nothing, so a
-/// self-including partial cannot exhaust the stack.
+/// Rendering is bounded so that no template or data can exhaust the stack or
+/// run away: partials, parents and block overrides nest at most
+/// ``maximumExpansionDepth`` levels, sections plus expansions at most
+/// ``maximumNestingDepth`` levels, and one render executes at most
+/// ``maximumRenderSteps`` instructions (which stops exponential fan-out such as a
+/// partial that includes itself twice). Content past a limit renders as nothing.
 public struct MustacheLibrary: Sendable {
     /// How deep partials, parents and block overrides may nest before rendering stops descending.
     public static let maximumExpansionDepth = 64
@@ -16,6 +18,9 @@ public struct MustacheLibrary: Sendable {
     public private(set) var templates: [String: MustacheTemplate]
     /// How `{{name}}` interpolations are escaped; `.none` (prompt mode) by default.
     public var escaping: MustacheEscaping
+    /// How many template instructions one render may execute (10 million by default);
+    /// past that, the output is cut off.
+    public var maximumRenderSteps = 10_000_000
 
     /// Creates a library from named templates.
     public init(templates: [String: MustacheTemplate] = [:], escaping: MustacheEscaping = .none) {
@@ -42,7 +47,9 @@ public struct MustacheLibrary: Sendable {
     /// Renders `template` against `context`, resolving partials and parents in this library.
     public func render(_ template: MustacheTemplate, _ context: MustacheValue) -> String {
         let program = template.program
-        var renderer = MustacheRenderer(templates: templates, escapesHTML: escaping == .html, context: context, capacity: program.capacityHint)
+        var renderer = MustacheRenderer(
+            templates: templates, escapesHTML: escaping == .html, context: context,
+            capacity: program.capacityHint, steps: maximumRenderSteps)
         renderer.render(program, from: 0, to: program.instructions.count)
         return renderer.output.makeString()
     }

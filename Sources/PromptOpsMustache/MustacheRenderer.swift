@@ -30,10 +30,13 @@ struct MustacheRenderer: ~Copyable {
     var expansionDepth = 0
     /// Current nesting of sections and expansions.
     var nestingDepth = 0
+    /// Instructions this pass may still execute.
+    var remainingSteps: Int
 
     /// Starts a pass with `context` as the only frame.
-    init(templates: [String: MustacheTemplate], escapesHTML: Bool, context: MustacheValue, capacity: Int) {
+    init(templates: [String: MustacheTemplate], escapesHTML: Bool, context: MustacheValue, capacity: Int, steps: Int) {
         self.templates = templates
+        remainingSteps = steps
         self.escapesHTML = escapesHTML
         output = MustacheOutput(capacity: capacity)
         contexts = []
@@ -48,6 +51,8 @@ struct MustacheRenderer: ~Copyable {
         defer { nestingDepth -= 1 }
         var index = start
         while index < end {
+            remainingSteps -= 1
+            if remainingSteps < 0 { return }
             let instruction = program.instructions[index]
             if !indentation.isEmpty {
                 if case .text(let literalStart, let count) = instruction {

@@ -24,6 +24,8 @@ public func buildApplication(
         router: api.router(logger: logger),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
-            serverName: "promptops"),
+            // Room for a burst of connections (1,000 clients opening at once) before the
+            // kernel's own cap (somaxconn) applies.
+            backlog: 4096),
         logger: logger)
 }

@@ -6,6 +6,12 @@ extension ServingAPI {
         if let reason = readiness.reasonNotReady {
             throw APIError(.serviceUnavailable, code: "not_ready", "not ready: \(reason)")
         }
+        // One indexed row: a store that stopped answering takes the endpoint out of rotation.
+        do {
+            _ = try store.audit(limit: 1)
+        } catch {
+            throw APIError(.serviceUnavailable, code: "store_unavailable", "not ready: the serving store does not answer: \(error.message)")
+        }
         return .text("ready\n")
     }
 

@@ -1,62 +1,40 @@
 import PromptOpsCore
 
-/// The `details` of the audit record of one namespace apply.
-struct ApplyDetails: Encodable {
-    struct Author: Encodable {
-        var name: String
-        var email: String
-    }
-
-    struct Version: Encodable {
-        var template: String
-        var version: Int
-        var hash: String
-    }
-
-    struct Object: Encodable {
-        var kind: String
-        var name: String
-    }
-
-    struct Ref: Encodable {
-        var version: Int
-        var hash: String
-    }
-
-    struct Switch: Encodable {
-        var deployment: String
-        var template: String
-        var strategy: String
-        var from: Ref?
-        var to: Ref
-    }
-
-    var revision: String
-    var author: Author
-    var commitTime: String
-    var subject: String
-    var added: [Object]
-    var changed: [Object]
-    var removed: [Object]
-    /// Objects rewritten without a content change (moved to another file).
-    var relocated: [Object]
-    var newVersions: [Version]
-    var switches: [Switch]
-
-    init(plan: NamespacePlan, commit: CommitInfo) {
-        revision = commit.sha
-        author = Author(name: commit.authorName, email: commit.authorEmail)
-        commitTime = StoreTime.format(commit.time)
-        subject = commit.subject
-        added = plan.added.map { Object(kind: $0.kind, name: $0.name) }
-        changed = plan.changed.map { Object(kind: $0.kind, name: $0.name) }
-        removed = plan.removed.map { Object(kind: $0.kind, name: $0.name) }
-        let touched = Set((plan.added + plan.changed).map { "\($0.kind)/\($0.name)" })
-        relocated = plan.upserts.filter { !touched.contains("\($0.kind)/\($0.name)") }.map { Object(kind: $0.kind, name: $0.name) }
-        newVersions = plan.newVersions.map { Version(template: $0.template, version: $0.version, hash: $0.hash) }
-        switches = plan.switches.map { s in
-            Switch(deployment: s.deployment, template: s.template, strategy: s.strategy.rawValue,
-                   from: s.fromVersion.map { Ref(version: $0, hash: s.fromHash ?? "") }, to: Ref(version: s.toVersion, hash: s.toHash))
+/// The `details` of the audit record of one namespace apply, as canonical JSON (sorted
+/// keys, no whitespace): revision, author, what was added, changed, removed or moved, the
+/// versions created with their hashes, and every switch from → to.
+enum ApplyDetails {
+    /// The details JSON for applying `plan` from `commit`.
+    static func json(plan: NamespacePlan, commit: CommitInfo) -> String {
+        typealias V = TemplateValue
+        func objects(_ list: [(kind: String, name: String)]) -> V {
+            .array(list.map { .object(["kind": .string($0.kind), "name": .string($0.name)]) })
         }
+        let touched = Set((plan.added + plan.changed).map { "\($0.kind)/\($0.name)" })
+        // Rewritten without a content change: the object moved to another file.
+        let relocated = plan.upserts.filter { !touched.contains("\($0.kind)/\($0.name)") }
+        let details: V = .object([
+            "revision": .string(commit.sha),
+            "author": .object(["name": .string(commit.authorName), "email": .string(commit.authorEmail)]),
+            "commitTime": .string(StoreTime.format(commit.time)),
+            "subject": .string(commit.subject),
+            "added": objects(plan.added.map { ($0.kind, $0.name) }),
+            "changed": objects(plan.changed.map { ($0.kind, $0.name) }),
+            "removed": objects(plan.removed.map { ($0.kind, $0.name) }),
+            "relocated": objects(relocated.map { ($0.kind, $0.name) }),
+            "newVersions": .array(plan.newVersions.map {
+                .object(["template": .string($0.template), "version": .int($0.version), "hash": .string($0.hash)])
+            }),
+            "switches": .array(plan.switches.map { s in
+                .object([
+                    "deployment": .string(s.deployment),
+                    "template": .string(s.template),
+                    "strategy": .string(s.strategy.rawValue),
+                    "from": s.fromVersion.map { .object(["version": .int($0), "hash": .string(s.fromHash ?? "")]) } ?? .null,
+                    "to": .object(["version": .int(s.toVersion), "hash": .string(s.toHash)]),
+                ])
+            }),
+        ])
+        return CanonicalJSON.encode(details)
     }
 }

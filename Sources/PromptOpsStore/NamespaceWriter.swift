@@ -125,9 +125,7 @@ struct NamespaceWriter {
                               message: "applied \(Self.short(sha)): \(plan.added.count) added, \(plan.changed.count) changed, "
                                   + "\(plan.removed.count) removed, \(plan.newVersions.count) new versions, \(plan.switches.count) switched",
                               revision: sha)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let details = String(decoding: try encoder.encode(ApplyDetails(plan: plan, commit: commit)), as: UTF8.self)
+        let details = ApplyDetails.json(plan: plan, commit: commit)
         _ = try AuditChain.append(db, actor: actor, action: "apply", namespace: ns, object: nil, revision: sha, detailsJSON: details,
                                   now: nowDate)
         return .init(namespace: ns, outcome: .applied, wrote: true, versionsCreated: plan.newVersions.count, switched: plan.switches.count)

@@ -7,38 +7,52 @@ extension ServingStore {
     /// query per table in one snapshot, so it is consistent and O(rows).
     /// - Parameter namespaces: only these namespaces; nil for all.
     public func servedState(namespaces: Set<String>? = nil) throws(StoreError) -> ServedState {
-        // The filter travels as one JSON array argument, so the statements stay fixed.
+        // The filter travels as one JSON array argument, so the statements stay fixed. Two
+        // forms, because `?1 IS NULL OR namespace IN (...)` would keep SQLite off the index.
         let filter: String? = namespaces.map { set in "[" + set.sorted().map(CanonicalJSON.encodeKey).joined(separator: ",") + "]" }
-        let only = "(?1 IS NULL OR namespace IN (SELECT value FROM json_each(?1)))"
+        func only(_ column: String = "namespace") -> String { filter == nil ? "1" : "\(column) IN (SELECT value FROM json_each(?1))" }
+        let arguments: StatementArguments = filter.map { [$0] } ?? []
         return try reading { db in
             var out: [String: ServedNamespace] = [:]
-            // Rows are added in place (`out[ns, default:]`): copying a namespace out and back
-            // would copy its dictionaries on every row.
-            let statuses = try Row.fetchCursor(db, sql: "SELECT namespace, last_applied_revision FROM namespace_status WHERE \(only)",
-                                               arguments: [filter])
+            let statuses = try Row.fetchCursor(db, sql: "SELECT namespace, last_applied_revision FROM namespace_status WHERE \(only())",
+                                               arguments: arguments)
             while let row = try statuses.next() {
                 let ns: String = row[0]
                 out[ns] = ServedNamespace(name: ns, lastAppliedRevision: row[1])
             }
-            let objects = try Row.fetchCursor(db, sql: "SELECT namespace, kind, name, hash, spec_json, path FROM served_object WHERE \(only)",
-                                              arguments: [filter])
-            while let row = try objects.next() {
-                let ns: String = row[0]
-                out[ns, default: ServedNamespace(name: ns)].objects[row[1], default: [:]][row[2]] =
-                    ServedNamespace.Object(hash: row[3], specJSON: row[4], path: row[5])
+            // Rows come in runs of one (namespace, kind) or (namespace, template); each run is
+            // collected locally and stored once, so a row costs one dictionary insert, not three.
+            var objects = Run<ServedNamespace.Object>()
+            func store(_ run: Run<ServedNamespace.Object>) {
+                guard !run.items.isEmpty else { return }
+                out[run.namespace, default: ServedNamespace(name: run.namespace)].objects[run.group, default: [:]].merge(run.items) { $1 }
             }
-            let versions = try Row.fetchCursor(db, sql: "SELECT namespace, template, hash, version FROM template_version WHERE \(only)",
-                                               arguments: [filter])
-            while let row = try versions.next() {
-                let ns: String = row[0]
-                out[ns, default: ServedNamespace(name: ns)].versions[row[1], default: [:]][row[2]] = row[3]
+            let objectRows = try Row.fetchCursor(db, sql: """
+                SELECT namespace, kind, name, hash, spec_json, path FROM served_object WHERE \(only()) ORDER BY namespace, kind
+                """, arguments: arguments)
+            while let row = try objectRows.next() {
+                if !objects.holds(row[0], row[1]) { store(objects); objects = Run(namespace: row[0], group: row[1]) }
+                objects.items[row[2]] = ServedNamespace.Object(hash: row[3], specJSON: row[4], path: row[5])
             }
+            store(objects)
+            var versions = Run<Int>()
+            func store(_ run: Run<Int>) {
+                guard !run.items.isEmpty else { return }
+                out[run.namespace, default: ServedNamespace(name: run.namespace)].versions[run.group, default: [:]].merge(run.items) { $1 }
+            }
+            let versionRows = try Row.fetchCursor(db, sql: "SELECT namespace, template, hash, version FROM template_version WHERE \(only())",
+                                                  arguments: arguments)
+            while let row = try versionRows.next() {
+                if !versions.holds(row[0], row[1]) { store(versions); versions = Run(namespace: row[0], group: row[1]) }
+                versions.items[row[2]] = row[3]
+            }
+            store(versions)
             let deployments = try Row.fetchCursor(db, sql: """
                 SELECT d.namespace, d.name, d.template, d.stable_version, v.hash
                 FROM deployment d JOIN template_version v
                   ON v.namespace = d.namespace AND v.template = d.template AND v.version = d.stable_version
-                WHERE (?1 IS NULL OR d.namespace IN (SELECT value FROM json_each(?1)))
-                """, arguments: [filter])
+                WHERE \(only("d.namespace"))
+                """, arguments: arguments)
             while let row = try deployments.next() {
                 let ns: String = row[0]
                 out[ns, default: ServedNamespace(name: ns)].deployments[row[1]] =
@@ -47,4 +61,14 @@ extension ServingStore {
             return ServedState(namespaces: out)
         }
     }
+}
+
+/// Consecutive rows that share a namespace and a group (a kind, or a template).
+private struct Run<Value> {
+    var namespace = ""
+    var group = ""
+    var items: [String: Value] = [:]
+
+    /// Whether a row with this namespace and group belongs to the run.
+    func holds(_ namespace: String, _ group: String) -> Bool { namespace == self.namespace && group == self.group }
 }

@@ -26,6 +26,9 @@ public final class ServingStore: Sendable {
             // WAL makes NORMAL durable up to the last checkpoint and never corrupting: a
             // crash loses at most the last transactions, each of which is all-or-nothing.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // Reads map pages instead of copying them through read(2): a full `servedState()`
+            // touches most of the file.
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)

@@ -130,6 +130,27 @@ struct FilesTests {
         #expect(try await repository.files(at: sha, paths: []).isEmpty)
     }
 
+    @Test func concurrentReadersOnOneAndManyActors() async throws {
+        let fixture = try GitFixture()
+        for index in 0..<40 { try fixture.write("prompts/p\(index).yaml", "n: \(index)\n") }
+        let sha = try fixture.commit("many")
+        let shared = try GitRepository.open(path: fixture.path)
+        let path = fixture.path
+
+        let counts = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<16 {
+                group.addTask {
+                    let repository = index.isMultiple(of: 2) ? shared : try GitRepository.open(path: path)
+                    let files = try await repository.files(at: sha, under: "prompts", filter: { _ in true })
+                    let changes = try await repository.changes(from: sha, to: "HEAD", under: "")
+                    return files.count + changes.count
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(counts == Array(repeating: 40, count: 16))
+    }
+
     @Test func keepsBinaryAndEmptyContentExactly() async throws {
         let fixture = try GitFixture()
         let binary: [UInt8] = [0, 1, 2, 255, 13, 10, 0]

@@ -21,6 +21,19 @@ struct MustacheRobustnessTests {
         #expect(library.render("loop", [:]) != nil)
     }
 
+    @Test("exponential fan-out stops at the step budget")
+    func fanOut() throws {
+        var library = MustacheLibrary(templates: [
+            "twice": try MustacheTemplate("x{{>twice}}{{>twice}}"),
+            "grid": try MustacheTemplate(String(repeating: "{{#n}}", count: 30) + "." + String(repeating: "{{/n}}", count: 30)),
+        ])
+        library.maximumRenderSteps = 100_000
+        let twice = try #require(library.render("twice", [:]))
+        #expect(twice.count > 1_000 && twice.count <= 100_000)
+        let grid = try #require(library.render("grid", ["n": [1, 2, 3]]))
+        #expect(grid.count <= 100_000)
+    }
+
     @Test("a block override that refers to itself terminates")
     func recursiveBlock() throws {
         let library = MustacheLibrary(templates: [
@@ -75,7 +88,8 @@ struct MustacheRobustnessTests {
             do {
                 let template = try MustacheTemplate(source)
                 parsed += 1
-                let library = MustacheLibrary(templates: ["p": template, "a": template], escaping: .html)
+                var library = MustacheLibrary(templates: ["p": template, "a": template], escaping: .html)
+                library.maximumRenderSteps = 20_000
                 _ = library.render(template, context)
                 _ = template.analysis
             } catch {

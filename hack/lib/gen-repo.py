@@ -71,9 +71,18 @@ def main():
     p.add_argument("--namespaces", type=int, default=20)
     p.add_argument("--deployment-every", type=int, default=50)
     p.add_argument("--change", type=int, default=None, help="commit a change to one template")
+    p.add_argument("--change-all", action="store_true", help="commit a change to every template")
     a = p.parse_args()
     repo = a.dir
-    if a.change is None:
+    if a.change_all:
+        import re
+        for i in range(a.templates):
+            ns, name, path = template_path(repo, i, a.namespaces)
+            with open(path) as f:
+                rev = int(re.search(r"revision (\d+)\)", f.read()).group(1)) + 1
+            write(path, TEMPLATE.format(name=name, ns=ns, i=i, rev=rev))
+        git(repo, "commit", "-q", "-am", f"change all {a.templates} templates")
+    elif a.change is None:
         os.makedirs(repo, exist_ok=True)
         subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True)
         for n in range(a.namespaces):
