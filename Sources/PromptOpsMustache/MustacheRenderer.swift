@@ -95,14 +95,15 @@ struct MustacheRenderer: ~Copyable {
     /// Resolves a dotted name: the head against the context stack (innermost first),
     /// the tail against the value found, with no further fallback.
     func resolve(_ name: MustacheName) -> MustacheValue? {
-        if name.isImplicitIterator { return contexts.last }
-        var frame = contexts.count - 1
+        let stack = contexts
+        if name.head.isEmpty { return stack.last }
+        var frame = stack.count - 1
         while frame >= 0 {
-            if case .object(let members) = contexts[frame], let found = members[name.head] {
+            if let found = Self.member(name.head, of: stack[frame]) {
                 if name.tail.isEmpty { return found }
                 var value = found
                 for key in name.tail {
-                    guard case .object(let inner) = value, let next = inner[key] else { return nil }
+                    guard let next = Self.member(key, of: value) else { return nil }
                     value = next
                 }
                 return value
@@ -110,6 +111,13 @@ struct MustacheRenderer: ~Copyable {
             frame -= 1
         }
         return nil
+    }
+
+    /// The member `key` of `value` when it is an object.
+    @inline(__always)
+    static func member(_ key: String, of value: MustacheValue) -> MustacheValue? {
+        guard case .object(let members) = value else { return nil }
+        return members[key]
     }
 
     /// Writes an interpolated value, HTML-escaped when `escaped`.

@@ -5,6 +5,9 @@ struct MustacheScanner {
     private var position = 0
     private var line = 1
     private var lineStart = 0
+    /// A memo for `column(of:)`: the column at byte `columnOffset` of the current line.
+    private var columnOffset = 0
+    private var columnCount = 1
     private var openDelimiter: [UInt8] = Array("{{".utf8)
     private var closeDelimiter: [UInt8] = Array("}}".utf8)
     private var tokens: [MustacheToken] = []
@@ -166,14 +169,17 @@ struct MustacheScanner {
     }
 
     /// 1-based column of `offset` on the current line, counted in Unicode scalars.
-    private func column(of offset: Int) -> Int {
-        var count = 1
-        var index = lineStart
-        while index < offset {
-            if bytes[index] & 0xC0 != 0x80 { count += 1 }
-            index += 1
+    /// Offsets only grow, so counting resumes from the previous call (linear overall).
+    private mutating func column(of offset: Int) -> Int {
+        if columnOffset < lineStart || columnOffset > offset {
+            columnOffset = lineStart
+            columnCount = 1
         }
-        return count
+        while columnOffset < offset {
+            if bytes[columnOffset] & 0xC0 != 0x80 { columnCount += 1 }
+            columnOffset += 1
+        }
+        return columnCount
     }
 
     /// First offset `>= from` where `pattern` occurs.

@@ -71,12 +71,14 @@ struct JSONInput {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a member name in quotes") }
             let keyOffset = index
             let key = try string()
-            guard members[key] == nil else { throw Failure(offset: keyOffset, message: "duplicate key '\(key)'") }
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':' after a member name") }
             index += 1
             skipSpace()
-            members[key] = try value(depth: depth)
+            // One hash lookup per member: insert, and refuse when the key was there already.
+            guard members.updateValue(try value(depth: depth), forKey: key) == nil else {
+                throw Failure(offset: keyOffset, message: "duplicate key '\(key)'")
+            }
             skipSpace()
             guard index < bytes.count else { throw failure("unexpected end of input in an object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
@@ -138,11 +140,19 @@ struct JSONInput {
     private mutating func string() throws(Failure) -> String {
         index += 1
         let start = index
-        // Fast path: no escapes, so the bytes are the string.
+        // Fast path: a run without escapes is the string itself; when it is ASCII (the usual
+        // case) it needs no UTF-8 check either.
+        var highBits: UInt8 = 0
         while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"), bytes[index] >= 0x20 {
+            highBits |= bytes[index]
             index += 1
         }
         guard index < bytes.count else { throw failure("unterminated string") }
+        if bytes[index] == UInt8(ascii: "\"") {
+            let run = bytes[start..<index]
+            index += 1
+            return highBits < 0x80 ? String(decoding: run, as: UTF8.self) : try Self.validated(run, at: start)
+        }
         var utf8 = Array(bytes[start..<index])
         while bytes[index] != UInt8(ascii: "\"") {
             let byte = bytes[index]
@@ -156,8 +166,14 @@ struct JSONInput {
             guard index < bytes.count else { throw failure("unterminated string") }
         }
         index += 1
+        return try Self.validated(utf8[...], at: start)
+    }
+
+    /// The string of `utf8`, refused when it is not valid UTF-8.
+    private static func validated(_ utf8: ArraySlice<UInt8>, at offset: Int) throws(Failure) -> String {
         let text = String(decoding: utf8, as: UTF8.self)
-        guard text.utf8.elementsEqual(utf8) else { throw Failure(offset: start, message: "string is not valid UTF-8") }
+        // Decoding replaces invalid sequences, so a valid input reads back unchanged.
+        guard text.utf8.elementsEqual(utf8) else { throw Failure(offset: offset, message: "string is not valid UTF-8") }
         return text
     }
 

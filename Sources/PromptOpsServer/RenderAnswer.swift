@@ -5,7 +5,7 @@ import PromptOpsStore
 /// for chat templates or `{template, version, hash, variant, text}` for text templates.
 enum RenderAnswer {
     /// Encodes a rendered prompt.
-    static func write(_ prompt: RenderedPrompt, template: String, version: VersionRef, variant: Variant) -> JSONWriter {
+    static func write(_ prompt: RenderedPrompt, template: String, version: VersionRef, variant: TrafficSplit.Variant) -> JSONWriter {
         var json = JSONWriter(capacity: 1024)
         json.objectStart()
         json.member("template", template)

@@ -1,17 +1,10 @@
 import Hummingbird
-
-/// Which version of a Deployment answers a key.
-enum Variant: String, Sendable {
-    /// The version serving every key not routed to a canary.
-    case stable
-    /// The version under test.
-    case canary
-}
+import PromptOpsCore
 
 /// The `resolve` answer: `{template, version, hash, variant}`.
 enum ResolveAnswer {
     /// The answer encoded once, shared by every request that gets it.
-    static func body(template: String, version: Int, hash: String, variant: Variant) -> ByteBuffer {
+    static func body(template: String, version: Int, hash: String, variant: TrafficSplit.Variant) -> ByteBuffer {
         var json = JSONWriter(capacity: 128 + template.utf8.count)
         json.objectStart()
         json.member("template", template)

@@ -4,12 +4,14 @@ import PromptOpsCore
 
 extension ServingAPI {
     /// `GET .../deployments/{name}/resolve?key=K`: `{template, version, hash, variant}`, from
-    /// the in-memory snapshot (no database read) with the answer encoded once per load.
+    /// the in-memory snapshot (no database read) with the answer encoded once per load; the
+    /// key picks stable or canary through `TrafficSplit`, sticky per key.
     func resolve(_ request: Request, _ context: Context) async throws -> Response {
         let entry = try servedEntry(context)
-        // Every key resolves to stable until the traffic split lands with rollouts (the
-        // store never holds a canary before then); `key` is accepted already.
-        return .json(buffer: entry.stableResolveBody)
+        // Without a canary every key gets stable: the query is not even parsed.
+        guard entry.canary != nil else { return .json(buffer: entry.stableResolveBody) }
+        let key = request.uri.queryParameters["key"].map(String.init)
+        return .json(buffer: entry.serving(key: key).resolveBody)
     }
 
     /// `POST .../deployments/{name}/render` with `{key?, variables}`: the served version
@@ -28,7 +30,7 @@ extension ServingAPI {
         let namespace = context.pathParameter("ns")
         let entry = try servedEntry(context)
         let input = try RenderRequest(body: Array(buffer.readableBytesView))
-        let version = entry.stable, variant = Variant.stable
+        let (version, variant, _) = entry.serving(key: input.key)
         let compiled: CompiledNamespace
         switch snapshot.compiled.compiled(namespace: namespace, template: entry.template, version: version.version, hash: version.hash) {
         case .success(let c): compiled = c

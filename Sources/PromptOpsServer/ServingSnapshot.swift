@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOConcurrencyHelpers
+import PromptOpsCore
 import PromptOpsStore
 
 /// What every Deployment serves, held in memory so `resolve` and `render` answer without a
@@ -13,16 +14,48 @@ import PromptOpsStore
 /// writes an audit record in the same transaction, so the audit head is a sound and cheap
 /// (one indexed row) change marker.
 public final class ServingSnapshot: Sendable {
-    /// One served Deployment.
+    /// One served Deployment, with its `resolve` answers encoded once per load.
     struct Entry: Sendable {
+        /// The namespace.
+        var namespace: String
+        /// The Deployment.
+        var name: String
         /// The template served.
         var template: String
         /// The stable version.
         var stable: VersionRef
         /// The canary, when one runs.
         var canary: CanaryState?
-        /// The `resolve` answer for keys on the stable version, encoded once per load.
+        /// The `resolve` answer for keys on the stable version.
         var stableResolveBody: ByteBuffer
+        /// The `resolve` answer for keys on the canary, when one runs.
+        var canaryResolveBody: ByteBuffer?
+
+        /// Builds the entry of a served Deployment.
+        init(_ d: DeploymentStatus) {
+            namespace = d.namespace
+            name = d.name
+            template = d.template
+            stable = d.stable
+            canary = d.canary
+            stableResolveBody = ResolveAnswer.body(template: d.template, version: d.stable.version, hash: d.stable.hash, variant: .stable)
+            canaryResolveBody = d.canary.map {
+                ResolveAnswer.body(template: d.template, version: $0.version, hash: $0.hash, variant: .canary)
+            }
+        }
+
+        /// Which version serves `key`: the canary when one runs and the key's bucket falls in
+        /// its weight (`TrafficSplit`, sticky per key; a missing key picks at random), else stable.
+        func serving(key: String?) -> (version: VersionRef, variant: TrafficSplit.Variant, resolveBody: ByteBuffer) {
+            guard let canary, canary.weight > 0, let canaryBody = canaryResolveBody else {
+                return (stable, .stable, stableResolveBody)
+            }
+            var random = SystemRandomNumberGenerator()
+            switch TrafficSplit.variant(key: key, namespace: namespace, deployment: name, weight: canary.weight, random: &random) {
+            case .canary: return (VersionRef(version: canary.version, hash: canary.hash), .canary, canaryBody)
+            case .stable: return (stable, .stable, stableResolveBody)
+            }
+        }
     }
 
     /// Identity of a Deployment.
@@ -136,9 +169,7 @@ public final class ServingSnapshot: Sendable {
         let marker = try auditHead()
         var table: [Key: Entry] = [:]
         for d in try store.deployments() {
-            table[Key(namespace: d.namespace, name: d.name)] = Entry(
-                template: d.template, stable: d.stable, canary: d.canary,
-                stableResolveBody: ResolveAnswer.body(template: d.template, version: d.stable.version, hash: d.stable.hash, variant: .stable))
+            table[Key(namespace: d.namespace, name: d.name)] = Entry(d)
         }
         let loaded = table
         state.withLockedValue { s in

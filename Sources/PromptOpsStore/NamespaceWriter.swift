@@ -52,7 +52,7 @@ struct NamespaceWriter {
             }
             return result(.revisionRecorded)
         case .apply:
-            return try applyChanges(plan, status: status, warningsJSON: warningsJSON)
+            return try applyChanges(plan, warningsJSON: warningsJSON)
         case .blocked:
             if let s = status, s.attempted == sha, s.errorsJSON == errorsJSON, s.warningsJSON == warningsJSON, s.frozenBy == nil {
                 return result(.blocked, wrote: false)
@@ -61,9 +61,9 @@ struct NamespaceWriter {
             if status?.attempted != sha || status?.errorsJSON != errorsJSON {
                 let first = plan.errors.first.map(\.description) ?? "blocked"
                 let more = plan.errors.count > 1 ? " (and \(plan.errors.count - 1) more)" : ""
+                let serving = status?.applied.map(Self.short) ?? "nothing"
                 try StoreEvent.record(db, time: now, namespace: ns, type: .warning, reason: StoreEvent.Reason.syncFailed,
-                                      message: "\(Self.short(sha)) not applied, still serving \(status?.applied.map(Self.short) ?? "nothing"): \(first)\(more)",
-                                      revision: sha)
+                                      message: "\(Self.short(sha)) not applied, still serving \(serving): \(first)\(more)", revision: sha)
             }
             return result(.blocked)
         case .frozen(let policy, let until):
@@ -83,7 +83,7 @@ struct NamespaceWriter {
     }
 
     /// Writes versions, served objects, removals, switches, events, status and one audit record.
-    private func applyChanges(_ plan: NamespacePlan, status: Status?, warningsJSON: String) throws -> ApplyReport.NamespaceResult {
+    private func applyChanges(_ plan: NamespacePlan, warningsJSON: String) throws -> ApplyReport.NamespaceResult {
         let ns = plan.name, sha = commit.sha
         // The status row first: every other table references it.
         try db.execute(sql: "INSERT INTO namespace_status (namespace) VALUES (?) ON CONFLICT (namespace) DO NOTHING", arguments: [ns])

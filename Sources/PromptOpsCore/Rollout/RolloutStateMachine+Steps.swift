@@ -1,0 +1,128 @@
+import Foundation
+
+// Moving a canary through its steps: time, measurement results and manual commands.
+extension RolloutStateMachine {
+    /// Completes the current step when it is done and enters the next; requests due measurements.
+    mutating func advance(now: Date) -> [RolloutAction] {
+        guard canary != nil, phase == .progressing, let started = stepStartedAt, let step = currentStep else { return [] }
+        switch step {
+        case .setWeight:
+            return completeStep(now: now)
+        case .pause(let duration?):
+            return now >= started.adding(duration) ? completeStep(now: now) : []
+        case .pause(nil):
+            return []
+        case .analysis:
+            return requestDueRound(now: now)
+        }
+    }
+
+    /// Records a measurement round and acts on the run's assessment.
+    mutating func measured(_ results: [Measurement], round: Int, now: Date) -> [RolloutAction] {
+        guard canary != nil, phase == .progressing, var run = analysis, run.awaitedRound == round,
+              let config = spec?.analysis
+        else { return [.ignored(reason: "measurement round \(round) is not awaited")] }
+        run.record(results, metrics: config.metrics, now: now)
+        analysis = run
+        switch run.assess(config) {
+        case .running:
+            return requestDueRound(now: now)
+        case .succeeded:
+            return completeStep(now: now)
+        case .failed(let reason):
+            return rollBack(reason: reason, now: now)
+        case .paused(let reason):
+            return [.paused(reason: reason)] + move(to: .paused, reason: reason, now: now)
+        }
+    }
+
+    /// Completes the current step now; Paused continues as Progressing.
+    mutating func promote(by actor: String, now: Date) -> [RolloutAction] {
+        guard let canary, let index = stepIndex, phase == .progressing || phase == .paused else {
+            return [.ignored(reason: "promote: no canary is running")]
+        }
+        let reason = "promoted by \(actor): step \(index + 1) of \(spec?.steps.count ?? 0) completed for \(canary)"
+        return move(to: .progressing, reason: reason, now: now) + completeStep(now: now)
+    }
+
+    /// Rolls the canary back; its hash is recorded as aborted.
+    mutating func abort(by actor: String, now: Date) -> [RolloutAction] {
+        guard canary != nil else { return [.ignored(reason: "abort: no canary is running")] }
+        return rollBack(reason: "aborted by \(actor)", now: now)
+    }
+
+    /// Moves past the current step: enters the next one, or promotes after the last.
+    mutating func completeStep(now: Date) -> [RolloutAction] {
+        let next = (stepIndex ?? 0) + 1
+        stepIndex = next
+        stepStartedAt = nil
+        analysis = nil
+        return enterStep(now: now)
+    }
+
+    /// Enters the step at ``stepIndex`` (the only place a step starts, so none runs twice).
+    mutating func enterStep(now: Date) -> [RolloutAction] {
+        guard let index = stepIndex, let spec, index < spec.steps.count else { return promoteCanary(now: now) }
+        stepStartedAt = now
+        switch spec.steps[index] {
+        case .setWeight(let weight):
+            let clamped = min(max(weight, 0), 100)
+            guard clamped != canaryWeight else { return [] }
+            canaryWeight = clamped
+            return [.setWeight(clamped)]
+        case .pause(.some):
+            return []
+        case .pause(nil):
+            let reason = "step \(index + 1) of \(spec.steps.count) is a manual pause; promote to continue"
+            return [.paused(reason: reason)] + move(to: .paused, reason: reason, now: now)
+        case .analysis:
+            guard let config = spec.analysis, !config.metrics.isEmpty else {
+                let reason = "step \(index + 1) of \(spec.steps.count) is an analysis without metrics; promote to continue"
+                return [.paused(reason: reason)] + move(to: .paused, reason: reason, now: now)
+            }
+            analysis = AnalysisRun(startedAt: now, metrics: config.metrics)
+            return requestDueRound(now: now)
+        }
+    }
+
+    /// Requests the next round of the running analysis when due, or the awaited one again when
+    /// its results are overdue by a whole interval.
+    mutating func requestDueRound(now: Date) -> [RolloutAction] {
+        guard var run = analysis, let config = spec?.analysis, now >= run.nextMeasurementAt else { return [] }
+        let round: Int
+        if let awaited = run.awaitedRound {
+            round = awaited
+        } else {
+            guard run.rounds.count < max(config.count, 1) else { return [] }
+            round = nextRound
+            nextRound += 1
+        }
+        run.awaitedRound = round
+        run.nextMeasurementAt = now.adding(config.interval)
+        analysis = run
+        return [.measure(metrics: config.metrics, round: round)]
+    }
+
+    /// The canary becomes stable and serves every key.
+    mutating func promoteCanary(now: Date) -> [RolloutAction] {
+        guard let version = canary else { return [] }
+        let steps = spec?.steps.count ?? 0
+        stable = version
+        var actions: [RolloutAction] = [.promoted(version)]
+        actions += dropCanary()
+        return actions + move(to: .healthy, reason: "all \(steps) step(s) completed: \(version) promoted to stable", now: now)
+    }
+
+    /// Takes the canary out of traffic, records its hash as aborted, and turns Degraded.
+    mutating func rollBack(reason: String, now: Date) -> [RolloutAction] {
+        guard let version = canary else { return [] }
+        let evidence = measurementsOfCurrentAnalysis
+        if !isAborted(version.hash) {
+            abortedHashes.append(version.hash)
+            abortedHashes.sort()
+        }
+        let full = "\(version) rolled back: \(reason)"
+        return dropCanary() + [.rolledBack(version, evidence: evidence, reason: reason)]
+            + move(to: .degraded, reason: full, now: now)
+    }
+}
