@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,7 +38,19 @@ let package = Package(
         ),
         .target(
             name: "PromptOpsStore",
-            dependencies: ["PromptOpsCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "PromptOpsCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "PromptOpsAnalysis",
+            dependencies: [
+                "PromptOpsCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "PromptOpsServer",
@@ -50,7 +63,7 @@ let package = Package(
         .target(
             name: "PromptOpsController",
             dependencies: [
-                "PromptOpsCore", "PromptOpsGit", "PromptOpsStore", "PromptOpsServer",
+                "PromptOpsCore", "PromptOpsGit", "PromptOpsStore", "PromptOpsServer", "PromptOpsAnalysis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -68,7 +81,14 @@ let package = Package(
         .testTarget(name: "PromptOpsMustacheTests", dependencies: ["PromptOpsMustache"]),
         .testTarget(name: "PromptOpsCoreTests", dependencies: ["PromptOpsCore"]),
         .testTarget(name: "PromptOpsGitTests", dependencies: ["PromptOpsGit"]),
-        .testTarget(name: "PromptOpsStoreTests", dependencies: ["PromptOpsStore"]),
+        .testTarget(
+            name: "PromptOpsStoreTests",
+            dependencies: ["PromptOpsStore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "PromptOpsAnalysisTests",
+            dependencies: ["PromptOpsAnalysis", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         .testTarget(name: "PromptOpsServerTests", dependencies: ["PromptOpsServer", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(
             name: "IntegrationTests",

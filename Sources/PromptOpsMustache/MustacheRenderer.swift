@@ -49,11 +49,29 @@ struct MustacheRenderer: ~Copyable {
         guard nestingDepth < MustacheLibrary.maximumNestingDepth else { return }
         nestingDepth += 1
         defer { nestingDepth -= 1 }
+        // Borrow the tables once per call rather than once per instruction.
+        program.instructions.withUnsafeBufferPointer { instructions in
+            program.literals.withUnsafeBufferPointer { literals in
+                program.names.withUnsafeBufferPointer { names in
+                    run(program, instructions, literals, names, from: start, to: end)
+                }
+            }
+        }
+    }
+
+    /// The interpreter loop behind ``render(_:from:to:)``.
+    private mutating func run(
+        _ program: MustacheProgram,
+        _ instructions: UnsafeBufferPointer<MustacheInstruction>,
+        _ literals: UnsafeBufferPointer<UInt8>,
+        _ names: UnsafeBufferPointer<MustacheName>,
+        from start: Int, to end: Int
+    ) {
         var index = start
         while index < end {
             remainingSteps -= 1
             if remainingSteps < 0 { return }
-            let instruction = program.instructions[index]
+            let instruction = instructions[index]
             if !indentation.isEmpty {
                 if case .text(let literalStart, let count) = instruction {
                     appendIndented(program.literals[literalStart..<(literalStart + count)], startsLine: program.lineStarts[index])
@@ -65,16 +83,16 @@ struct MustacheRenderer: ~Copyable {
             }
             switch instruction {
             case .text(let literalStart, let count):
-                output.append(program.literals, start: literalStart, count: count)
+                output.append(UnsafeBufferPointer(rebasing: literals[literalStart..<(literalStart + count)]))
                 index += 1
             case .variable(let name, let escaped):
-                if let value = resolve(program.names[name]) { append(value, escaped: escaped && escapesHTML) }
+                if let value = resolve(names[name]) { append(value, escaped: escaped && escapesHTML) }
                 index += 1
             case .section(let name, let end):
-                if let value = resolve(program.names[name]) { renderSection(value, program, from: index + 1, to: end) }
+                if let value = resolve(names[name]) { renderSection(value, program, from: index + 1, to: end) }
                 index = end
             case .invertedSection(let name, let end):
-                if !(resolve(program.names[name])?.isTruthy ?? false) { render(program, from: index + 1, to: end) }
+                if !(resolve(names[name])?.isTruthy ?? false) { render(program, from: index + 1, to: end) }
                 index = end
             case .partial(let call):
                 expand(program, call: call)
@@ -94,43 +112,37 @@ struct MustacheRenderer: ~Copyable {
 
     /// Resolves a dotted name: the head against the context stack (innermost first),
     /// the tail against the value found, with no further fallback.
-    func resolve(_ name: MustacheName) -> MustacheValue? {
-        let stack = contexts
-        if name.head.isEmpty { return stack.last }
-        var frame = stack.count - 1
-        while frame >= 0 {
-            if let found = Self.member(name.head, of: stack[frame]) {
-                if name.tail.isEmpty { return found }
-                var value = found
-                for key in name.tail {
-                    guard let next = Self.member(key, of: value) else { return nil }
-                    value = next
+    func resolve(_ name: borrowing MustacheName) -> MustacheValue? {
+        if name.isImplicitIterator { return contexts.last }
+        return contexts.withUnsafeBufferPointer { frames -> MustacheValue? in
+            var frame = frames.count - 1
+            while frame >= 0 {
+                if case .object(let members) = frames[frame], let found = members[name.head] {
+                    if name.tail.isEmpty { return found }
+                    var value = found
+                    for key in name.tail {
+                        guard case .object(let inner) = value, let next = inner[key] else { return nil }
+                        value = next
+                    }
+                    return value
                 }
-                return value
+                frame -= 1
             }
-            frame -= 1
+            return nil
         }
-        return nil
-    }
-
-    /// The member `key` of `value` when it is an object.
-    @inline(__always)
-    static func member(_ key: String, of value: MustacheValue) -> MustacheValue? {
-        guard case .object(let members) = value else { return nil }
-        return members[key]
     }
 
     /// Writes an interpolated value, HTML-escaped when `escaped`.
-    mutating func append(_ value: MustacheValue, escaped: Bool) {
-        switch value {
+    mutating func append(_ value: consuming MustacheValue, escaped: Bool) {
+        switch consume value {
         case .string(let text):
             output.append(text, escaped: escaped)
         case .int(let number):
             output.append(number)
         case .null:
             break
-        default:
-            output.append(value.interpolationText, escaped: escaped)
+        case let other:
+            output.append(other.interpolationText, escaped: escaped)
         }
     }
 

@@ -27,5 +27,5 @@ public func buildApplication(
             // Room for a burst of connections (1,000 clients opening at once) before the
             // kernel's own cap (somaxconn) applies.
             backlog: 4096),
-        logger: logger)
+        logger: logger.withCheapMetadata)
 }

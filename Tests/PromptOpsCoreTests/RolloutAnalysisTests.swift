@@ -98,7 +98,7 @@ struct RolloutAnalysisTests {
         d.answer(RolloutProvider.healthy)
         #expect(d.machine.analysis?.rounds.count == 1)
         // A duplicate answer to the same round no longer counts.
-        let duplicate = [Measurement(metric: F.analysis().metrics[0], value: 0, at: d.now)]
+        let duplicate = [MetricMeasurement(metric: F.analysis().metrics[0], value: 0, at: d.now)]
         #expect(d.send(.measured(duplicate, round: 1)) == [.ignored(reason: "measurement round 1 is not awaited")])
         #expect(d.machine.analysis?.tallies[0].failed == 0)
     }

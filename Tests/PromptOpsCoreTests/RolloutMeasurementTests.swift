@@ -23,15 +23,15 @@ struct RolloutMeasurementTests {
 
     @Test func measurementJudgesAgainstTheMetricAndStaysEncodable() throws {
         let metric = RolloutFixture.metric("latency", max: 800)
-        let ok = Measurement(metric: metric, value: 420, at: RolloutFixture.epoch)
+        let ok = MetricMeasurement(metric: metric, value: 420, at: RolloutFixture.epoch)
         #expect(ok.verdict == .successful && ok.metric == "latency" && ok.value == 420)
 
-        let infinite = Measurement(metric: metric, value: .infinity, at: RolloutFixture.epoch)
+        let infinite = MetricMeasurement(metric: metric, value: .infinity, at: RolloutFixture.epoch)
         #expect(infinite.verdict == .failed)
         #expect(infinite.value == nil && infinite.message == "non-finite value inf")
 
         let data = try JSONEncoder().encode([ok, infinite, .error(metric: "judge", message: "timeout", at: RolloutFixture.epoch)])
-        let decoded = try JSONDecoder().decode([Measurement].self, from: data)
+        let decoded = try JSONDecoder().decode([MetricMeasurement].self, from: data)
         #expect(decoded.map(\.verdict) == [.successful, .failed, .error])
         #expect(decoded[0] == ok && decoded[1] == infinite)
     }
@@ -44,8 +44,8 @@ struct RolloutMeasurementTests {
     @Test func roundWithAMissingMetricCountsAsAProviderError() {
         let metrics = [RolloutFixture.metric("a", min: 1), RolloutFixture.metric("b", min: 1)]
         var run = AnalysisRun(startedAt: RolloutFixture.epoch, metrics: metrics)
-        let extra = Measurement(metric: "unknown", value: 1, verdict: .successful, at: RolloutFixture.epoch)
-        run.record([Measurement(metric: metrics[0], value: 2, at: RolloutFixture.epoch), extra], metrics: metrics, now: RolloutFixture.epoch)
+        let extra = MetricMeasurement(metric: "unknown", value: 1, verdict: .successful, at: RolloutFixture.epoch)
+        run.record([MetricMeasurement(metric: metrics[0], value: 2, at: RolloutFixture.epoch), extra], metrics: metrics, now: RolloutFixture.epoch)
         #expect(run.rounds[0].map(\.metric) == ["a", "b"])
         #expect(run.rounds[0].map(\.verdict) == [.successful, .error])
         #expect(run.tallies[1].consecutiveErrors == 1)
@@ -69,7 +69,7 @@ struct RolloutMeasurementTests {
                                              consecutiveErrorLimit: 2, metrics: metrics)
         var run = AnalysisRun(startedAt: RolloutFixture.epoch, metrics: metrics)
         for verdicts in rounds {
-            let results = zip(metrics, verdicts).map { Measurement(metric: $0.name, value: nil, verdict: $1, at: RolloutFixture.epoch) }
+            let results = zip(metrics, verdicts).map { MetricMeasurement(metric: $0.name, value: nil, verdict: $1, at: RolloutFixture.epoch) }
             run.record(results, metrics: metrics, now: RolloutFixture.epoch)
         }
         switch (run.assess(config), expected) {

@@ -32,7 +32,7 @@ enum RolloutFixture {
 /// A controller stand-in: a test clock, the machine, and a log of every action with its time.
 struct RolloutDriver {
     /// What a provider answers: a value (judged against the metric) or nil for a provider error.
-    typealias Provider = (_ metric: Deployment.Metric, _ roundOfRun: Int) -> Double??
+    typealias Provider = @Sendable (_ metric: Deployment.Metric, _ roundOfRun: Int) -> Double??
 
     var machine = RolloutStateMachine()
     var now = RolloutFixture.epoch
@@ -71,10 +71,10 @@ struct RolloutDriver {
         let request = pending.removeFirst()
         advance(latency)
         let roundOfRun = (machine.analysis?.rounds.count ?? 0) + 1
-        let results = request.metrics.map { metric -> Measurement in
+        let results = request.metrics.map { metric -> MetricMeasurement in
             switch provider(metric, roundOfRun) {
-            case .some(.some(let value)): return Measurement(metric: metric, value: value, at: now)
-            case .some(.none): return Measurement(metric: metric, value: nil, at: now)
+            case .some(.some(let value)): return MetricMeasurement(metric: metric, value: value, at: now)
+            case .some(.none): return MetricMeasurement(metric: metric, value: nil, at: now)
             case .none: return .error(metric: metric.name, message: "connection refused", at: now)
             }
         }

@@ -4,8 +4,10 @@ import Testing
 @Suite("Rollout: traffic split")
 struct RolloutTrafficSplitTests {
     static let keys = (0..<100_000).map { "user-\($0)" }
+    /// The buckets of ``keys`` for the reference Deployment, computed once for every test.
+    static let referenceBuckets = buckets("support-reply-prod")
 
-    static func buckets(_ deployment: String = "support-reply-prod") -> [Int] {
+    static func buckets(_ deployment: String) -> [Int] {
         keys.map { TrafficSplit.bucket(key: $0, namespace: "support", deployment: deployment) }
     }
 
@@ -18,7 +20,7 @@ struct RolloutTrafficSplitTests {
     }
 
     @Test func weightTenRoutesTenPercentOfKeys() {
-        let buckets = Self.buckets()
+        let buckets = Self.referenceBuckets
         #expect(buckets.allSatisfy { (0..<TrafficSplit.bucketCount).contains($0) })
         let share = Double(buckets.filter { TrafficSplit.isCanary(bucket: $0, weight: 10) }.count) / Double(buckets.count)
         #expect(abs(share - 0.10) <= 0.005, "canary share \(share)")
@@ -26,18 +28,18 @@ struct RolloutTrafficSplitTests {
 
     @Test("raising the weight only adds keys", arguments: [(10, 50), (1, 2), (50, 99), (0, 100)])
     func monotonic(lower: Int, higher: Int) {
-        for bucket in Self.buckets().prefix(20_000) where TrafficSplit.isCanary(bucket: bucket, weight: lower) {
+        for bucket in Self.referenceBuckets.prefix(20_000) where TrafficSplit.isCanary(bucket: bucket, weight: lower) {
             #expect(TrafficSplit.isCanary(bucket: bucket, weight: higher))
         }
     }
 
     @Test("weight 0 routes no key, 100 every key", arguments: [(0, false), (100, true), (-5, false), (120, true)])
     func extremes(weight: Int, everyKeyIsCanary: Bool) {
-        #expect(Self.buckets().prefix(10_000).allSatisfy { TrafficSplit.isCanary(bucket: $0, weight: weight) == everyKeyIsCanary })
+        #expect(Self.referenceBuckets.prefix(10_000).allSatisfy { TrafficSplit.isCanary(bucket: $0, weight: weight) == everyKeyIsCanary })
     }
 
     @Test func differentDeploymentsSplitIndependently() {
-        let a = Self.buckets("support-reply-prod").map { TrafficSplit.isCanary(bucket: $0, weight: 10) }
+        let a = Self.referenceBuckets.map { TrafficSplit.isCanary(bucket: $0, weight: 10) }
         let b = Self.buckets("support-reply-staging").map { TrafficSplit.isCanary(bucket: $0, weight: 10) }
         let both = zip(a, b).filter { $0 && $1 }.count
         // Independent 10 % splits share about 1 % of keys; the same split would share 10 %.

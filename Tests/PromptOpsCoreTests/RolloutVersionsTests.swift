@@ -91,7 +91,7 @@ struct RolloutVersionsTests {
         d.send(.tick)
         #expect(d.send(.promote(actor: "ana")) == [
             .promoted(F.v2), .setWeight(0),
-            .transition(from: .progressing, to: .healthy, reason: "all 2 step(s) completed: \(F.v2) promoted to stable"),
+            .transition(from: .progressing, to: .healthy, reason: "promoted by ana on the last step: \(F.v2) promoted to stable"),
         ])
         #expect(d.machine.stable == F.v2)
     }

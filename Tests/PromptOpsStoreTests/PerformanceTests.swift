@@ -5,7 +5,9 @@ import Testing
 
 /// Timings of a first sync of 10,000 templates and 20 Deployments across 20 namespaces.
 /// Printed, not asserted: debug builds and shared CI machines vary too much.
-@Suite("Store performance")
+/// Timing printout, not a timed assertion; opt in with PROMPTOPS_STORE_BENCH=1 (it takes
+/// 15–40 s in a debug build, mostly YAML loading). `hack/bench/sync` measures the whole pass.
+@Suite("Store performance", .enabled(if: ProcessInfo.processInfo.environment["PROMPTOPS_STORE_BENCH"] == "1"))
 struct PerformanceTests {
     static func files(version: Int = 1) -> [String: String] {
         var files: [String: String] = [:]

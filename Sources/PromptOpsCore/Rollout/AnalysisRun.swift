@@ -50,7 +50,7 @@ public struct AnalysisRun: Codable, Sendable, Equatable {
     /// When the run started (its first measurement was requested then).
     public internal(set) var startedAt: Date
     /// The completed rounds, one measurement per metric each, in metric order.
-    public internal(set) var rounds: [[Measurement]] = []
+    public internal(set) var rounds: [[MetricMeasurement]] = []
     /// One tally per metric, in metric order.
     public internal(set) var tallies: [Tally]
     /// The request id (`round` of ``RolloutAction/measure(metrics:round:)``) whose results are
@@ -67,12 +67,12 @@ public struct AnalysisRun: Codable, Sendable, Equatable {
     }
 
     /// Every measurement of the run, round after round.
-    public var measurements: [Measurement] { rounds.flatMap { $0 } }
+    public var measurements: [MetricMeasurement] { rounds.flatMap { $0 } }
 
     /// Records one round: one measurement per configured metric, in metric order. A metric
     /// without a result counts as a provider error; results for unknown metrics are dropped.
-    mutating func record(_ results: [Measurement], metrics: [Deployment.Metric], now: Date) {
-        var round: [Measurement] = []
+    mutating func record(_ results: [MetricMeasurement], metrics: [Deployment.Metric], now: Date) {
+        var round: [MetricMeasurement] = []
         for (i, metric) in metrics.enumerated() {
             let m = results.first { $0.metric == metric.name }
                 ?? .error(metric: metric.name, message: "no result in this round", at: now)

@@ -13,7 +13,7 @@ public enum RolloutAction: Sendable, Equatable {
     /// The canary became the stable version and serves all keys.
     case promoted(RolloutStateMachine.VersionRef)
     /// The canary was taken out of traffic and its hash recorded as aborted.
-    case rolledBack(RolloutStateMachine.VersionRef, evidence: [Measurement], reason: String)
+    case rolledBack(RolloutStateMachine.VersionRef, evidence: [MetricMeasurement], reason: String)
     /// A newer version replaced a running canary; the steps start again for `new`.
     case superseded(old: RolloutStateMachine.VersionRef, new: RolloutStateMachine.VersionRef)
     /// The canary was dropped without verdict (git went back to stable, or another version won).

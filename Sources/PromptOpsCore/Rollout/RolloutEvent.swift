@@ -8,7 +8,7 @@ public enum RolloutEvent: Sendable, Equatable {
     case tick
     /// The results of one measurement round, one per metric; `round` echoes the `round` of the
     /// ``RolloutAction/measure(metrics:round:)`` that asked for them (other rounds are ignored).
-    case measured([Measurement], round: Int)
+    case measured([MetricMeasurement], round: Int)
     /// A person completes the current step now (see ``RolloutStateMachine``).
     case promote(actor: String)
     /// A person rolls the canary back; its version is recorded as aborted.

@@ -18,7 +18,7 @@ extension RolloutStateMachine {
     }
 
     /// Records a measurement round and acts on the run's assessment.
-    mutating func measured(_ results: [Measurement], round: Int, now: Date) -> [RolloutAction] {
+    mutating func measured(_ results: [MetricMeasurement], round: Int, now: Date) -> [RolloutAction] {
         guard canary != nil, phase == .progressing, var run = analysis, run.awaitedRound == round,
               let config = spec?.analysis
         else { return [.ignored(reason: "measurement round \(round) is not awaited")] }
@@ -42,7 +42,7 @@ extension RolloutStateMachine {
             return [.ignored(reason: "promote: no canary is running")]
         }
         let reason = "promoted by \(actor): step \(index + 1) of \(spec?.steps.count ?? 0) completed for \(canary)"
-        return move(to: .progressing, reason: reason, now: now) + completeStep(now: now)
+        return move(to: .progressing, reason: reason, now: now) + completeStep(now: now, promotedBy: actor)
     }
 
     /// Rolls the canary back; its hash is recorded as aborted.
@@ -52,17 +52,18 @@ extension RolloutStateMachine {
     }
 
     /// Moves past the current step: enters the next one, or promotes after the last.
-    mutating func completeStep(now: Date) -> [RolloutAction] {
+    /// - Parameter actor: The person who completed the step, named in a resulting promotion.
+    mutating func completeStep(now: Date, promotedBy actor: String? = nil) -> [RolloutAction] {
         let next = (stepIndex ?? 0) + 1
         stepIndex = next
         stepStartedAt = nil
         analysis = nil
-        return enterStep(now: now)
+        return enterStep(now: now, promotedBy: actor)
     }
 
     /// Enters the step at ``stepIndex`` (the only place a step starts, so none runs twice).
-    mutating func enterStep(now: Date) -> [RolloutAction] {
-        guard let index = stepIndex, let spec, index < spec.steps.count else { return promoteCanary(now: now) }
+    mutating func enterStep(now: Date, promotedBy actor: String? = nil) -> [RolloutAction] {
+        guard let index = stepIndex, let spec, index < spec.steps.count else { return promoteCanary(now: now, by: actor) }
         stepStartedAt = now
         switch spec.steps[index] {
         case .setWeight(let weight):
@@ -104,13 +105,15 @@ extension RolloutStateMachine {
     }
 
     /// The canary becomes stable and serves every key.
-    mutating func promoteCanary(now: Date) -> [RolloutAction] {
+    mutating func promoteCanary(now: Date, by actor: String? = nil) -> [RolloutAction] {
         guard let version = canary else { return [] }
         let steps = spec?.steps.count ?? 0
+        let reason = actor.map { "promoted by \($0) on the last step: \(version) promoted to stable" }
+            ?? "all \(steps) step(s) completed: \(version) promoted to stable"
         stable = version
         var actions: [RolloutAction] = [.promoted(version)]
         actions += dropCanary()
-        return actions + move(to: .healthy, reason: "all \(steps) step(s) completed: \(version) promoted to stable", now: now)
+        return actions + move(to: .healthy, reason: reason, now: now)
     }
 
     /// Takes the canary out of traffic, records its hash as aborted, and turns Degraded.

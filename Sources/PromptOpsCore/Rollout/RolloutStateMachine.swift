@@ -17,6 +17,10 @@ import Foundation
 ///   enters the next one; on the last step it promotes the canary.
 /// - The steps and analysis a canary runs with are captured when it starts; a Deployment edit
 ///   for the same version takes effect with the next version (or a `retry`).
+/// - A rolled-back or aborted hash is never started again by `.desired`; Degraded means "git
+///   asks for a version that is not served": after a rollback, or when git moves to an aborted
+///   version (any other canary is cancelled, `.blocked` is emitted once). Going back to the
+///   stable version returns to Healthy; `retry` starts the desired version again.
 public struct RolloutStateMachine: Codable, Sendable, Equatable {
     /// A template version: its number and effective content hash.
     public struct VersionRef: Codable, Sendable, Hashable, CustomStringConvertible {
@@ -127,7 +131,7 @@ public struct RolloutStateMachine: Codable, Sendable, Equatable {
     }
 
     /// The measurements of the current analysis run, round after round (empty outside one).
-    public var measurementsOfCurrentAnalysis: [Measurement] { analysis?.measurements ?? [] }
+    public var measurementsOfCurrentAnalysis: [MetricMeasurement] { analysis?.measurements ?? [] }
 
     /// Whether `hash` was rolled back or aborted and waits for `retry`.
     public func isAborted(_ hash: String) -> Bool { abortedHashes.contains(hash) }

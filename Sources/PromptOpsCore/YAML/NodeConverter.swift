@@ -6,12 +6,12 @@ import Yams
 struct NodeConverter {
     let path: String
     let limits: ManifestLimits
-    let sourceLines: [Substring]?
+    let sourceLines: SourceLines?
     var visited = 0
     var diagnostics: [Diagnostic] = []
     private var stopped = false
 
-    init(path: String, limits: ManifestLimits, sourceLines: [Substring]?) {
+    init(path: String, limits: ManifestLimits, sourceLines: SourceLines?) {
         self.path = path
         self.limits = limits
         self.sourceLines = sourceLines
@@ -78,16 +78,7 @@ struct NodeConverter {
     /// The column where a block scalar's content starts: the indentation of the first
     /// non-blank line after the indicator line.
     func blockContentColumn(afterLine line: Int) -> Int {
-        guard let lines = sourceLines else { return 1 }
-        var index = line  // lines are 0-based; `line` is the indicator's 1-based line, so this is the next line
-        while index < lines.count {
-            let text = lines[index]
-            if let first = text.firstIndex(where: { $0 != " " }) {
-                return text.distance(from: text.startIndex, to: first) + 1
-            }
-            index += 1
-        }
-        return 1
+        sourceLines?.firstIndentedColumn(after: line) ?? 1
     }
 
     /// YAML 1.2 core schema resolution of a scalar.

@@ -31,7 +31,7 @@ public struct YAMLDocumentReader: Sendable {
         var documents: [LocatedValue] = []
         var diagnostics: [Diagnostic] = []
         do {
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let lines = SourceLines(bytes)
             let parser = try Parser(yaml: text, resolver: .basic, constructor: .default, encoding: .utf8)
             while let node = try parser.nextRoot() {
                 if documents.count >= limits.maxDocumentsPerFile {

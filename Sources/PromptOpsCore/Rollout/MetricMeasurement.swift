@@ -1,7 +1,7 @@
 import Foundation
 
 /// One metric's result in one measurement round, as recorded in a rollout's analysis.
-public struct Measurement: Codable, Sendable, Equatable {
+public struct MetricMeasurement: Codable, Sendable, Equatable {
     /// The metric's name (`spec.analysis.metrics[].name`).
     public let metric: String
     /// The measured value; nil when there was none or it was not finite (JSON cannot hold NaN).
@@ -37,7 +37,7 @@ public struct Measurement: Codable, Sendable, Equatable {
     }
 
     /// A provider failure for `metric`.
-    public static func error(metric: String, message: String, at: Date) -> Measurement {
-        Measurement(metric: metric, value: nil, verdict: .error, message: message, at: at)
+    public static func error(metric: String, message: String, at: Date) -> MetricMeasurement {
+        MetricMeasurement(metric: metric, value: nil, verdict: .error, message: message, at: at)
     }
 }

@@ -1,0 +1,77 @@
+import AsyncHTTPClient
+import Foundation
+import PromptOpsCore
+
+/// Measures a metric by running the canary version's tests against a model endpoint: the
+/// value is the pass rate, judged by the metric's threshold range.
+///
+/// No tests → Inconclusive; a failed model call (endpoint down, timeout, ...) → Error.
+public struct EvaluationProvider: Sendable {
+    private let httpClient: HTTPClient
+    private let environment: [String: String]
+    private let maxConcurrentCalls: Int
+
+    /// A provider using `httpClient` (its owner shuts it down).
+    /// - Parameters:
+    ///   - environment: where the metric's `apiKeyEnv` is looked up.
+    ///   - maxConcurrentCalls: model calls in flight at once, per measurement.
+    public init(
+        httpClient: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment,
+        maxConcurrentCalls: Int = 4
+    ) {
+        self.httpClient = httpClient
+        self.environment = environment
+        self.maxConcurrentCalls = maxConcurrentCalls
+    }
+
+    /// The runner for an `evaluation` provider's settings.
+    public func runner(
+        endpoint: String, model: String, apiKeyEnv: String?, repeats: Int, timeout: Duration
+    ) -> EvaluationRunner {
+        let client = ChatCompletionsClient(
+            httpClient: httpClient, endpoint: endpoint, model: model, apiKeyEnv: apiKeyEnv, timeout: timeout,
+            environment: environment)
+        return EvaluationRunner(client: client, repeats: repeats, maxConcurrentCalls: maxConcurrentCalls)
+    }
+
+    /// Runs the evaluation `metric` describes on `input`; nil when `metric` is not an evaluation.
+    public func evaluate(_ metric: Deployment.Metric, input: EvaluationInput) async -> EvaluationReport? {
+        guard case .evaluation(let endpoint, let model, let apiKeyEnv, let repeats, let timeout) = metric.provider
+        else { return nil }
+        return await runner(endpoint: endpoint, model: model, apiKeyEnv: apiKeyEnv, repeats: repeats, timeout: timeout)
+            .run(input, threshold: metric.min)
+    }
+
+    /// Measures `metric` (an `evaluation` provider) on `input` at `now`.
+    public func measure(_ metric: Deployment.Metric, input: EvaluationInput?, now: Date) async -> MetricMeasurement {
+        guard let input else {
+            return .error(metric: metric.name, message: "evaluation: no template version to evaluate", at: now)
+        }
+        guard let report = await evaluate(metric, input: input) else {
+            return .error(metric: metric.name, message: "not an evaluation metric", at: now)
+        }
+        return Self.measurement(of: report, metric: metric, now: now)
+    }
+
+    /// The measurement an evaluation report amounts to.
+    public static func measurement(of report: EvaluationReport, metric: Deployment.Metric, now: Date) -> MetricMeasurement {
+        if let failure = report.failure {
+            return .error(metric: metric.name, message: "evaluation: \(failure.message)", at: now)
+        }
+        guard let passRate = report.passRate else {
+            return MetricMeasurement(metric: metric.name, value: nil, verdict: .inconclusive,
+                                     message: "evaluation: template \(report.template) has no tests", at: now)
+        }
+        var message = "evaluation: \(report.passedRuns) of \(report.totalRuns) runs passed (model \(report.model))"
+        let failing = report.tests.filter { $0.passedRuns < $0.runs.count }
+        if !failing.isEmpty {
+            message += "; failing: " + failing.prefix(5).map { test in
+                let reason = test.runs.first { !$0.passed }.flatMap { run in
+                    run.error ?? run.assertionResults.first { !$0.passed }?.reason
+                }
+                return "\(test.name) \(test.passedRuns)/\(test.runs.count)" + (reason.map { " (\($0))" } ?? "")
+            }.joined(separator: ", ")
+        }
+        return MetricMeasurement(metric: metric, value: passRate, message: message, at: now)
+    }
+}
