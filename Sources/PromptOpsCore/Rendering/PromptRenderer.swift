@@ -6,6 +6,12 @@ public enum RenderedPrompt: Sendable, Equatable {
         public var role: String
         /// The rendered text.
         public var content: String
+
+        /// Creates a message.
+        public init(role: String, content: String) {
+            self.role = role
+            self.content = content
+        }
     }
 
     case messages([Message])

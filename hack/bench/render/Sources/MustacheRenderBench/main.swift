@@ -10,8 +10,10 @@ import PromptOpsMustache
 // alternating engines over several runs, and prints µs/render per run, the
 // medians and the ratio. Each figure is given as wall-clock time and as the
 // thread's CPU time; on a loaded machine (see the load average printed first)
-// the CPU time is the steadier of the two. Arguments: [renders-per-run = 100000] [runs = 5]
-// [engines = both | ours | theirs] (a single engine is meant for profiling).
+// the CPU time is the steadier of the two.
+//
+// Arguments: [renders-per-run = 100000] [runs = 5] [engines = both | ours | theirs]
+// (a single engine is meant for profiling, e.g. under valgrind --tool=callgrind).
 
 let arguments = CommandLine.arguments
 let rendersPerRun = arguments.count > 1 ? Int(arguments[1]) ?? 100_000 : 100_000
