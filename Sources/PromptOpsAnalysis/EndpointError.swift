@@ -50,7 +50,7 @@ public enum EndpointError: Error, Sendable, Equatable, CustomStringConvertible {
             switch client {
             case .deadlineExceeded, .readTimeout, .connectTimeout, .getConnectionFromPoolTimeout, .writeTimeout:
                 return .timedOut(url: url, after: timeout)
-            case .invalidURL, .emptyHost, .emptyScheme, .unsupportedScheme:
+            case .invalidURL, .emptyHost, .emptyScheme:
                 return .invalidEndpoint(url, reason: String(describing: client))
             case .remoteConnectionClosed:
                 return .badResponse(url: url, reason: "the server closed the connection before answering")

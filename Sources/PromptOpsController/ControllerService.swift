@@ -9,17 +9,24 @@ import ServiceLifecycle
 public struct ControllerService: Service {
     /// The reconciler.
     let reconciler: Reconciler
+    /// Advances canary rollouts after each pass (nil: rollouts are not driven).
+    let rollouts: RolloutDriver?
     /// Time between polls.
     let interval: Duration
     /// Log sink.
     let logger: Logger
     /// Called after every pass with its outcome (metrics, readiness).
     let onPass: @Sendable (Result<SyncReport, SyncFailure>) -> Void
+    /// Called after rollouts advanced (to refresh what the server answers from).
+    let onRollouts: @Sendable () -> Void
 
     /// Creates the service.
-    public init(reconciler: Reconciler, interval: Duration, logger: Logger,
-                onPass: @escaping @Sendable (Result<SyncReport, SyncFailure>) -> Void = { _ in }) {
+    public init(reconciler: Reconciler, rollouts: RolloutDriver? = nil, interval: Duration, logger: Logger,
+                onPass: @escaping @Sendable (Result<SyncReport, SyncFailure>) -> Void = { _ in },
+                onRollouts: @escaping @Sendable () -> Void = {}) {
+        self.onRollouts = onRollouts
         self.reconciler = reconciler
+        self.rollouts = rollouts
         self.interval = interval
         self.logger = logger
         self.onPass = onPass
@@ -31,7 +38,7 @@ public struct ControllerService: Service {
         var backoff = RetryBackoff(base: min(interval, .seconds(1)), cap: max(interval * 10, .seconds(5)))
         var lastRevision: String?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let delay: Duration
+            var delay: Duration
             do {
                 let report = try await reconciler.reconcile()
                 onPass(.success(report))
@@ -48,9 +55,18 @@ public struct ControllerService: Service {
                     "error": "\(error)", "retryIn": "\(delay)", "failures": "\(backoff.failures)",
                 ])
             }
+            // Rollouts advance after every pass, git failure or not (a running analysis goes on).
+            if let rollouts, let targets = try? await reconciler.rolloutTargets(), !targets.isEmpty {
+                if let wake = await rollouts.advance(targets) {
+                    let seconds = max(0.05, wake.timeIntervalSinceNow)
+                    delay = min(delay, .milliseconds(Int64(seconds * 1000)))
+                }
+                onRollouts()
+            }
             // Sleep, but wake at once on shutdown.
+            let sleep = delay
             try? await cancelWhenGracefulShutdown {
-                try await Task.sleep(for: delay)
+                try await Task.sleep(for: sleep)
             }
         }
         logger.info("controller stopped")

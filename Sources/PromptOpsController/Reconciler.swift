@@ -62,6 +62,7 @@ public actor Reconciler {
                 sha: sha, authorName: commit.authorName, authorEmail: commit.authorEmail,
                 time: commit.time, message: commit.message), now: now())
             unsettled = Set(plan.namespaces.filter { $0.outcome != .apply }.map(\.name))
+            lastSet = set
             try store.recordSyncPass(branch: location.branch, revision: sha, error: nil, now: now())
             return SyncReport(revision: sha, commit: commit, plan: plan, apply: report,
                               duration: ContinuousClock.now - started, filesRead: lastFilesRead)
@@ -76,6 +77,31 @@ public actor Reconciler {
     }
 
     private var lastFilesRead = 0
+    /// The manifests of the last successful pass (for rollouts).
+    private var lastSet: ManifestSet?
+
+    /// The Canary Deployments of the last successful pass with the version git wants each
+    /// to serve (the template's served version; nil while its namespace is blocked or frozen).
+    public func rolloutTargets() throws -> [RolloutTarget] {
+        guard let set = lastSet else { return [] }
+        var served: [String: [String: RolloutStateMachine.VersionRef]] = [:]
+        var out: [RolloutTarget] = []
+        for key in set.deployments.keys.sorted() {
+            let deployment = set.deployments[key]!
+            guard deployment.strategy == .canary, !set.invalidObjects.contains(key) else { continue }
+            var desired: RolloutStateMachine.VersionRef?
+            if !unsettled.contains(key.namespace) {
+                if served[key.namespace] == nil {
+                    served[key.namespace] = Dictionary(uniqueKeysWithValues: try store.templates(namespace: key.namespace).map {
+                        ($0.name, RolloutStateMachine.VersionRef(version: $0.version, hash: $0.hash))
+                    })
+                }
+                desired = served[key.namespace]?[deployment.template]
+            }
+            out.append(RolloutTarget(namespace: key.namespace, deployment: deployment, desired: desired))
+        }
+        return out
+    }
 
     /// Brings the file map to `sha`, reading only what changed since the cached revision.
     /// Returns the namespaces to plan again (nil: all) and keeps ``blockedFiles`` current.

@@ -27,12 +27,11 @@ extension ServingAPI {
         } catch is NIOTooManyBytesError {
             throw APIError.bodyTooLarge(limit: limit)
         }
-        let namespace = context.pathParameter("ns")
         let entry = try servedEntry(context)
         let input = try RenderRequest(body: Array(buffer.readableBytesView))
         let (version, variant, _) = entry.serving(key: input.key)
         let compiled: CompiledNamespace
-        switch snapshot.compiled.compiled(namespace: namespace, template: entry.template, version: version.version, hash: version.hash) {
+        switch snapshot.compiled.compiled(namespace: entry.namespace, template: entry.template, version: version.version, hash: version.hash) {
         case .success(let c): compiled = c
         case .failure(.store(let error)): throw APIError.store(error)
         case .failure(.missing):

@@ -153,7 +153,9 @@ struct NamespaceWriter {
 
     /// Points each switched Deployment at its new stable version and records the history.
     private func applySwitches(_ plan: NamespacePlan) throws {
-        // Both strategies switch at once for now; rollouts will start a canary instead.
+        // Direct switches at once, and so does the first rollout of any Deployment. A Canary
+        // Deployment that already serves a version keeps serving it: the rollout driver
+        // starts a canary of the new version and promotes or rolls it back.
         let upsert = try db.cachedStatement(sql: """
             INSERT INTO deployment (namespace, name, template, stable_version, phase, revision, updated_at)
             VALUES (?, ?, ?, ?, 'Healthy', ?, ?)
@@ -168,6 +170,7 @@ struct NamespaceWriter {
             VALUES (?, ?, ?, 'Switched', ?, ?, ?, ?, ?, ?, ?)
             """)
         for s in plan.switches {
+            if s.strategy == .canary, s.fromVersion != nil, try currentTemplate(plan.name, s.deployment) == s.template { continue }
             try upsert.execute(arguments: [plan.name, s.deployment, s.template, s.toVersion, commit.sha, now])
             try history.execute(arguments: [plan.name, s.deployment, s.template, s.strategy.rawValue, s.fromVersion, s.fromHash,
                                             s.toVersion, s.toHash, commit.sha, now])
@@ -177,6 +180,11 @@ struct NamespaceWriter {
                                   message: "\(s.deployment) serves \(s.template) version \(s.toVersion)\(from), \(s.strategy.rawValue)",
                                   revision: commit.sha)
         }
+    }
+
+    /// The template a served Deployment points at, if it is served.
+    private func currentTemplate(_ ns: String, _ deployment: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT template FROM deployment WHERE namespace = ? AND name = ?", arguments: [ns, deployment])
     }
 
     private func fetchStatus(_ ns: String) throws -> Status? {

@@ -10,6 +10,7 @@ enum StoreSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in try db.execute(sql: v1) }
+        migrator.registerMigration("v2") { db in try db.execute(sql: v2) }
         return migrator
     }
 
@@ -174,5 +175,37 @@ enum StoreSchema {
         last_error_at TEXT,
         CHECK ((last_error IS NULL) = (last_error_at IS NULL))
     ) STRICT;
+    """
+
+    /// Rollouts: the state machine of each Deployment (JSON, with a generation for
+    /// optimistic concurrency between the controller and manual overrides) and every
+    /// measurement taken.
+    static let v2 = """
+    CREATE TABLE rollout (
+        namespace TEXT NOT NULL,
+        deployment TEXT NOT NULL,
+        state_json TEXT NOT NULL CHECK (json_valid(state_json)),
+        generation INTEGER NOT NULL CHECK (generation >= 1),
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (namespace, deployment),
+        FOREIGN KEY (namespace, deployment) REFERENCES deployment(namespace, name) ON DELETE CASCADE
+    ) STRICT, WITHOUT ROWID;
+
+    CREATE TABLE measurement (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        namespace TEXT NOT NULL,
+        deployment TEXT NOT NULL,
+        canary_version INTEGER,
+        canary_hash TEXT,
+        round INTEGER NOT NULL,
+        metric TEXT NOT NULL,
+        value REAL,
+        verdict TEXT NOT NULL CHECK (verdict IN ('Successful', 'Failed', 'Inconclusive', 'Error')),
+        message TEXT,
+        time TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX measurement_by_deployment ON measurement(namespace, deployment, id);
+    CREATE TRIGGER measurement_no_update BEFORE UPDATE ON measurement
+    BEGIN SELECT RAISE(ABORT, 'measurement is append-only'); END;
     """
 }

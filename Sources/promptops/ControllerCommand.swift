@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PromptOpsAnalysis
 import PromptOpsController
 import PromptOpsCore
 import PromptOpsServer
@@ -47,7 +48,9 @@ struct ControllerCommand: AsyncParsableCommand {
         let readiness = Readiness()
         let snapshot = ServingSnapshot(store: store)
         let reconciler = Reconciler(location: source.location(database: db), store: store)
-        let controller = ControllerService(reconciler: reconciler, interval: Duration.parse(interval)!, logger: logger) { result in
+        let httpClient = MetricRunner.makeHTTPClient()
+        let rollouts = RolloutDriver(store: store, runner: MetricRunner(httpClient: httpClient, logger: logger), logger: logger)
+        let controller = ControllerService(reconciler: reconciler, rollouts: rollouts, interval: Duration.parse(interval)!, logger: logger, onPass: { result in
             switch result {
             case .success(let report):
                 metrics.recordSync(success: true, duration: report.duration, at: Date())
@@ -56,7 +59,7 @@ struct ControllerCommand: AsyncParsableCommand {
                 metrics.recordSync(success: false, duration: .zero, at: Date())
             }
             readiness.markSynced()
-        }
+        }, onRollouts: { snapshot.invalidate() })
         let app = buildApplication(
             configuration: ServerConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes),
             store: store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot)
@@ -68,6 +71,12 @@ struct ControllerCommand: AsyncParsableCommand {
             services: [.init(service: app), .init(service: controller)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try await httpClient.shutdown()
     }
 }

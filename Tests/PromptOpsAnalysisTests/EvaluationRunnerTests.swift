@@ -155,7 +155,7 @@ struct EvaluationRunnerTests {
                 do {
                     _ = try await chat.complete(.text(ticket))
                     return "no error"
-                } catch {
+                } catch let error as EndpointError {
                     return "\(error.code): \(error)"
                 }
             }

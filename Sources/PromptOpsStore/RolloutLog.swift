@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+import PromptOpsCore
+
+/// Turns rollout actions into events, audit records (with the evidence) and Deployment
+/// history, inside the caller's write transaction.
+struct RolloutLog {
+    let db: Database
+    let namespace: String
+    let deployment: String
+    let template: String
+    let revision: String
+    let actor: String
+    let time: String
+    let now: Date
+
+    func event(_ reason: String, _ message: String, warning: Bool = false) throws {
+        try StoreEvent.record(db, time: time, namespace: namespace, kind: "Deployment", name: deployment,
+                              type: warning ? .warning : .normal, reason: reason, message: message, revision: revision)
+    }
+
+    func audit(action: String, details: [String: JSONValue]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = String(decoding: try encoder.encode(JSONValue.object(details)), as: UTF8.self)
+        _ = try AuditChain.append(db, actor: actor, action: action, namespace: namespace, object: "Deployment/\(deployment)",
+                                  revision: revision, detailsJSON: json, now: now)
+    }
+
+    func history(_ action: String, from: RolloutStateMachine.VersionRef?, to: RolloutStateMachine.VersionRef) throws {
+        try db.execute(sql: """
+            INSERT INTO deployment_history (namespace, deployment, template, action, strategy, from_version, from_hash,
+                                            to_version, to_hash, revision, time)
+            VALUES (?, ?, ?, ?, 'Canary', ?, ?, ?, ?, ?, ?)
+            """, arguments: [namespace, deployment, template, action, from?.version, from?.hash, to.version, to.hash, revision, time])
+    }
+
+    static func evidence(_ list: [MetricMeasurement]) -> JSONValue {
+        .array(list.map { m in
+            .object([
+                "metric": .string(m.metric), "value": m.value.map(JSONValue.double) ?? .null,
+                "verdict": .string(m.verdict.rawValue), "message": m.message.map(JSONValue.string) ?? .null,
+                "at": .string(StoreTime.format(m.at)),
+            ])
+        })
+    }
+
+    static func ref(_ v: RolloutStateMachine.VersionRef?) -> JSONValue {
+        guard let v else { return .null }
+        return .object(["version": .int(Int64(v.version)), "hash": .string(v.hash)])
+    }
+
+    func record(_ action: RolloutAction, machine: RolloutStateMachine) throws {
+        switch action {
+        case .setWeight(let w):
+            try event("WeightChanged", "canary \(machine.canary.map { "v\($0.version)" } ?? "-") now serves \(w)% of keys")
+        case .measure:
+            break
+        case .promoted(let v):
+            try event("Promoted", "\(template) v\(v.version) promoted to stable (100%)")
+            try audit(action: "rollout.promoted", details: [
+                "version": Self.ref(v), "evidence": Self.evidence(machine.measurementsOfCurrentAnalysis + lastEvidence(machine)),
+                "reason": .string(machine.lastTransition?.reason ?? ""),
+            ])
+            try history("Promoted", from: nil, to: v)
+        case .rolledBack(let v, let evidence, let reason):
+            try event("RolledBack", "\(template) v\(v.version) rolled back: \(reason)", warning: true)
+            try audit(action: "rollout.rolledBack", details: ["version": Self.ref(v), "evidence": Self.evidence(evidence), "reason": .string(reason)])
+            if let stable = machine.stable { try history("RolledBack", from: v, to: stable) }
+        case .superseded(let old, let new):
+            try event("Superseded", "canary v\(old.version) superseded by v\(new.version); steps restart")
+            try audit(action: "rollout.superseded", details: ["old": Self.ref(old), "new": Self.ref(new)])
+        case .cancelled(let v):
+            try event("Cancelled", "canary v\(v.version) cancelled: git returned to the stable version")
+            try audit(action: "rollout.cancelled", details: ["version": Self.ref(v)])
+        case .paused(let reason):
+            try event("Paused", reason, warning: true)
+        case .switched(let from, let to):
+            try event("Switched", "\(template) switched to v\(to.version)\(from.map { " (was v\($0.version))" } ?? "")")
+        case .blocked(let v, let reason):
+            try event("Blocked", "v\(v.version): \(reason)", warning: true)
+        case .transition(let from, let to, let reason):
+            try event("PhaseChanged", "\(from.rawValue) → \(to.rawValue): \(reason)", warning: to == .degraded || to == .paused)
+        case .ignored:
+            break
+        }
+    }
+
+    /// The rounds of the analysis that just completed are gone from the machine after a
+    /// promotion; the stored measurements of the last rounds stand in as evidence.
+    func lastEvidence(_ machine: RolloutStateMachine) throws -> [MetricMeasurement] {
+        try Row.fetchAll(db, sql: """
+            SELECT metric, value, verdict, message, time FROM measurement WHERE namespace = ? AND deployment = ?
+            ORDER BY id DESC LIMIT 20
+            """, arguments: [namespace, deployment]).reversed().map {
+            MetricMeasurement(metric: $0[0], value: $0[1], verdict: MeasurementVerdict(rawValue: $0[2]) ?? .error,
+                              message: $0[3], at: StoreTime.parse($0[4]) ?? now)
+        }
+    }
+}

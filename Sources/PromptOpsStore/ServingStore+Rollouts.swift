@@ -1,0 +1,120 @@
+import Foundation
+import GRDB
+import PromptOpsCore
+
+/// A Deployment's persisted rollout: its state machine and the generation it was saved at.
+public struct RolloutRecord: Sendable {
+    /// The state machine, exactly as last saved.
+    public var machine: RolloutStateMachine
+    /// Incremented by every save; a save with a stale generation is refused.
+    public var generation: Int
+}
+
+/// One stored measurement.
+public struct StoredMeasurement: Sendable, Equatable, Codable {
+    /// Row id (increasing).
+    public var id: Int64
+    /// The canary version measured.
+    public var canaryVersion: Int?
+    /// The analysis round.
+    public var round: Int
+    /// The measurement.
+    public var measurement: MetricMeasurement
+}
+
+extension ServingStore {
+    /// The rollout of a Deployment, or nil when none was saved yet.
+    public func rollout(namespace: String, deployment: String) throws(StoreError) -> RolloutRecord? {
+        try reading { db in try Self.fetchRollout(db, namespace: namespace, deployment: deployment) }
+    }
+
+    static func fetchRollout(_ db: Database, namespace: String, deployment: String) throws -> RolloutRecord? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT state_json, generation FROM rollout WHERE namespace = ? AND deployment = ?",
+                                         arguments: [namespace, deployment]) else { return nil }
+        let machine = try RolloutCoding.decoder.decode(RolloutStateMachine.self, from: Data((row[0] as String).utf8))
+        return RolloutRecord(machine: machine, generation: row[1])
+    }
+
+    /// Saves a rollout after `actions` happened, in one transaction: the state, the
+    /// Deployment row (phase, stable, canary, weight, step), the measurements, an event per
+    /// action, an audit record for promotions, rollbacks, supersedes, cancels and manual
+    /// overrides (`manual` names the command), and the Deployment's history.
+    /// - Returns: false, writing nothing, when the stored generation is not `expectedGeneration`
+    ///   (someone saved in between: reload and handle again).
+    @discardableResult
+    public func saveRollout(namespace: String, deployment: String, machine: RolloutStateMachine, expectedGeneration: Int?,
+                            actions: [RolloutAction], measurements: [(round: Int, measurement: MetricMeasurement)] = [],
+                            actor: String = "controller", manual: String? = nil, now: Date) throws(StoreError) -> Bool {
+        try writing(namespace: namespace) { db in
+            let current = try Int.fetchOne(db, sql: "SELECT generation FROM rollout WHERE namespace = ? AND deployment = ?",
+                                           arguments: [namespace, deployment])
+            guard current == expectedGeneration else { return false }
+            guard let row = try Row.fetchOne(db, sql: "SELECT template, stable_version, revision FROM deployment WHERE namespace = ? AND name = ?",
+                                             arguments: [namespace, deployment]) else {
+                throw StoreError(.invalidArgument, "no Deployment \(namespace)/\(deployment) is served", namespace: namespace)
+            }
+            let template: String = row[0]
+            let revision: String = row[2]
+            let time = StoreTime.format(now)
+            let state = String(decoding: try RolloutCoding.encoder.encode(machine), as: UTF8.self)
+            try db.execute(sql: """
+                INSERT INTO rollout (namespace, deployment, state_json, generation, updated_at) VALUES (?, ?, ?, 1, ?)
+                ON CONFLICT (namespace, deployment) DO UPDATE SET state_json = excluded.state_json,
+                    generation = rollout.generation + 1, updated_at = excluded.updated_at
+                """, arguments: [namespace, deployment, state, time])
+            let canary = machine.canary
+            try db.execute(sql: """
+                UPDATE deployment SET phase = ?, stable_version = coalesce(?, stable_version),
+                    canary_version = ?, canary_weight = ?, canary_step = ?, updated_at = ?
+                WHERE namespace = ? AND name = ?
+                """, arguments: [machine.phase.rawValue, machine.stable?.version, canary?.version,
+                                 canary == nil ? nil : machine.canaryWeight, canary == nil ? nil : machine.stepIndex,
+                                 time, namespace, deployment])
+            for (round, m) in measurements {
+                try db.execute(sql: """
+                    INSERT INTO measurement (namespace, deployment, canary_version, canary_hash, round, metric, value, verdict, message, time)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [namespace, deployment, canary?.version, canary?.hash, round, m.metric, m.value,
+                                     m.verdict.rawValue, m.message, StoreTime.format(m.at)])
+            }
+            let log = RolloutLog(db: db, namespace: namespace, deployment: deployment, template: template,
+                                 revision: revision, actor: actor, time: time, now: now)
+            if let manual {
+                try log.audit(action: "rollout.\(manual)", details: ["command": .string(manual), "phase": .string(machine.phase.rawValue),
+                                                                    "reason": .string(machine.lastTransition?.reason ?? "")])
+            }
+            for action in actions { try log.record(action, machine: machine) }
+            return true
+        }
+    }
+
+    /// Measurements of a Deployment, newest last.
+    public func measurements(namespace: String, deployment: String, limit: Int = 200) throws(StoreError) -> [StoredMeasurement] {
+        try reading { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, canary_version, round, metric, value, verdict, message, time FROM (
+                    SELECT * FROM measurement WHERE namespace = ? AND deployment = ? ORDER BY id DESC LIMIT ?) ORDER BY id
+                """, arguments: [namespace, deployment, min(max(limit, 1), Self.maxPage)]).map { row in
+                StoredMeasurement(id: row[0], canaryVersion: row[1], round: row[2], measurement: MetricMeasurement(
+                    metric: row[3], value: row[4], verdict: MeasurementVerdict(rawValue: row[5]) ?? .error, message: row[6],
+                    at: StoreTime.parse(row[7]) ?? .distantPast))
+            }
+        }
+    }
+}
+
+/// JSON coding of rollout state: dates as exact seconds since 1970, so a reloaded machine
+/// compares equal to the saved one.
+enum RolloutCoding {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .secondsSince1970
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .secondsSince1970
+        return d
+    }()
+}
