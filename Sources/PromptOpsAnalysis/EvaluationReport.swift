@@ -58,7 +58,8 @@ public struct EvaluationReport: Sendable, Equatable, Codable {
 
     /// Why a whole evaluation has no pass rate.
     public struct Failure: Sendable, Equatable, Codable, CustomStringConvertible {
-        /// `endpoint-failed` (a model call failed: the canary is not to be judged on it).
+        /// `endpoint-failed` (a model call failed: the canary is not to be judged on it) or
+        /// `template-not-found`.
         public var code: String
         /// What happened, with the first call's error.
         public var message: String

@@ -41,6 +41,14 @@ public struct EvaluationRunner: Sendable {
         configured.parameters.maxTokens = configured.parameters.maxTokens ?? input.parameters.maxTokens
         let client = configured
 
+        guard input.namespace.entries[input.template] != nil else {
+            return EvaluationReport(
+                template: input.template, namespace: input.namespace.namespace, endpoint: client.endpoint,
+                model: client.model, repeats: repeats, tests: [], passRate: nil, threshold: threshold,
+                failure: EvaluationReport.Failure(
+                    code: "template-not-found",
+                    message: "no PromptTemplate '\(input.template)' in namespace '\(input.namespace.namespace)'"))
+        }
         var runs: [[EvaluationReport.Run?]] = input.tests.map { _ in Array(repeating: nil, count: repeats) }
         var jobs: [Job] = []
         for (t, test) in input.tests.enumerated() {
@@ -90,7 +98,7 @@ public struct EvaluationRunner: Sendable {
             failure = EvaluationReport.Failure(
                 code: "endpoint-failed",
                 message: "\(failedCalls) of \(jobs.count) model call(s) failed"
-                    + (skipped > 0 ? ", \(skipped) skipped" : "") + "; first: \(firstFailure)")
+                    + (skipped > 0 ? " (\(skipped) not attempted)" : "") + "; first: \(firstFailure)")
         }
         let total = testReports.reduce(0) { $0 + $1.runs.count }
         let passed = testReports.reduce(0) { $0 + $1.passedRuns }

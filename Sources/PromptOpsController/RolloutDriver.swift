@@ -64,7 +64,7 @@ public actor RolloutDriver {
                 machine = RolloutStateMachine(stable: .init(version: row.stable.version, hash: row.stable.hash))
             }
             var actions: [RolloutAction] = []
-            var measured: [(round: Int, measurement: MetricMeasurement)] = []
+            var measured: [TakenMeasurement] = []
             if let desired = target.desired {
                 actions += machine.handle(.desired(version: desired, strategy: target.deployment.strategy,
                                                    steps: target.deployment.steps, analysis: target.deployment.analysis), now: now())
@@ -75,8 +75,9 @@ public actor RolloutDriver {
             for _ in 0..<64 {
                 var step: [RolloutAction] = []
                 for request in requests {
-                    let results = await measure(request.metrics, target: target, canary: machine.canary)
-                    measured += results.map { (request.round, $0) }
+                    let canary = machine.canary
+                    let results = await measure(request.metrics, target: target, canary: canary)
+                    measured += results.map { TakenMeasurement(round: request.round, canary: canary, measurement: $0) }
                     step += machine.handle(.measured(results, round: request.round), now: now())
                 }
                 step += machine.handle(.tick, now: now())

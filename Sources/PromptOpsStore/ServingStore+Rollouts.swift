@@ -22,6 +22,23 @@ public struct StoredMeasurement: Sendable, Equatable, Codable {
     public var measurement: MetricMeasurement
 }
 
+/// A measurement to store with the canary version it measured.
+public struct TakenMeasurement: Sendable {
+    /// The analysis round.
+    public var round: Int
+    /// The canary measured (captured before the result was handled: a rollback clears it).
+    public var canary: RolloutStateMachine.VersionRef?
+    /// The result.
+    public var measurement: MetricMeasurement
+
+    /// Creates one.
+    public init(round: Int, canary: RolloutStateMachine.VersionRef?, measurement: MetricMeasurement) {
+        self.round = round
+        self.canary = canary
+        self.measurement = measurement
+    }
+}
+
 extension ServingStore {
     /// The rollout of a Deployment, or nil when none was saved yet.
     public func rollout(namespace: String, deployment: String) throws(StoreError) -> RolloutRecord? {
@@ -43,7 +60,7 @@ extension ServingStore {
     ///   (someone saved in between: reload and handle again).
     @discardableResult
     public func saveRollout(namespace: String, deployment: String, machine: RolloutStateMachine, expectedGeneration: Int?,
-                            actions: [RolloutAction], measurements: [(round: Int, measurement: MetricMeasurement)] = [],
+                            actions: [RolloutAction], measurements: [TakenMeasurement] = [],
                             actor: String = "controller", manual: String? = nil, now: Date) throws(StoreError) -> Bool {
         try writing(namespace: namespace) { db in
             let current = try Int.fetchOne(db, sql: "SELECT generation FROM rollout WHERE namespace = ? AND deployment = ?",
@@ -70,11 +87,12 @@ extension ServingStore {
                 """, arguments: [machine.phase.rawValue, machine.stable?.version, canary?.version,
                                  canary == nil ? nil : machine.canaryWeight, canary == nil ? nil : machine.stepIndex,
                                  time, namespace, deployment])
-            for (round, m) in measurements {
+            for taken in measurements {
+                let m = taken.measurement
                 try db.execute(sql: """
                     INSERT INTO measurement (namespace, deployment, canary_version, canary_hash, round, metric, value, verdict, message, time)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [namespace, deployment, canary?.version, canary?.hash, round, m.metric, m.value,
+                    """, arguments: [namespace, deployment, taken.canary?.version, taken.canary?.hash, taken.round, m.metric, m.value,
                                      m.verdict.rawValue, m.message, StoreTime.format(m.at)])
             }
             let log = RolloutLog(db: db, namespace: namespace, deployment: deployment, template: template,

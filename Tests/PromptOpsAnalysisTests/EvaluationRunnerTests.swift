@@ -111,10 +111,11 @@ struct EvaluationRunnerTests {
     }
 
     @Test func anEndpointThatIsDownIsAFailureNotAPassRate() async throws {
-        let base = try await StubServer.closedAddress()
         let started = ContinuousClock.now
-        let report = try await withHTTPClient { client in
-            await runner(client, base, repeats: 3).run(try Fixtures.input(), threshold: 0.9)
+        let (base, report) = try await StubServer.withRefusingAddress { base in
+            try await withHTTPClient { client in
+                (base, await runner(client, base, repeats: 3).run(try Fixtures.input(), threshold: 0.9))
+            }
         }
         #expect(ContinuousClock.now - started < .seconds(4))
         #expect(report.passRate == nil)
@@ -122,7 +123,7 @@ struct EvaluationRunnerTests {
         let failure = try #require(report.failure)
         #expect(failure.code == "endpoint-failed")
         #expect(failure.message.contains("cannot connect to \(base)/v1/chat/completions"))
-        #expect(failure.message.contains("skipped"))
+        #expect(failure.message.contains("not attempted"))
         #expect(report.tests.flatMap(\.runs).allSatisfy { !$0.passed && $0.error != nil })
         #expect(report.text.contains("ERROR evaluation failed:"))
     }
@@ -210,5 +211,16 @@ struct EvaluationRunnerTests {
         }
         #expect(report.passRate == 1.0)
         #expect(report.template == "stored" && report.namespace == "support")
+    }
+
+    @Test func aMissingTemplateIsAFailureWithoutCallingTheModel() async throws {
+        let report = try await StubServer.withRefusingAddress { base in
+            try await withHTTPClient { client in
+                await runner(client, base).run(EvaluationInput(namespace: try Fixtures.namespace(), template: "nope"))
+            }
+        }
+        #expect(report.failure == EvaluationReport.Failure(
+            code: "template-not-found", message: "no PromptTemplate 'nope' in namespace 'support'"))
+        #expect(report.passRate == nil && report.tests.isEmpty)
     }
 }

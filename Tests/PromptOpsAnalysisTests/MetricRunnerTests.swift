@@ -45,7 +45,7 @@ struct MetricRunnerTests {
         let now = Date(timeIntervalSince1970: 1_750_000_000)
         let results = try await StubServer.run(Self.router(log: log)) { base in
             try await withHTTPClient { client in
-                let runner = MetricRunner(httpClient: client, environment: ["FAKE_KEY": "sk-abc"])
+                let runner = MetricRunner(httpClient: client, environment: ["FAKE_KEY": "sk-abc"], logger: .quiet)
                 let metrics = try Fixtures.metrics(Self.deployment(base))
                 return await runner.measure(metrics, evaluation: try Fixtures.input(tests: ["greets-ana", "greets-bo"]), now: now)
             }
@@ -62,7 +62,7 @@ struct MetricRunnerTests {
         let measurement = try await StubServer.run(Self.router(log: RequestLog())) { base in
             try await withHTTPClient { client in
                 let metric = try Fixtures.metrics(Self.deployment(base))[0]
-                return await MetricRunner(httpClient: client, environment: [:])
+                return await MetricRunner(httpClient: client, environment: [:], logger: .quiet)
                     .measure(metric, evaluation: try Fixtures.input(), now: Date())
             }
         }
@@ -73,12 +73,11 @@ struct MetricRunnerTests {
     }
 
     @Test func anEvaluationEndpointThatIsDownIsAnErrorMeasurement() async throws {
-        let closed = try await StubServer.closedAddress()
-        let measurement = try await StubServer.run(Self.router(log: RequestLog())) { base in
+        let (closed, measurement) = try await StubServer.withRefusingAddress { closed in
             try await withHTTPClient { client in
-                let metric = try Fixtures.metrics(Self.deployment(base, evalEndpoint: closed + "/v1"))[0]
-                return await MetricRunner(httpClient: client, environment: [:])
-                    .measure(metric, evaluation: try Fixtures.input(), now: Date())
+                let metric = try Fixtures.metrics(Self.deployment("http://127.0.0.1:1", evalEndpoint: closed + "/v1"))[0]
+                return (closed, await MetricRunner(httpClient: client, environment: [:], logger: .quiet)
+                    .measure(metric, evaluation: try Fixtures.input(), now: Date()))
             }
         }
         #expect(measurement.verdict == .error)
@@ -89,7 +88,7 @@ struct MetricRunnerTests {
     @Test func anEvaluationWithoutTestsOrWithoutAVersion() async throws {
         try await StubServer.run(Self.router(log: RequestLog())) { base in
             try await withHTTPClient { client in
-                let runner = MetricRunner(httpClient: client, environment: [:])
+                let runner = MetricRunner(httpClient: client, environment: [:], logger: .quiet)
                 let metric = try Fixtures.metrics(Self.deployment(base))[0]
                 let noTests = try Fixtures.input(tests: ["no-such-test"])
                 let inconclusive = await runner.measure(metric, evaluation: noTests, now: Date())

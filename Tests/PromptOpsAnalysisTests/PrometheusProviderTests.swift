@@ -91,9 +91,10 @@ struct PrometheusProviderTests {
     }
 
     @Test func anUnreachableServerIsAnError() async throws {
-        let base = try await StubServer.closedAddress()
-        let measurement = try await withHTTPClient { client in
-            await PrometheusProvider(httpClient: client).measure(try Self.metric(base, "in_range"), now: Date())
+        let (base, measurement) = try await StubServer.withRefusingAddress { base in
+            try await withHTTPClient { client in
+                (base, await PrometheusProvider(httpClient: client).measure(try Self.metric(base, "in_range"), now: Date()))
+            }
         }
         #expect(measurement.verdict == .error)
         #expect(measurement.message?.contains("cannot connect to \(base)/api/v1/query") == true, "\(measurement.message ?? "")")
