@@ -53,20 +53,8 @@ struct EvalCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = global.logger("promptops.eval")
-        let files: [ManifestFile]
-        do {
-            files = try ManifestFileCollector.collect([path])
-        } catch {
-            throw CommandExit.environment("error: \(error)")
-        }
-        let result = ManifestValidator().validate(ManifestLoader().load(files))
-        guard let compiled = result.namespaces[namespace], let entry = compiled.entries[template] else {
-            throw CommandExit.invalid("error: no PromptTemplate '\(template)' in namespace '\(namespace)' under \(path)")
-        }
-        let problems = result.diagnostics.filter {
-            $0.severity == .error && $0.namespace == namespace && (compiled.transitiveIncludes(of: template) + [template]).contains($0.name ?? "")
-        }
-        if !problems.isEmpty { throw CommandExit.invalid(problems.map(\.description).joined(separator: "\n")) }
+        let compiled = try TemplateLookup.compiled(path: path, namespace: namespace, template: template)
+        let entry = compiled.entries[template]!
         if entry.template.tests.isEmpty { throw CommandExit.invalid("error: PromptTemplate '\(template)' has no tests") }
 
         let httpClient = MetricRunner.makeHTTPClient()

@@ -34,23 +34,7 @@ struct RenderCommand: ParsableCommand {
 
     func run() throws {
         _ = global.logger("promptops")
-        let files: [ManifestFile]
-        do {
-            files = try ManifestFileCollector.collect([path])
-        } catch {
-            throw CommandExit.environment("error: \(error)")
-        }
-        let result = ManifestValidator().validate(ManifestLoader().load(files))
-        guard let compiled = result.namespaces[namespace], compiled.entries[template] != nil else {
-            throw CommandExit.invalid("error: no PromptTemplate '\(template)' in namespace '\(namespace)' under \(path)")
-        }
-        let templateErrors = result.diagnostics.filter {
-            $0.severity == .error && $0.namespace == namespace && $0.kind == "PromptTemplate"
-                && (compiled.transitiveIncludes(of: template) + [template]).contains($0.name ?? "")
-        }
-        if !templateErrors.isEmpty {
-            throw CommandExit.invalid(templateErrors.map { "\($0)" }.joined(separator: "\n"))
-        }
+        let compiled = try TemplateLookup.compiled(path: path, namespace: namespace, template: template)
         var values: [String: TemplateValue] = [:]
         let inputs = compiled.effectiveContract(of: template).inputs
         do {

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// The `promptops` executable as users and CI run it: exit codes, output formats.
+@Suite("Command line")
+struct CommandLineTests {
+    /// The built executable, beside the test bundle in the build folder.
+    static var binary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("promptops")
+    }
+
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    struct Run { var code: Int32; var out: String; var err: String }
+
+    static func run(_ args: [String], cwd: URL = packageRoot) throws -> Run {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = args
+        p.currentDirectoryURL = cwd
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(code: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    }
+
+    @Test func binaryIsBuilt() {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the package first: \(Self.binary.path)")
+    }
+
+    @Test func examplesValidateClean() throws {
+        let r = try Self.run(["validate", "examples/"])
+        #expect(r.code == 0, "\(r.out)\(r.err)")
+        #expect(r.out.isEmpty)
+    }
+
+    @Test func brokenManifestsExitOneWithPositionsInEveryFormat() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try "apiVersion: promptops.dev/v1alpha1\nkind: PromptTemplate\nmetadata: {name: Bad_Name, colour: red}\nspec: {text: \"{{who}}\"}\n"
+            .write(to: dir.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+        try "kind: [unclosed\n".write(to: dir.appendingPathComponent("b.yaml"), atomically: true, encoding: .utf8)
+        let text = try Self.run(["validate", dir.path])
+        #expect(text.code == 1)
+        let lines = text.out.split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        #expect(lines.allSatisfy { $0.range(of: #"^/.+\.yaml:\d+:\d+: error: "#, options: .regularExpression) != nil })
+        let github = try Self.run(["validate", "--format", "github", dir.path])
+        #expect(github.code == 1)
+        #expect(github.out.split(separator: "\n").allSatisfy { $0.hasPrefix("::error file=") && $0.contains(",line=") && $0.contains(",col=") })
+        let json = try Self.run(["validate", "--format", "json", dir.path])
+        #expect(json.code == 1)
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [[String: Any]])
+        #expect(array.count == 4)
+        #expect(array.allSatisfy { Set($0.keys) == ["path", "line", "column", "severity", "message", "kind", "name", "namespace"] })
+    }
+
+    @Test func renderRefusesMissingMistypedAndUndeclaredInputsByName() throws {
+        let base = ["render", "examples/quickstart", "--namespace", "support", "--template", "refund-decision"]
+        let ok = try Self.run(base + ["--var", "customer_name=Sam", "--var", "order_id=B-7", "--var", "amount=19.99", "--var", "days_since_delivery=3"])
+        #expect(ok.code == 0)
+        #expect(ok.out.contains("Decide whether to refund order B-7 (19.99 EUR)"))
+        let missing = try Self.run(base + ["--var", "customer_name=Sam"])
+        #expect(missing.code == 1)
+        #expect(missing.err.contains("input 'order_id'"))
+        let mistyped = try Self.run(base + ["--var", "customer_name=Sam", "--var", "order_id=B", "--var", "amount=lots", "--var", "days_since_delivery=3"])
+        #expect(mistyped.code == 1)
+        #expect(mistyped.err.contains("input 'amount'"))
+        let undeclared = try Self.run(base + ["--var", "customer_name=Sam", "--var", "order_id=B", "--var", "amount=1", "--var", "days_since_delivery=3", "--var", "coupon=X"])
+        #expect(undeclared.code == 1)
+        #expect(undeclared.err.contains("input 'coupon'"))
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        #expect(try Self.run(["validate", "--format", "yaml", "examples"]).code == 2)
+        #expect(try Self.run(["status"]).code == 2)
+        #expect(try Self.run(["no-such-command"]).code == 2)
+    }
+
+    @Test func unreadablePathsExitThree() throws {
+        #expect(try Self.run(["validate", "/no/such/place"]).code == 3)
+    }
+}
