@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PromptOpsCore
 import PromptOpsStore
 
 extension ServingAPI {
@@ -31,8 +32,32 @@ extension ServingAPI {
         var json = JSONWriter(capacity: 1024)
         json.objectStart()
         writeSummary(d, into: &json)
-        // Analysis runs arrive with rollouts; until then there are none to show.
-        json.key("analysis"); json.arrayStart(); json.arrayEnd()
+        // The rollout: every measurement of the current analysis and the last transition.
+        let rollout = try store.rollout(namespace: namespace, deployment: name)?.machine
+        json.key("analysis")
+        json.arrayStart()
+        for m in rollout?.measurementsOfCurrentAnalysis ?? [] {
+            json.objectStart()
+            json.member("metric", m.metric)
+            json.key("value"); if let v = m.value { json.double(v) } else { json.null() }
+            json.member("verdict", m.verdict.rawValue)
+            json.member("message", m.message)
+            json.key("time"); json.date(m.at)
+            json.objectEnd()
+        }
+        json.arrayEnd()
+        json.member("step", rollout?.canary == nil ? nil : rollout?.stepIndex)
+        json.key("lastTransition")
+        if let t = rollout?.lastTransition {
+            json.objectStart()
+            json.member("from", t.from.rawValue)
+            json.member("to", t.to.rawValue)
+            json.member("reason", t.reason)
+            json.key("time"); json.date(t.at)
+            json.objectEnd()
+        } else {
+            json.null()
+        }
         json.key("conditions")
         json.arrayStart()
         for c in DeploymentCondition.all(for: d, namespace: nsStatus) {

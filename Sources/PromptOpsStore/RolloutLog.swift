@@ -10,6 +10,8 @@ struct RolloutLog {
     let deployment: String
     let template: String
     let revision: String
+    /// The stable version before this save (the "from" of a promotion).
+    let previousStable: RolloutStateMachine.VersionRef?
     let actor: String
     let time: String
     let now: Date
@@ -19,12 +21,19 @@ struct RolloutLog {
                               type: warning ? .warning : .normal, reason: reason, message: message, revision: revision)
     }
 
-    func audit(action: String, details: [String: JSONValue]) throws {
+    /// The commit that introduced `version` of the template (falls back to the Deployment's).
+    func revision(of version: RolloutStateMachine.VersionRef?) throws -> String {
+        guard let version else { return revision }
+        return try String.fetchOne(db, sql: "SELECT revision FROM template_version WHERE namespace = ? AND template = ? AND version = ?",
+                                   arguments: [namespace, template, version.version]) ?? revision
+    }
+
+    func audit(action: String, details: [String: JSONValue], about version: RolloutStateMachine.VersionRef? = nil) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json = String(decoding: try encoder.encode(JSONValue.object(details)), as: UTF8.self)
         _ = try AuditChain.append(db, actor: actor, action: action, namespace: namespace, object: "Deployment/\(deployment)",
-                                  revision: revision, detailsJSON: json, now: now)
+                                  revision: try revision(of: version), detailsJSON: json, now: now)
     }
 
     func history(_ action: String, from: RolloutStateMachine.VersionRef?, to: RolloutStateMachine.VersionRef) throws {
@@ -32,7 +41,8 @@ struct RolloutLog {
             INSERT INTO deployment_history (namespace, deployment, template, action, strategy, from_version, from_hash,
                                             to_version, to_hash, revision, time)
             VALUES (?, ?, ?, ?, 'Canary', ?, ?, ?, ?, ?, ?)
-            """, arguments: [namespace, deployment, template, action, from?.version, from?.hash, to.version, to.hash, revision, time])
+            """, arguments: [namespace, deployment, template, action, from?.version, from?.hash, to.version, to.hash,
+                             try revision(of: action == "Promoted" ? to : from), time])
     }
 
     static func evidence(_ list: [MetricMeasurement]) -> JSONValue {
@@ -53,26 +63,26 @@ struct RolloutLog {
     func record(_ action: RolloutAction, machine: RolloutStateMachine) throws {
         switch action {
         case .setWeight(let w):
-            try event("WeightChanged", "canary \(machine.canary.map { "v\($0.version)" } ?? "-") now serves \(w)% of keys")
+            try event("WeightChanged", machine.canary.map { "canary v\($0.version) now serves \(w)% of keys" } ?? "canary weight \(w)%: no key is routed to a canary")
         case .measure:
             break
         case .promoted(let v):
             try event("Promoted", "\(template) v\(v.version) promoted to stable (100%)")
             try audit(action: "rollout.promoted", details: [
                 "version": Self.ref(v), "evidence": Self.evidence(machine.measurementsOfCurrentAnalysis + lastEvidence(machine)),
-                "reason": .string(machine.lastTransition?.reason ?? ""),
-            ])
-            try history("Promoted", from: nil, to: v)
+                "reason": .string(machine.lastTransition?.reason ?? ""), "from": Self.ref(previousStable),
+            ], about: v)
+            try history("Promoted", from: previousStable, to: v)
         case .rolledBack(let v, let evidence, let reason):
             try event("RolledBack", "\(template) v\(v.version) rolled back: \(reason)", warning: true)
-            try audit(action: "rollout.rolledBack", details: ["version": Self.ref(v), "evidence": Self.evidence(evidence), "reason": .string(reason)])
+            try audit(action: "rollout.rolledBack", details: ["version": Self.ref(v), "evidence": Self.evidence(evidence), "reason": .string(reason)], about: v)
             if let stable = machine.stable { try history("RolledBack", from: v, to: stable) }
         case .superseded(let old, let new):
             try event("Superseded", "canary v\(old.version) superseded by v\(new.version); steps restart")
-            try audit(action: "rollout.superseded", details: ["old": Self.ref(old), "new": Self.ref(new)])
+            try audit(action: "rollout.superseded", details: ["old": Self.ref(old), "new": Self.ref(new)], about: new)
         case .cancelled(let v):
             try event("Cancelled", "canary v\(v.version) cancelled: git returned to the stable version")
-            try audit(action: "rollout.cancelled", details: ["version": Self.ref(v)])
+            try audit(action: "rollout.cancelled", details: ["version": Self.ref(v)], about: v)
         case .paused(let reason):
             try event("Paused", reason, warning: true)
         case .switched(let from, let to):

@@ -71,7 +71,10 @@ extension ServingStore {
                 throw StoreError(.invalidArgument, "no Deployment \(namespace)/\(deployment) is served", namespace: namespace)
             }
             let template: String = row[0]
+            let stableVersion: Int = row[1]
             let revision: String = row[2]
+            let stableHash = try String.fetchOne(db, sql: "SELECT hash FROM template_version WHERE namespace = ? AND template = ? AND version = ?",
+                                                 arguments: [namespace, template, stableVersion])
             let time = StoreTime.format(now)
             let state = String(decoding: try RolloutCoding.encoder.encode(machine), as: UTF8.self)
             try db.execute(sql: """
@@ -96,7 +99,8 @@ extension ServingStore {
                                      m.verdict.rawValue, m.message, StoreTime.format(m.at)])
             }
             let log = RolloutLog(db: db, namespace: namespace, deployment: deployment, template: template,
-                                 revision: revision, actor: actor, time: time, now: now)
+                                 revision: revision, previousStable: stableHash.map { .init(version: stableVersion, hash: $0) },
+                                 actor: actor, time: time, now: now)
             if let manual {
                 try log.audit(action: "rollout.\(manual)", details: ["command": .string(manual), "phase": .string(machine.phase.rawValue),
                                                                     "reason": .string(machine.lastTransition?.reason ?? "")])
