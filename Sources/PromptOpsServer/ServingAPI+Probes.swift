@@ -17,6 +17,8 @@ extension ServingAPI {
 
     /// `GET /metrics`: the Prometheus text format.
     func metricsText(_ request: Request, _ context: Context) async throws -> Response {
-        .text(metrics.exposition(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        var text = metrics.exposition()
+        if let rollouts = try? store.rolloutSummaries() { text += RolloutMetrics.exposition(rollouts) }
+        return .text(text, contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
 }

@@ -140,3 +140,35 @@ enum RolloutCoding {
         return d
     }()
 }
+
+/// Rollout numbers of one served Deployment, for `/metrics`.
+public struct RolloutSummary: Sendable, Equatable {
+    /// The namespace.
+    public var namespace: String
+    /// The Deployment.
+    public var deployment: String
+    /// Healthy, Progressing, Paused or Degraded.
+    public var phase: String
+    /// Percent of keys on the canary (0 without one).
+    public var canaryWeight: Int
+    /// Canaries promoted so far.
+    public var promotions: Int
+    /// Canaries rolled back so far.
+    public var rollbacks: Int
+}
+
+extension ServingStore {
+    /// Phase, canary weight and promotion/rollback counts of every served Deployment.
+    public func rolloutSummaries() throws(StoreError) -> [RolloutSummary] {
+        try reading { db in
+            try Row.fetchAll(db, sql: """
+                SELECT d.namespace, d.name, d.phase, coalesce(d.canary_weight, 0),
+                       (SELECT count(*) FROM deployment_history h WHERE h.namespace = d.namespace AND h.deployment = d.name AND h.action = 'Promoted'),
+                       (SELECT count(*) FROM deployment_history h WHERE h.namespace = d.namespace AND h.deployment = d.name AND h.action = 'RolledBack')
+                FROM deployment d ORDER BY d.namespace, d.name
+                """).map {
+                RolloutSummary(namespace: $0[0], deployment: $0[1], phase: $0[2], canaryWeight: $0[3], promotions: $0[4], rollbacks: $0[5])
+            }
+        }
+    }
+}

@@ -123,6 +123,9 @@ struct RolloutScenarioTests {
             #expect(weights.isSuperset(of: [10, 50]))
             let audit = try rig.harness.store.audit(limit: 100).map(\.action)
             #expect(audit.contains("rollout.promoted"))
+            let summary = try rig.harness.store.rolloutSummaries().first { $0.deployment == "greet-prod" }
+            #expect(summary?.promotions == 1)
+            #expect(summary?.phase == "Healthy")
 
             // A bad change: the judge scores it low; rolled back at the first measurement.
             scores.score.withLockedValue { $0 = 0.1 }
@@ -137,6 +140,13 @@ struct RolloutScenarioTests {
             #expect(elapsed < .seconds(3))
             let events = try rig.harness.store.events(namespace: "shop", limit: 500).map(\.reason)
             #expect(events.contains("RolledBack"))
+            try await rig.harness.serve { client in
+                let metrics = try await client.get("/metrics").text
+                #expect(metrics.contains("promptops_rollbacks_total{namespace=\"shop\",deployment=\"greet-prod\"} 1"))
+                #expect(metrics.contains("promptops_deployment_phase{namespace=\"shop\",deployment=\"greet-prod\",phase=\"Degraded\"} 1"))
+                let detail = try await client.get("/api/v1/namespaces/shop/deployments/greet-prod").object
+                #expect((detail["lastTransition"] as? [String: Any])?["to"] as? String == "Degraded")
+            }
             let rollbackAudit = try rig.harness.store.audit(limit: 100).last { $0.action == "rollout.rolledBack" }
             #expect(rollbackAudit?.details.text.contains("\"verdict\":\"Failed\"") == true)
             // The aborted version serves no key and is not retried on the next passes.
