@@ -86,3 +86,39 @@ struct CommandLineTests {
         #expect(try Self.run(["validate", "/no/such/place"]).code == 3)
     }
 }
+
+extension CommandLineTests {
+    @Test func syncStatusHistoryAuditAndRolloutOverridesFromTheCommandLine() throws {
+        let ws = try GitWorkspace()
+        try ws.commit(["shop/greet.yaml": CanaryManifests.template("v1 {{who}}"),
+                       "shop/deploy.yaml": CanaryManifests.deployment(port: 9)], message: "v1")
+        let db = ws.path("store.db")
+        let sync = try Self.run(["sync", "--repo", ws.repo.path, "--db", db])
+        #expect(sync.code == 0, "\(sync.out)\(sync.err)")
+        #expect(sync.out.contains("shop: applied"))
+        let status = try Self.run(["status", "--db", db, "--format", "json"])
+        #expect(status.code == 0)
+        #expect(status.out.contains("\"phase\" : \"Healthy\""))
+        let history = try Self.run(["history", "greet", "--namespace", "shop", "--db", db])
+        #expect(history.code == 0)
+        #expect(history.out.contains("Ana Lima"))
+        // No canary runs: overrides say so and exit 1, naming nothing they did.
+        let promote = try Self.run(["rollout", "promote", "greet-prod", "--namespace", "shop", "--db", db, "--actor", "dana"])
+        #expect(promote.code == 1)
+        #expect(promote.err.contains("nothing to promote"))
+        let missing = try Self.run(["rollout", "abort", "ghost", "--namespace", "shop", "--db", db])
+        #expect(missing.code == 1)
+        #expect(missing.err.contains("no Deployment 'ghost'"))
+        let audit = try Self.run(["audit", "verify", "--db", db])
+        #expect(audit.code == 0)
+        #expect(audit.out.contains("audit log intact"))
+        // A broken commit: sync exits 1 and keeps serving.
+        try ws.commit(["shop/greet.yaml": CanaryManifests.template("v2 {{nobody}}")], message: "broken")
+        let broken = try Self.run(["sync", "--repo", ws.repo.path, "--db", db])
+        #expect(broken.code == 1)
+        #expect(broken.out.contains("shop/greet.yaml:6:"))
+        let diff = try Self.run(["diff", "--repo", ws.repo.path, "--from", "HEAD~1", "--to", "HEAD", "--format", "json"])
+        #expect(diff.code == 1)
+        #expect(diff.out.contains("\"outcome\" : \"blocked\""))
+    }
+}
