@@ -13,7 +13,15 @@ public struct ManifestLoader: Sendable {
         self.limits = limits
     }
 
-    /// One object read from a file, schema-checked.
+    /// A decoded object of one of the three kinds.
+    public enum TypedObject: Sendable {
+        case template(PromptTemplate)
+        case deployment(Deployment)
+        case policy(Policy)
+    }
+
+    /// One object read from a file, schema-checked and decoded once (so a controller that
+    /// caches files by blob id never decodes an unchanged file again).
     public struct LoadedObject: Sendable {
         /// Its identity.
         public var key: ObjectKey
@@ -21,6 +29,8 @@ public struct ManifestLoader: Sendable {
         public var document: LocatedValue
         /// Whether it failed the schema.
         public var isInvalid: Bool
+        /// The typed object.
+        public var object: TypedObject
     }
 
     /// What one file holds.
@@ -72,10 +82,10 @@ public struct ManifestLoader: Sendable {
                 }
                 firstSeen[key] = at
                 if object.isInvalid { set.invalidObjects.insert(key) }
-                switch key.kind {
-                case "PromptTemplate": set.templates[key] = ManifestDecoder.template(object.document)
-                case "Deployment": set.deployments[key] = ManifestDecoder.deployment(object.document)
-                default: set.policies[key] = ManifestDecoder.policy(object.document)
+                switch object.object {
+                case .template(let t): set.templates[key] = t
+                case .deployment(let d): set.deployments[key] = d
+                case .policy(let p): set.policies[key] = p
                 }
             }
         }
@@ -106,7 +116,13 @@ public struct ManifestLoader: Sendable {
         // An object without a name cannot be tracked; everything else is decoded even with
         // errors (a bad name included) so later checks still report all of its problems.
         guard let name else { return }
+        let object: TypedObject
+        switch kind {
+        case "PromptTemplate": object = .template(ManifestDecoder.template(document))
+        case "Deployment": object = .deployment(ManifestDecoder.deployment(document))
+        default: object = .policy(ManifestDecoder.policy(document))
+        }
         load.objects.append(LoadedObject(key: ObjectKey(kind: kind, namespace: namespace, name: name),
-                                         document: document, isInvalid: !problems.isEmpty))
+                                         document: document, isInvalid: !problems.isEmpty, object: object))
     }
 }
