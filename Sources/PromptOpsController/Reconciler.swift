@@ -17,10 +17,9 @@ public actor Reconciler {
 
     /// The revision the caches describe.
     private var cachedRevision: String?
-    /// path → blob id at `cachedRevision`.
-    private var filesAtRevision: [String: String] = [:]
-    /// blob id → parsed file.
-    private var loads: [String: ManifestLoader.FileLoad] = [:]
+    /// path → (blob id, parsed file) at `cachedRevision`. Keyed by path, not blob, so two
+    /// paths with the same content each keep their own diagnostics.
+    private var files: [String: (blobID: String, load: ManifestLoader.FileLoad)] = [:]
     /// Namespaces whose last plan did not apply cleanly (blocked, frozen, store failure).
     private var unsettled: Set<String> = []
     /// Files whose problems name no namespace (syntax errors), with the namespaces they feed.
@@ -55,8 +54,9 @@ public actor Reconciler {
             throw .git(error)
         }
         do {
+            replaced = nil
             let affected = try await refreshFiles(repo: repo, sha: sha)
-            let set = loader.assemble(filesAtRevision.keys.sorted().compactMap { loads[filesAtRevision[$0]!] })
+            let set = currentSet(replacing: replaced)
             let plan = try planFor(set: set, sha: sha, affected: affected)
             let report = try store.apply(plan, commit: CommitInfo(
                 sha: sha, authorName: commit.authorName, authorEmail: commit.authorEmail,
@@ -77,8 +77,20 @@ public actor Reconciler {
     }
 
     private var lastFilesRead = 0
-    /// The manifests of the last successful pass (for rollouts).
+    /// The manifests of the last successful pass (for rollouts, and updated in place by
+    /// the next pass when no duplicate definition is involved).
     private var lastSet: ManifestSet?
+    /// The files the current pass replaced (old load, new load), or nil when every file was read.
+    private var replaced: [(old: ManifestLoader.FileLoad?, new: ManifestLoader.FileLoad?)]?
+
+    /// The manifest set at the current revision: the last one with the changed files
+    /// swapped, or every file assembled again.
+    private func currentSet(replacing changes: [(old: ManifestLoader.FileLoad?, new: ManifestLoader.FileLoad?)]?) -> ManifestSet {
+        if let changes, var set = lastSet {
+            if changes.allSatisfy({ set.replaceFile(old: $0.old, new: $0.new) }) { return set }
+        }
+        return loader.assemble(files.keys.sorted().map { files[$0]!.load })
+    }
 
     /// The Canary Deployments of the last successful pass with the version git wants each
     /// to serve (the template's served version; nil while its namespace is blocked or frozen).
@@ -107,19 +119,17 @@ public actor Reconciler {
     /// Returns the namespaces to plan again (nil: all) and keeps ``blockedFiles`` current.
     private func refreshFiles(repo: GitRepository, sha: String) async throws -> Set<String>? {
         guard let previous = cachedRevision else {
-            let files = try await repo.files(at: sha, under: location.path, filter: { ManifestFile.isManifestPath($0) })
-            filesAtRevision = [:]
-            var fresh: [String: ManifestLoader.FileLoad] = [:]
-            for file in files {
-                filesAtRevision[file.path] = file.blobID
-                fresh[file.blobID] = loads[file.blobID] ?? loader.loadFile(ManifestFile(path: file.path, bytes: file.bytes))
+            let read = try await repo.files(at: sha, under: location.path, filter: { ManifestFile.isManifestPath($0) })
+            var fresh: [String: (blobID: String, load: ManifestLoader.FileLoad)] = [:]
+            for file in read {
+                let cached = files[file.path].flatMap { $0.blobID == file.blobID ? $0.load : nil }
+                fresh[file.path] = (file.blobID, cached ?? loader.loadFile(ManifestFile(path: file.path, bytes: file.bytes)))
             }
-            loads = fresh
-            lastFilesRead = files.count
+            files = fresh
+            lastFilesRead = read.count
             cachedRevision = sha
-            // First pass in this process: every namespace is planned (nil).
             blockedFiles = [:]
-            let broken = files.filter { fresh[$0.blobID]?.isUnattributed ?? false }
+            let broken = read.filter { fresh[$0.path]?.load.isUnattributed ?? false }
             if !broken.isEmpty {
                 let served = try store.servedState()
                 for file in broken {
@@ -130,28 +140,30 @@ public actor Reconciler {
         }
         if previous == sha {
             lastFilesRead = 0
+            replaced = []
             return unsettled
         }
         let changes = try await repo.changes(from: previous, to: sha, under: location.path)
         var affected = unsettled
         var changedPaths: [String] = []
         for change in changes where ManifestFile.isManifestPath(change.path) {
-            if let old = filesAtRevision[change.path], let load = loads[old] { affected.formUnion(load.namespaces) }
+            if let old = files[change.path] { affected.formUnion(old.load.namespaces) }
             changedPaths.append(change.path)
         }
         let read = try await repo.files(at: sha, paths: changedPaths)
         lastFilesRead = read.count
         let present = Set(read.map(\.path))
+        var swaps: [(old: ManifestLoader.FileLoad?, new: ManifestLoader.FileLoad?)] = []
         for path in changedPaths where !present.contains(path) {
-            if let old = filesAtRevision.removeValue(forKey: path) { loads[old] = nil }
+            if let old = files.removeValue(forKey: path) { swaps.append((old.load, nil)) }
             blockedFiles[path] = nil
         }
         for file in read {
-            let oldLoad = filesAtRevision[file.path].flatMap { loads[$0] }
-            if let old = filesAtRevision[file.path], old != file.blobID { loads[old] = nil }
-            let load = loads[file.blobID] ?? loader.loadFile(ManifestFile(path: file.path, bytes: file.bytes))
-            loads[file.blobID] = load
-            filesAtRevision[file.path] = file.blobID
+            let oldLoad = files[file.path]?.load
+            let load = files[file.path].flatMap { $0.blobID == file.blobID ? $0.load : nil }
+                ?? loader.loadFile(ManifestFile(path: file.path, bytes: file.bytes))
+            files[file.path] = (file.blobID, load)
+            swaps.append((oldLoad, load))
             affected.formUnion(load.namespaces)
             if load.isUnattributed {
                 let fed = (oldLoad?.namespaces ?? []).union(blockedFiles[file.path] ?? []).union(Self.guessNamespaces(in: file.bytes))
@@ -162,6 +174,7 @@ public actor Reconciler {
             }
         }
         cachedRevision = sha
+        replaced = swaps
         return affected
     }
 

@@ -155,6 +155,29 @@ struct ReconcileScenarioTests {
         #expect(verification.brokenAt == 1)
     }
 
+    @Test func aDuplicateDefinitionBlocksUntilRemovedInOneControllerProcess() async throws {
+        let ws = try GitWorkspace()
+        try ws.commit(Manifests.twoTeams(), message: "first")
+        let harness = try ControllerHarness(repo: ws.repo.path, db: ws.path("store.db"))
+        try await harness.poll()
+        // The same object in a second file: alpha is blocked, beta unaffected.
+        try ws.commit(["alpha/copy.yaml": Manifests.template("greet", namespace: "alpha", text: "copy {{who}}")], message: "dup")
+        let dup = try await harness.poll()
+        #expect(dup.failedNamespaces.map(\.name) == ["alpha"])
+        #expect(dup.failedNamespaces.first?.errors.first?.message.contains("defined twice") == true)
+        // Removing the original leaves the copy as the one definition: it applies as version 2.
+        try ws.commit(["alpha/greet.yaml": nil], message: "keep the copy")
+        let fixed = try await harness.poll()
+        #expect(fixed.failedNamespaces.isEmpty)
+        #expect(try harness.store.templates(namespace: "alpha").first?.version == 2)
+        // Further incremental passes keep both namespaces whole.
+        try ws.commit(["beta/greet.yaml": Manifests.template("greet", namespace: "beta", text: "beta v2")], message: "beta")
+        try await harness.poll()
+        #expect(try harness.store.templates(namespace: "alpha").map(\.name) == ["greet"])
+        #expect(try harness.store.deployments(namespace: "alpha").count == 1)
+        #expect(try harness.store.templates(namespace: "beta").first?.version == 2)
+    }
+
     static func counts(_ path: String) throws -> [String: Int] {
         let queue = try DatabaseQueue(path: path)
         return try queue.read { db in

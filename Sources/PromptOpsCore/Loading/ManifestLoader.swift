@@ -67,6 +67,7 @@ public struct ManifestLoader: Sendable {
     /// Joins loaded files into a set; an object defined twice is an error naming both places.
     public func assemble(_ loads: [FileLoad]) -> ManifestSet {
         var set = ManifestSet()
+        set.templates.reserveCapacity(loads.count)
         var firstSeen: [ObjectKey: SourceLocation] = [:]
         for load in loads {
             set.diagnostics += load.diagnostics
@@ -75,6 +76,7 @@ public struct ManifestLoader: Sendable {
                 let key = object.key
                 let at = object.document.at("metadata", "name")?.location ?? object.document.location
                 if let previous = firstSeen[key] {
+                    set.hasDuplicates = true
                     set.diagnostics.append(Diagnostic(.error, at: at,
                         "\(key.kind) \(key.namespace)/\(key.name) is defined twice: first at \(previous), again here",
                         kind: key.kind, name: key.name, namespace: key.namespace))

@@ -15,6 +15,10 @@ public struct ManifestSet: Sendable {
     /// Objects that failed the schema; later checks skip them to avoid follow-on noise.
     public var invalidObjects: Set<ObjectKey> = []
 
+    /// Whether some object is defined twice (then only a full ``ManifestLoader/assemble(_:)``
+    /// knows which definition wins).
+    public var hasDuplicates = false
+
     /// Creates an empty set.
     public init() {}
 
@@ -37,4 +41,39 @@ public struct ManifestSet: Sendable {
 
     /// True when any diagnostic is an error.
     public var hasErrors: Bool { diagnostics.hasErrors }
+
+    /// Replaces what one file contributes (`old` → `new`, either may be nil) without
+    /// assembling every file again. Returns false, leaving the set unusable, when a
+    /// duplicate definition is involved: assemble all files then.
+    public mutating func replaceFile(old: ManifestLoader.FileLoad?, new: ManifestLoader.FileLoad?) -> Bool {
+        if hasDuplicates { return false }
+        if let old {
+            for object in old.objects {
+                switch object.object {
+                case .template: templates[object.key] = nil
+                case .deployment: deployments[object.key] = nil
+                case .policy: policies[object.key] = nil
+                }
+                invalidObjects.remove(object.key)
+            }
+            let path = old.path
+            diagnostics.removeAll { $0.location.path == path }
+            unattributedFiles.remove(path)
+        }
+        if let new {
+            for object in new.objects {
+                let taken: Bool
+                switch object.object {
+                case .template(let t): taken = templates.updateValue(t, forKey: object.key) != nil
+                case .deployment(let d): taken = deployments.updateValue(d, forKey: object.key) != nil
+                case .policy(let p): taken = policies.updateValue(p, forKey: object.key) != nil
+                }
+                if taken { return false }
+                if object.isInvalid { invalidObjects.insert(object.key) }
+            }
+            diagnostics += new.diagnostics
+            if new.isUnattributed { unattributedFiles.insert(new.path) }
+        }
+        return true
+    }
 }
