@@ -136,8 +136,12 @@ struct RolloutScenarioTests {
             #expect(rolledBack.phase == "Degraded")
             #expect(rolledBack.stable.version == 2)
             #expect(rolledBack.canary == nil)
-            // interval × (failureLimit + 1) = 200 ms after the analysis starts, plus polling.
-            #expect(elapsed < .seconds(3))
+            // Rolled back at the first failed round (failureLimit 0): one measurement of v3, failed,
+            // i.e. within interval × (failureLimit + 1) of the analysis start in the machine's time.
+            let v3 = try rig.harness.store.measurements(namespace: "shop", deployment: "greet-prod").filter { $0.canaryVersion == 3 }
+            #expect(v3.count == 1)
+            #expect(v3.first?.measurement.verdict == .failed)
+            #expect(elapsed < .seconds(30))
             let events = try rig.harness.store.events(namespace: "shop", limit: 500).map(\.reason)
             #expect(events.contains("RolledBack"))
             try await rig.harness.serve { client in
