@@ -16,7 +16,22 @@ public struct ModelParameters: Sendable, Equatable, Codable {
     /// Reads `spec.model.parameters.temperature` and `.maxTokens` of `template`; other
     /// parameters are not sent.
     public init(template: PromptTemplate) {
-        let parameters = template.document.at("spec", "model", "parameters")
-        self.init(temperature: parameters?["temperature"]?.double, maxTokens: parameters?["maxTokens"]?.int)
+        guard case .object(let parameters)? = template.modelParameters else {
+            self.init()
+            return
+        }
+        let temperature: Double?
+        switch parameters["temperature"] {
+        case .int(let i)?: temperature = Double(i)
+        case .double(let d)?: temperature = d
+        default: temperature = nil
+        }
+        let maxTokens: Int?
+        switch parameters["maxTokens"] {
+        case .int(let i)?: maxTokens = i
+        case .double(let d)? where d == d.rounded() && abs(d) < 1e15: maxTokens = Int(d)
+        default: maxTokens = nil
+        }
+        self.init(temperature: temperature, maxTokens: maxTokens)
     }
 }

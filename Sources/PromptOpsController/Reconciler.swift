@@ -121,9 +121,17 @@ public actor Reconciler {
         guard let previous = cachedRevision else {
             let read = try await repo.files(at: sha, under: location.path, filter: { ManifestFile.isManifestPath($0) })
             var fresh: [String: (blobID: String, load: ManifestLoader.FileLoad)] = [:]
+            fresh.reserveCapacity(read.count)
+            var unread: [(blobID: String, file: ManifestFile)] = []
             for file in read {
-                let cached = files[file.path].flatMap { $0.blobID == file.blobID ? $0.load : nil }
-                fresh[file.path] = (file.blobID, cached ?? loader.loadFile(ManifestFile(path: file.path, bytes: file.bytes)))
+                if let cached = files[file.path], cached.blobID == file.blobID {
+                    fresh[file.path] = cached
+                } else {
+                    unread.append((file.blobID, ManifestFile(path: file.path, bytes: file.bytes)))
+                }
+            }
+            for (entry, load) in zip(unread, loader.loadFiles(unread.map(\.file))) {
+                fresh[entry.file.path] = (entry.blobID, load)
             }
             files = fresh
             lastFilesRead = read.count

@@ -36,4 +36,26 @@ struct EffectiveContentTests {
         #expect(before["child"] != after["child"])
         #expect(before["other"] == after["other"])
     }
+
+    /// Stored versions are identified by these bytes: a change to the canonical form would make
+    /// every served template look changed after an upgrade. The expected values were written
+    /// by the first released encoder (commit 1916fb4) into a store.
+    @Test func canonicalFormAndHashAreStableAcrossReleases() {
+        let yaml = """
+        apiVersion: promptops.dev/v1alpha1
+        kind: PromptTemplate
+        metadata: {name: weird}
+        spec:
+          model: {name: x, parameters: {temperature: 0.2, maxTokens: 100}}
+          text: "tab\\there \\"q\\" back\\\\slash \\u0001 ctl é 日本 \\U0001F600 {{a}}"
+          inputs: {a: {type: number, minimum: 1.5e-7, maximum: 3.0}}
+
+        """
+        let result = validate(["weird.yaml": yaml])
+        #expect(lines(result) == [])
+        let template = result.namespaces["default"]!.entries["weird"]!.template
+        #expect(template.origin.specJSON == #"{"inputs":{"a":{"maximum":3,"minimum":1.5e-07,"type":"number"}},"model":{"name":"x","parameters":{"maxTokens":100,"temperature":0.2}},"text":"tab\there \"q\" back\\slash \u0001 ctl é 日本 😀 {{a}}"}"#)
+        #expect(EffectiveContent.hashes(result.namespaces["default"]!)["weird"]
+                == "b27393f2197876d2e909878447b4bad3e09f312d970bb0f7d40b631363687cf9")
+    }
 }

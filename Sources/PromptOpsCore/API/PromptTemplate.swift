@@ -60,8 +60,34 @@ public struct PromptTemplate: Sendable, Equatable {
     public var body: Body
     /// Evaluation cases.
     public var tests: [Test]
-    /// The whole document, for locations and canonical content.
-    public var document: LocatedValue
+    /// `spec.model.parameters`, when set.
+    public var modelParameters: TemplateValue?
+    /// Where the template is written and its canonical content (the YAML tree itself is
+    /// not kept: a controller holds every template of the repository in memory).
+    public var origin: Origin
+
+    /// Where a template and its parts are written, and its canonical spec.
+    public struct Origin: Sendable, Equatable {
+        /// The start of the document.
+        public var location: SourceLocation
+        /// `spec` (the document when absent).
+        public var spec: SourceLocation
+        /// `spec.model.name`.
+        public var modelName: SourceLocation?
+        /// `spec.messages` or `spec.text`.
+        public var body: SourceLocation?
+        /// `spec.tests`.
+        public var tests: SourceLocation?
+        /// `metadata.labels` (else `metadata`, else the document).
+        public var labels: SourceLocation
+        /// Canonical JSON of `spec` (see ``CanonicalJSON``).
+        public var specJSON: String
+        /// SHA-256 (hex) of ``specJSON``: the template's own content hash.
+        public var specHash: String
+
+        /// The file the template is written in.
+        public var path: String { location.path }
+    }
 
     /// The object's key.
     public var key: ObjectKey { ObjectKey(kind: "PromptTemplate", namespace: meta.namespace, name: meta.name) }

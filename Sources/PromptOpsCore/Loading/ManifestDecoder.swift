@@ -57,10 +57,18 @@ enum ManifestDecoder {
                 },
                 threshold: test["threshold"]?.double ?? 1)
         }
+        let specJSON = CanonicalJSON.encode(spec ?? document)
+        let origin = PromptTemplate.Origin(
+            location: document.location, spec: (spec ?? document).location,
+            modelName: spec?.at("model", "name")?.location,
+            body: (spec?["messages"] ?? spec?["text"])?.location,
+            tests: spec?["tests"]?.location,
+            labels: (document.at("metadata", "labels") ?? document["metadata"] ?? document).location,
+            specJSON: specJSON, specHash: EffectiveContent.sha256Hex(specJSON))
         return PromptTemplate(
             meta: meta(document), description: spec?["description"]?.string,
             modelName: spec?.at("model", "name")?.string, inputs: inputs, body: body, tests: tests,
-            document: document)
+            modelParameters: spec?.at("model", "parameters")?.templateValue, origin: origin)
     }
 
     static func duration(_ node: LocatedValue?, default fallback: Duration) -> Duration {

@@ -100,14 +100,14 @@ public struct DesiredState: Sendable {
             let hashes = EffectiveContent.hashes(compiled)
             for (name, compiledEntry) in compiled.entries {
                 let t = compiledEntry.template
-                let spec = CanonicalJSON.encode(t.document["spec"] ?? t.document)
+                let spec = t.origin.specJSON
                 var modules: [String: String] = [:]
                 for module in compiled.transitiveIncludes(of: name) {
-                    if let m = compiled.entries[module]?.template { modules[module] = CanonicalJSON.encode(m.document["spec"] ?? m.document) }
+                    if let m = compiled.entries[module]?.template { modules[module] = m.origin.specJSON }
                 }
                 let moduleJSON = modules.keys.sorted().map { "\(CanonicalJSON.encodeKey($0)):\(modules[$0]!)" }.joined(separator: ",")
                 let object = DesiredObject(kind: "PromptTemplate", name: name, specJSON: spec, hash: hashes[name] ?? "",
-                                           path: t.document.location.path, labels: t.meta.labels)
+                                           path: t.origin.path, labels: t.meta.labels)
                 entry.templates[name] = DesiredTemplate(object: object, effectiveJSON: "{\"modules\":{\(moduleJSON)},\"spec\":\(spec)}")
             }
             namespaces[ns] = entry
@@ -133,5 +133,5 @@ public struct DesiredState: Sendable {
     }
 
     /// SHA-256 hex of a string.
-    static func sha256(_ text: String) -> String { EffectiveContent.hex(SHA256.hash(data: Array(text.utf8))) }
+    static func sha256(_ text: String) -> String { EffectiveContent.sha256Hex(text) }
 }

@@ -73,25 +73,27 @@ public struct PolicyEvaluator: Sendable {
                 violation(d.key, d.document.at("spec", "strategy") ?? spec,
                           "canary steps must include an analysis step backed by spec.analysis metrics")
             }
-            requireLabels(d.key, d.meta.labels, d.document, violation)
+            requireLabels(d.key, d.meta.labels,
+                          at: (d.document.at("metadata", "labels") ?? d.document["metadata"] ?? d.document).location, violation)
         }
         for t in matchedTemplates.sorted(by: { $0.meta.name < $1.meta.name }) {
-            let spec = t.document["spec"] ?? t.document
+            let spec = LocatedValue(.null, at: t.origin.spec)
+            func at(_ location: SourceLocation?) -> LocatedValue { location.map { LocatedValue(.null, at: $0) } ?? spec }
             if let allowed = rules.allowedModels {
                 if let model = t.modelName, !allowed.contains(model) {
-                    violation(t.key, t.document.at("spec", "model", "name") ?? spec,
+                    violation(t.key, at(t.origin.modelName),
                               "model '\(model)' is not allowed; allowed: \(allowed.joined(separator: ", "))")
                 }
             }
             if let maxTokens = rules.maxTokens {
                 let tokens = TokenEstimate.tokens(in: t.body.sources.map(\.source.text).joined(separator: "\n"))
                 if tokens > maxTokens {
-                    violation(t.key, t.document.at("spec", "messages") ?? t.document.at("spec", "text") ?? spec,
+                    violation(t.key, at(t.origin.body),
                               "template text is about \(tokens) tokens; maxTokens is \(maxTokens)")
                 }
             }
             if let minTests = rules.minTests, t.tests.count < minTests {
-                violation(t.key, t.document.at("spec", "tests") ?? spec,
+                violation(t.key, at(t.origin.tests),
                           "template has \(t.tests.count) test\(t.tests.count == 1 ? "" : "s"); at least \(minTests) required")
             }
             for pattern in rules.forbiddenPatterns {
@@ -104,16 +106,16 @@ public struct PolicyEvaluator: Sendable {
                     }
                 }
             }
-            requireLabels(t.key, t.meta.labels, t.document, violation)
+            requireLabels(t.key, t.meta.labels, at: t.origin.labels, violation)
         }
         return out
     }
 
-    private func requireLabels(_ key: ObjectKey, _ labels: [String: String], _ document: LocatedValue,
+    private func requireLabels(_ key: ObjectKey, _ labels: [String: String], at location: SourceLocation,
                                _ violation: (ObjectKey, LocatedValue, String) -> Void) {
         let missing = policy.rules.requiredLabels.filter { labels[$0] == nil }
         if !missing.isEmpty {
-            violation(key, document.at("metadata", "labels") ?? document["metadata"] ?? document,
+            violation(key, LocatedValue(.null, at: location),
                       "missing required label\(missing.count == 1 ? "" : "s"): \(missing.joined(separator: ", "))")
         }
     }

@@ -1,72 +1,134 @@
 /// A deterministic JSON form: object keys sorted by their UTF-8 bytes, no insignificant
 /// whitespace, integers as integers. The same content always gives the same bytes, whatever
 /// the key order or formatting in the YAML.
+///
+/// Version hashes are computed over these bytes, so the output must never change for the
+/// same content (a stored version would otherwise look changed after an upgrade).
 public enum CanonicalJSON {
     /// The canonical JSON of a located YAML value.
     public static func encode(_ value: LocatedValue) -> String {
-        var out = ""
-        write(value.templateValue, into: &out)
-        return out
+        var out = Bytes()
+        out.write(value)
+        return out.string
     }
 
     /// The canonical JSON of a template value.
     public static func encode(_ value: TemplateValue) -> String {
-        var out = ""
-        write(value, into: &out)
-        return out
+        var out = Bytes()
+        out.write(value)
+        return out.string
     }
 
     /// A JSON string literal for `key`.
     public static func encodeKey(_ key: String) -> String {
-        var out = ""
-        writeString(key, into: &out)
-        return out
+        var out = Bytes()
+        out.writeString(key)
+        return out.string
     }
 
-    static func write(_ value: TemplateValue, into out: inout String) {
-        switch value {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .double(let d):
-            if d.isNaN || d.isInfinite { out += "null" }
-            else if d == d.rounded() && abs(d) < 1e15 { out += String(Int(d)) }
-            else { out += String(d) }
-        case .string(let s): writeString(s, into: &out)
-        case .array(let items):
-            out += "["
-            for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                write(item, into: &out)
-            }
-            out += "]"
-        case .object(let members):
-            out += "{"
-            for (i, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-                if i > 0 { out += "," }
-                writeString(key, into: &out)
-                out += ":"
-                write(members[key]!, into: &out)
-            }
-            out += "}"
-        }
-    }
+    /// The output buffer: UTF-8 bytes, turned into a String once at the end.
+    struct Bytes {
+        var bytes: [UInt8] = []
 
-    static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
+        init() { bytes.reserveCapacity(512) }
+
+        var string: String { String(decoding: bytes, as: UTF8.self) }
+
+        mutating func append(_ text: StaticString) {
+            text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        }
+
+        mutating func write(_ value: LocatedValue) {
+            switch value.content {
+            case .null: append("null")
+            case .bool(let b): append(b ? "true" : "false")
+            case .int(let i): writeInt(i)
+            case .double(let d): writeDouble(d)
+            case .string(let s): writeString(s)
+            case .array(let items):
+                bytes.append(UInt8(ascii: "["))
+                for (i, item) in items.enumerated() {
+                    if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                    write(item)
+                }
+                bytes.append(UInt8(ascii: "]"))
+            case .object(let members):
+                // Keys are unique (duplicates are refused while reading the YAML).
+                bytes.append(UInt8(ascii: "{"))
+                let sorted = members.count < 2 ? members
+                    : members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                for (i, member) in sorted.enumerated() {
+                    if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                    writeString(member.key)
+                    bytes.append(UInt8(ascii: ":"))
+                    write(member.value)
+                }
+                bytes.append(UInt8(ascii: "}"))
             }
         }
-        out += "\""
+
+        mutating func write(_ value: TemplateValue) {
+            switch value {
+            case .null: append("null")
+            case .bool(let b): append(b ? "true" : "false")
+            case .int(let i): writeInt(i)
+            case .double(let d): writeDouble(d)
+            case .string(let s): writeString(s)
+            case .array(let items):
+                bytes.append(UInt8(ascii: "["))
+                for (i, item) in items.enumerated() {
+                    if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                    write(item)
+                }
+                bytes.append(UInt8(ascii: "]"))
+            case .object(let members):
+                bytes.append(UInt8(ascii: "{"))
+                for (i, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+                    if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                    writeString(key)
+                    bytes.append(UInt8(ascii: ":"))
+                    write(members[key]!)
+                }
+                bytes.append(UInt8(ascii: "}"))
+            }
+        }
+
+        mutating func writeInt(_ i: Int) {
+            bytes.append(contentsOf: String(i).utf8)
+        }
+
+        mutating func writeDouble(_ d: Double) {
+            if d.isNaN || d.isInfinite { append("null") }
+            else if d == d.rounded() && abs(d) < 1e15 { writeInt(Int(d)) }
+            else { bytes.append(contentsOf: String(d).utf8) }
+        }
+
+        /// A string literal: `"` and `\` escaped, control characters as `\n`, `\r`, `\t`
+        /// or `\u00xx`; every other byte (multi-byte UTF-8 included) copied as is.
+        mutating func writeString(_ s: String) {
+            bytes.append(UInt8(ascii: "\""))
+            var s = s
+            s.withUTF8 { utf8 in
+                var start = 0
+                for (i, byte) in utf8.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
+                    if start < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i])) }
+                    start = i + 1
+                    switch byte {
+                    case 0x22: append("\\\"")
+                    case 0x5C: append("\\\\")
+                    case 0x0A: append("\\n")
+                    case 0x0D: append("\\r")
+                    case 0x09: append("\\t")
+                    default:
+                        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                        append("\\u00")
+                        bytes.append(hex[Int(byte >> 4)])
+                        bytes.append(hex[Int(byte & 0x0F)])
+                    }
+                }
+                if start < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...])) }
+            }
+            bytes.append(UInt8(ascii: "\""))
+        }
     }
 }

@@ -6,7 +6,13 @@ import Crypto
 public enum EffectiveContent {
     /// SHA-256 (hex) of the canonical JSON of a template's own spec.
     public static func ownHash(_ template: PromptTemplate) -> String {
-        hex(SHA256.hash(data: Array(CanonicalJSON.encode(template.document["spec"] ?? template.document).utf8)))
+        template.origin.specHash
+    }
+
+    /// SHA-256 (hex) of a string's UTF-8 bytes.
+    public static func sha256Hex(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { hex(SHA256.hash(data: $0)) }
     }
 
     /// The effective hash of every template in `namespace`.
@@ -22,15 +28,19 @@ public enum EffectiveContent {
             for module in modules.sorted() {
                 material += "\(module)=\(own[module] ?? "missing")\n"
             }
-            out[name] = hex(SHA256.hash(data: Array(material.utf8)))
+            out[name] = sha256Hex(material)
         }
         return out
     }
 
     static func hex<D: Digest>(_ digest: D) -> String {
-        digest.map { byte in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in digest {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
