@@ -39,9 +39,11 @@ public struct ControllerService: Service {
         var lastRevision: String?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var delay: Duration
+            var trim = false
             do {
                 let report = try await reconciler.reconcile()
                 onPass(.success(report))
+                trim = report.filesRead >= HeapTrim.minimumFilesRead
                 backoff.reset()
                 // A pass over the revision already reported logs at debug, so a commit that
                 // stays broken is reported once, not at every poll.
@@ -63,6 +65,8 @@ public struct ControllerService: Service {
                 }
                 onRollouts()
             }
+            // The pass's report (and everything it planned) is gone by now.
+            if trim { HeapTrim.release() }
             // Sleep, but wake at once on shutdown.
             let sleep = delay
             try? await cancelWhenGracefulShutdown {

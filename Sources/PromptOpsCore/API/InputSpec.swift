@@ -9,29 +9,76 @@ public struct InputSpec: Sendable, Equatable {
     public var type: ValueType
     /// A value must be given, or a default exist.
     public var required: Bool
-    /// Used when no value is given.
-    public var defaultValue: TemplateValue?
-    /// The allowed values, when restricted.
-    public var allowedValues: [TemplateValue]?
-    /// String length bounds.
-    public var minLength: Int?
-    /// String length bounds.
-    public var maxLength: Int?
-    /// Number bounds.
-    public var minimum: Double?
-    /// Number bounds.
-    public var maximum: Double?
-    /// Objects: typed fields (empty means any fields).
-    public var properties: [String: InputSpec]
-    /// Arrays: element type, stored as zero or one element so the type can recurse.
-    private var itemStorage: [InputSpec]
     /// Where the input is declared.
     public var location: SourceLocation?
 
+    /// Used when no value is given.
+    public var defaultValue: TemplateValue? {
+        get { details.defaultValue }
+        set { details.defaultValue = newValue }
+    }
+    /// The allowed values, when restricted.
+    public var allowedValues: [TemplateValue]? {
+        get { details.allowedValues }
+        set { details.allowedValues = newValue }
+    }
+    /// String length bounds.
+    public var minLength: Int? {
+        get { details.minLength }
+        set { details.minLength = newValue }
+    }
+    /// String length bounds.
+    public var maxLength: Int? {
+        get { details.maxLength }
+        set { details.maxLength = newValue }
+    }
+    /// Number bounds.
+    public var minimum: Double? {
+        get { details.minimum }
+        set { details.minimum = newValue }
+    }
+    /// Number bounds.
+    public var maximum: Double? {
+        get { details.maximum }
+        set { details.maximum = newValue }
+    }
+    /// Objects: typed fields (empty means any fields).
+    public var properties: [String: InputSpec] {
+        get { details.properties }
+        set { details.properties = newValue }
+    }
     /// Arrays: the element type, when declared.
     public var items: InputSpec? {
-        get { itemStorage.first }
-        set { itemStorage = newValue.map { [$0] } ?? [] }
+        get { details.items.first }
+        set { details.items = newValue.map { [$0] } ?? [] }
+    }
+
+    /// The rarely set parts of a spec. Most inputs declare only a type, so these live in a
+    /// shared box that is absent when empty (a controller holds every input of every template).
+    private struct Details: Sendable, Equatable {
+        var defaultValue: TemplateValue?
+        var allowedValues: [TemplateValue]?
+        var minLength: Int?
+        var maxLength: Int?
+        var minimum: Double?
+        var maximum: Double?
+        var properties: [String: InputSpec] = [:]
+        /// Zero or one element, so the type can recurse.
+        var items: [InputSpec] = []
+
+        static let none = Details()
+    }
+
+    private final class DetailsBox: Sendable {
+        let value: Details
+        init(_ value: Details) { self.value = value }
+    }
+
+    private var box: DetailsBox?
+
+    private var details: Details {
+        get { box?.value ?? .none }
+        set { box = newValue == .none ? nil : DetailsBox(newValue) }
     }
 
     /// Creates an input spec.
@@ -41,14 +88,15 @@ public struct InputSpec: Sendable, Equatable {
                 properties: [String: InputSpec] = [:], location: SourceLocation? = nil) {
         self.type = type
         self.required = required
-        self.defaultValue = defaultValue
-        self.allowedValues = allowedValues
-        self.minLength = minLength
-        self.maxLength = maxLength
-        self.minimum = minimum
-        self.maximum = maximum
-        self.properties = properties
-        self.itemStorage = items.map { [$0] } ?? []
         self.location = location
+        let details = Details(defaultValue: defaultValue, allowedValues: allowedValues, minLength: minLength,
+                              maxLength: maxLength, minimum: minimum, maximum: maximum, properties: properties,
+                              items: items.map { [$0] } ?? [])
+        box = details == .none ? nil : DetailsBox(details)
+    }
+
+    /// Field-wise equality.
+    public static func == (a: InputSpec, b: InputSpec) -> Bool {
+        a.type == b.type && a.required == b.required && a.location == b.location && a.details == b.details
     }
 }

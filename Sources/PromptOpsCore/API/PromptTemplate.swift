@@ -49,22 +49,64 @@ public struct PromptTemplate: Sendable, Equatable {
     }
 
     /// Identity and labels.
-    public var meta: ObjectMeta
+    public var meta: ObjectMeta { storage.meta }
     /// `spec.description`.
-    public var description: String?
+    public var description: String? { storage.description }
     /// `spec.model.name`, when set.
-    public var modelName: String?
+    public var modelName: String? { storage.modelName }
     /// The typed contract, by input name.
-    public var inputs: [String: InputSpec]
+    public var inputs: [String: InputSpec] { storage.inputs }
     /// Messages or text.
-    public var body: Body
+    public var body: Body { storage.body }
     /// Evaluation cases.
-    public var tests: [Test]
+    public var tests: [Test] { storage.tests }
     /// `spec.model.parameters`, when set.
-    public var modelParameters: TemplateValue?
+    public var modelParameters: TemplateValue? { storage.modelParameters }
     /// Where the template is written and its canonical content (the YAML tree itself is
     /// not kept: a controller holds every template of the repository in memory).
-    public var origin: Origin
+    public var origin: Origin { storage.origin }
+
+    /// The fields, in one immutable heap object: a template is copied into several indexes
+    /// (file cache, manifest set, compiled namespaces), and each copy is one reference.
+    private final class Storage: Sendable {
+        let meta: ObjectMeta
+        let description: String?
+        let modelName: String?
+        let inputs: [String: InputSpec]
+        let body: Body
+        let tests: [Test]
+        let modelParameters: TemplateValue?
+        let origin: Origin
+
+        init(meta: ObjectMeta, description: String?, modelName: String?, inputs: [String: InputSpec], body: Body,
+             tests: [Test], modelParameters: TemplateValue?, origin: Origin) {
+            self.meta = meta
+            self.description = description
+            self.modelName = modelName
+            self.inputs = inputs
+            self.body = body
+            self.tests = tests
+            self.modelParameters = modelParameters
+            self.origin = origin
+        }
+    }
+
+    private let storage: Storage
+
+    /// Creates a template (``ManifestLoader`` does, from a schema-checked document).
+    public init(meta: ObjectMeta, description: String?, modelName: String?, inputs: [String: InputSpec], body: Body,
+                tests: [Test], modelParameters: TemplateValue?, origin: Origin) {
+        storage = Storage(meta: meta, description: description, modelName: modelName, inputs: inputs, body: body,
+                          tests: tests, modelParameters: modelParameters, origin: origin)
+    }
+
+    /// Field-wise equality (the same storage is equal without looking).
+    public static func == (a: PromptTemplate, b: PromptTemplate) -> Bool {
+        a.storage === b.storage
+            || (a.meta == b.meta && a.description == b.description && a.modelName == b.modelName
+                && a.inputs == b.inputs && a.body == b.body && a.tests == b.tests
+                && a.modelParameters == b.modelParameters && a.origin == b.origin)
+    }
 
     /// Where a template and its parts are written, and its canonical spec.
     public struct Origin: Sendable, Equatable {

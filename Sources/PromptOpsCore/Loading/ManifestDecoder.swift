@@ -15,7 +15,11 @@ enum ManifestDecoder {
     }
 
     static func input(_ node: LocatedValue) -> InputSpec {
-        var spec = InputSpec(
+        var properties: [String: InputSpec] = [:]
+        for member in node["properties"]?.members ?? [] {
+            properties[member.key] = input(member.value)
+        }
+        return InputSpec(
             type: InputSpec.ValueType(rawValue: node["type"]?.string ?? "string") ?? .string,
             required: node["required"]?.bool ?? false,
             defaultValue: node["default"].map(\.templateValue),
@@ -24,18 +28,17 @@ enum ManifestDecoder {
             maxLength: node["maxLength"]?.int,
             minimum: node["minimum"]?.double,
             maximum: node["maximum"]?.double,
+            items: node["items"].map(input),
+            properties: properties,
             location: node.location)
-        if let items = node["items"] { spec.items = input(items) }
-        for member in node["properties"]?.members ?? [] {
-            spec.properties[member.key] = input(member.value)
-        }
-        return spec
     }
 
     static func template(_ document: LocatedValue) -> PromptTemplate {
         let spec = document["spec"]
+        let inputMembers = spec?["inputs"]?.members ?? []
         var inputs: [String: InputSpec] = [:]
-        for member in spec?["inputs"]?.members ?? [] { inputs[member.key] = input(member.value) }
+        inputs.reserveCapacity(inputMembers.count)
+        for member in inputMembers { inputs[member.key] = input(member.value) }
         let body: PromptTemplate.Body
         if let messages = spec?["messages"]?.array {
             body = .messages(messages.map {

@@ -15,8 +15,9 @@ public struct ManifestLoader: Sendable {
         self.limits = limits
     }
 
-    /// A decoded object of one of the three kinds.
-    public enum TypedObject: Sendable {
+    /// A decoded object of one of the three kinds (boxed: a cached file holds one reference
+    /// per object, whatever the size of the kind).
+    public indirect enum TypedObject: Sendable {
         case template(PromptTemplate)
         case deployment(Deployment)
         case policy(Policy)
