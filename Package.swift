@@ -76,7 +76,11 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // jemalloc as the process allocator: a controller holds tens of thousands of small
+            // objects for as long as it runs, and glibc's arenas let them pin freed pages
+            // (hack/bench/sync measures it). Installed by hack/install-deps (libjemalloc-dev).
+            linkerSettings: [.linkedLibrary("jemalloc")]
         ),
         .testTarget(name: "PromptOpsMustacheTests", dependencies: ["PromptOpsMustache"]),
         .testTarget(name: "PromptOpsCoreTests", dependencies: ["PromptOpsCore"]),

@@ -1,23 +1,53 @@
 #if canImport(Glibc)
-/// glibc's `int malloc_trim(size_t pad)` (declared in `<malloc.h>`, which the Glibc module
-/// does not import).
-@_silgen_name("malloc_trim")
-private func glibcMallocTrim(_ pad: UInt) -> Int32
+import Glibc
 #endif
 
 /// Gives the memory a large pass freed back to the system. A first pass over a big
-/// repository allocates (file bytes, YAML trees, SQL) far more than it keeps; glibc keeps
-/// freed memory in its per-thread arenas, so without this the controller's resident size
-/// would stay at the pass's peak for as long as it runs.
+/// repository allocates (file bytes, YAML trees, typed templates, SQL) far more than it
+/// keeps, and an allocator keeps freed memory for reuse; without this the controller's
+/// resident size would stay at the pass's peak for as long as it runs.
+///
+/// The `promptops` executable links jemalloc (size-class slabs keep the small objects a
+/// controller holds from pinning pages of freed memory), and this asks it to purge every
+/// arena now rather than over the next seconds. Elsewhere (tests, a build without it)
+/// glibc's `malloc_trim` does the same, less thoroughly.
 enum HeapTrim {
     /// Passes that read at least this many files are followed by a trim (a one-file pass
-    /// frees too little to be worth the few milliseconds).
+    /// frees too little to be worth it).
     static let minimumFilesRead = 200
+
+    private typealias Mallctl = @convention(c) (UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?,
+                                                UnsafeMutableRawPointer?, Int) -> Int32
+
+    /// jemalloc's `mallctl`, when jemalloc is the process's allocator.
+    private static let mallctl: Mallctl? = {
+        #if canImport(Glibc)
+        guard let process = dlopen(nil, RTLD_NOW), let symbol = dlsym(process, "mallctl") else { return nil }
+        return unsafeBitCast(symbol, to: Mallctl.self)
+        #else
+        return nil
+        #endif
+    }()
+
+    /// Which allocator the process uses (for logs).
+    static var allocator: String { mallctl == nil ? "glibc" : "jemalloc" }
 
     /// Returns free heap pages of every arena to the kernel.
     static func release() {
+        if let mallctl {
+            // MALLCTL_ARENAS_ALL (4096): every arena.
+            _ = mallctl("arena.4096.purge", nil, nil, nil, 0)
+            return
+        }
         #if canImport(Glibc)
         _ = glibcMallocTrim(0)
         #endif
     }
 }
+
+#if canImport(Glibc)
+/// glibc's `int malloc_trim(size_t pad)` (declared in `<malloc.h>`, which the Glibc module
+/// does not import).
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: UInt) -> Int32
+#endif

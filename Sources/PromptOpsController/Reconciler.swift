@@ -56,12 +56,14 @@ public actor Reconciler {
         do {
             replaced = nil
             let affected = try await refreshFiles(repo: repo, sha: sha)
-            let set = currentSet(replacing: replaced)
-            let plan = try planFor(set: set, sha: sha, affected: affected)
+            var set = currentSet(replacing: replaced)
+            let validation = try await validate(&set, repo: repo, sha: sha, affected: affected)
+            let plan = try planFor(set: set, validation: validation, sha: sha, affected: affected)
             let report = try store.apply(plan, commit: CommitInfo(
                 sha: sha, authorName: commit.authorName, authorEmail: commit.authorEmail,
                 time: commit.time, message: commit.message), now: now())
             unsettled = Set(plan.namespaces.filter { $0.outcome != .apply }.map(\.name))
+            compact(&set, keepTyped: Self.pathsWithProblems(validation))
             lastSet = set
             try store.recordSyncPass(branch: location.branch, revision: sha, error: nil, now: now())
             return SyncReport(revision: sha, commit: commit, plan: plan, apply: report,
@@ -186,9 +188,59 @@ public actor Reconciler {
         return affected
     }
 
-    /// Plans the affected namespaces against the store; the others only move their revision.
-    private func planFor(set: ManifestSet, sha: String, affected: Set<String>?) throws -> Plan {
+    /// Validates the affected namespaces (nil: all). Their compacted templates are expanded
+    /// first; when a problem is reported at one of those (its positions are approximate),
+    /// the files concerned are parsed again from git and validation runs again, so every
+    /// reported position is exact.
+    private func validate(_ set: inout ManifestSet, repo: GitRepository, sha: String,
+                          affected: Set<String>?) async throws -> ManifestValidator.Result {
+        let (expanded, unreadable) = set.expand(namespaces: affected)
         let validation = ManifestValidator().validate(set, only: affected)
+        let suspect = Self.pathsWithProblems(validation).intersection(expanded).union(unreadable)
+        guard !suspect.isEmpty else { return validation }
+        let read = try await repo.files(at: sha, paths: suspect.sorted())
+        lastFilesRead += read.count
+        let loads = loader.loadFiles(read.map { ManifestFile(path: $0.path, bytes: $0.bytes) })
+        var patched = true
+        for (file, load) in zip(read, loads) {
+            let old = files[file.path]?.load
+            files[file.path] = (file.blobID, load)
+            patched = patched && set.replaceFile(old: old, new: load)
+        }
+        if !patched {
+            set = loader.assemble(files.keys.sorted().map { files[$0]!.load })
+            _ = set.expand(namespaces: affected)
+        }
+        return ManifestValidator().validate(set, only: affected)
+    }
+
+    /// Files some problem is reported at.
+    static func pathsWithProblems(_ validation: ManifestValidator.Result) -> Set<String> {
+        Set(validation.diagnostics.map(\.location.path))
+    }
+
+    /// Compacts the typed templates of the pass (see ``CompactTemplate``) in the file cache
+    /// and the set, except in files with problems (they keep exact positions). The set and
+    /// the cache then share one compacted object per template.
+    private func compact(_ set: inout ManifestSet, keepTyped: Set<String>) {
+        guard !set.hasDuplicates else { return }
+        var done: Set<String> = []
+        for template in Array(set.templates.values) {
+            let path = template.origin.path
+            guard !keepTyped.contains(path), done.insert(path).inserted, var entry = files[path] else { continue }
+            if entry.load.holdsTypedTemplates {
+                entry.load = entry.load.compacted()
+                files[path] = entry
+            }
+            for object in entry.load.objects {
+                if case .compactTemplate(let compact) = object.object, set.templates[compact.key] != nil { set.adopt(compact) }
+            }
+        }
+        set.shrinkTypedTemplates()
+    }
+
+    /// Plans the affected namespaces against the store; the others only move their revision.
+    private func planFor(set: ManifestSet, validation: ManifestValidator.Result, sha: String, affected: Set<String>?) throws -> Plan {
         let desired = DesiredState(set: set, validation: validation, blockedFiles: blockedFiles, only: affected)
         let served = try store.servedState(namespaces: affected)
         var plan = Planner.plan(revision: sha, desired: desired, served: served, now: now())

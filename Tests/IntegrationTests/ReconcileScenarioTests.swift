@@ -65,6 +65,36 @@ struct ReconcileScenarioTests {
         #expect(try harness.store.templates(namespace: "beta").map(\.version) == [1])
     }
 
+    /// Between passes the controller keeps templates compacted (canonical JSON, no YAML
+    /// positions). A problem that a later commit reveals in an unchanged template must still
+    /// be reported at its exact position: the file is parsed again for it.
+    @Test func aProblemInAnUnchangedTemplateIsReportedAtItsExactPosition() async throws {
+        let ws = try GitWorkspace()
+        try ws.commit(Manifests.twoTeams(), message: "first")
+        let harness = try ControllerHarness(repo: ws.repo.path, db: ws.path("store.db"))
+        try await harness.poll()
+        try ws.commit(["alpha/policy.yaml": """
+            apiVersion: promptops.dev/v1alpha1
+            kind: Policy
+            metadata: {name: no-from, namespace: alpha}
+            spec:
+              enforcement: Deny
+              match: {kinds: [PromptTemplate]}
+              rules:
+                forbiddenPatterns: [{name: from, regex: "from"}]
+            """], message: "a policy that alpha/greet.yaml breaks")
+        let report = try await harness.poll()
+        #expect(report.failedNamespaces.map(\.name) == ["alpha"])
+        // The policy, and greet.yaml again for the position.
+        #expect(report.filesRead == 2)
+        let errors = report.failedNamespaces.first?.errors.map(\.description) ?? []
+        // The same position `promptops validate` reports from the files themselves.
+        #expect(errors == ["alpha/greet.yaml:6:24: error: policy 'no-from' (Deny): text contains forbidden pattern 'from'"])
+        // A pass over the same revision reports it at the same place.
+        let again = try await harness.poll()
+        #expect(again.failedNamespaces.first?.errors.map(\.description) == errors)
+    }
+
     @Test func aSyntaxErrorInAFileBlocksItsNamespaceInsteadOfPruning() async throws {
         let ws = try GitWorkspace()
         try ws.commit(Manifests.twoTeams(), message: "first")

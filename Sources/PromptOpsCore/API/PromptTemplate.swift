@@ -66,37 +66,12 @@ public struct PromptTemplate: Sendable, Equatable {
     /// not kept: a controller holds every template of the repository in memory).
     public var origin: Origin { storage.origin }
 
-    /// The fields, in one immutable heap object: a template is copied into several indexes
-    /// (file cache, manifest set, compiled namespaces), and each copy is one reference.
-    private final class Storage: Sendable {
-        let meta: ObjectMeta
-        let description: String?
-        let modelName: String?
-        let inputs: [String: InputSpec]
-        let body: Body
-        let tests: [Test]
-        let modelParameters: TemplateValue?
-        let origin: Origin
-
-        init(meta: ObjectMeta, description: String?, modelName: String?, inputs: [String: InputSpec], body: Body,
-             tests: [Test], modelParameters: TemplateValue?, origin: Origin) {
-            self.meta = meta
-            self.description = description
-            self.modelName = modelName
-            self.inputs = inputs
-            self.body = body
-            self.tests = tests
-            self.modelParameters = modelParameters
-            self.origin = origin
-        }
-    }
-
-    private let storage: Storage
+    private let storage: PromptTemplateStorage
 
     /// Creates a template (``ManifestLoader`` does, from a schema-checked document).
     public init(meta: ObjectMeta, description: String?, modelName: String?, inputs: [String: InputSpec], body: Body,
                 tests: [Test], modelParameters: TemplateValue?, origin: Origin) {
-        storage = Storage(meta: meta, description: description, modelName: modelName, inputs: inputs, body: body,
+        storage = PromptTemplateStorage(meta: meta, description: description, modelName: modelName, inputs: inputs, body: body,
                           tests: tests, modelParameters: modelParameters, origin: origin)
     }
 
@@ -155,5 +130,30 @@ public struct TemplateSource: Sendable, Equatable {
             return SourceLocation(path: location.path, line: location.line + line - 1,
                                   column: line == 1 ? location.column + column - 1 : column)
         }
+    }
+}
+
+/// The fields, in one immutable heap object: a template is copied into several indexes
+/// (file cache, manifest set, compiled namespaces), and each copy is one reference.
+final class PromptTemplateStorage: Sendable {
+    let meta: ObjectMeta
+    let description: String?
+    let modelName: String?
+    let inputs: [String: InputSpec]
+    let body: PromptTemplate.Body
+    let tests: [PromptTemplate.Test]
+    let modelParameters: TemplateValue?
+    let origin: PromptTemplate.Origin
+
+    init(meta: ObjectMeta, description: String?, modelName: String?, inputs: [String: InputSpec], body: PromptTemplate.Body,
+         tests: [PromptTemplate.Test], modelParameters: TemplateValue?, origin: PromptTemplate.Origin) {
+        self.meta = meta
+        self.description = description
+        self.modelName = modelName
+        self.inputs = inputs
+        self.body = body
+        self.tests = tests
+        self.modelParameters = modelParameters
+        self.origin = origin
     }
 }

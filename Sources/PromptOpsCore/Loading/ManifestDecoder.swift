@@ -34,7 +34,12 @@ enum ManifestDecoder {
     }
 
     static func template(_ document: LocatedValue) -> PromptTemplate {
-        let spec = document["spec"]
+        template(meta: meta(document), spec: document["spec"], document: document, specJSON: nil)
+    }
+
+    /// A template from its parts; `specJSON` is the canonical JSON of `spec` when known
+    /// (re-deriving a compacted template), else it is encoded here.
+    static func template(meta: ObjectMeta, spec: LocatedValue?, document: LocatedValue, specJSON knownJSON: String?) -> PromptTemplate {
         let inputMembers = spec?["inputs"]?.members ?? []
         var inputs: [String: InputSpec] = [:]
         inputs.reserveCapacity(inputMembers.count)
@@ -60,7 +65,7 @@ enum ManifestDecoder {
                 },
                 threshold: test["threshold"]?.double ?? 1)
         }
-        let specJSON = CanonicalJSON.encode(spec ?? document)
+        let specJSON = knownJSON ?? CanonicalJSON.encode(spec ?? document)
         let origin = PromptTemplate.Origin(
             location: document.location, spec: (spec ?? document).location,
             modelName: spec?.at("model", "name")?.location,
@@ -69,7 +74,7 @@ enum ManifestDecoder {
             labels: (document.at("metadata", "labels") ?? document["metadata"] ?? document).location,
             specJSON: specJSON, specHash: EffectiveContent.sha256Hex(specJSON))
         return PromptTemplate(
-            meta: meta(document), description: spec?["description"]?.string,
+            meta: meta, description: spec?["description"]?.string,
             modelName: spec?.at("model", "name")?.string, inputs: inputs, body: body, tests: tests,
             modelParameters: spec?.at("model", "parameters")?.templateValue, origin: origin)
     }

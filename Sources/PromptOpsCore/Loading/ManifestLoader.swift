@@ -19,6 +19,8 @@ public struct ManifestLoader: Sendable {
     /// per object, whatever the size of the kind).
     public indirect enum TypedObject: Sendable {
         case template(PromptTemplate)
+        /// A template kept compacted by a long-running controller (``CompactTemplate``).
+        case compactTemplate(CompactTemplate)
         case deployment(Deployment)
         case policy(Policy)
     }
@@ -49,6 +51,21 @@ public struct ManifestLoader: Sendable {
 
         /// Namespaces the file's objects belong to.
         public var namespaces: Set<String> { Set(objects.map(\.key.namespace)) }
+
+        /// The file with its templates compacted (see ``CompactTemplate``); the set holding
+        /// the same templates is compacted with ``ManifestSet/compact(namespaces:keepTyped:)``.
+        public func compacted() -> FileLoad {
+            var copy = self
+            for i in copy.objects.indices {
+                if case .template(let t) = copy.objects[i].object { copy.objects[i].object = .compactTemplate(CompactTemplate(t)) }
+            }
+            return copy
+        }
+
+        /// Whether some template of the file is typed.
+        public var holdsTypedTemplates: Bool {
+            objects.contains { if case .template = $0.object { return true }; return false }
+        }
     }
 
     /// Loads the files (no validation beyond the schema; see ``ManifestValidator``).
@@ -110,6 +127,7 @@ public struct ManifestLoader: Sendable {
                 if object.isInvalid { set.invalidObjects.insert(key) }
                 switch object.object {
                 case .template(let t): set.templates[key] = t
+                case .compactTemplate(let c): _ = set.insertCompact(c)
                 case .deployment(let d): set.deployments[key] = d
                 case .policy(let p): set.policies[key] = p
                 }

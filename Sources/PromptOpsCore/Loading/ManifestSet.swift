@@ -1,7 +1,10 @@
 /// Everything loaded from a set of manifest files: the typed objects and every problem.
 public struct ManifestSet: Sendable {
-    /// Templates by key.
+    /// Templates by key (typed). A controller keeps most templates compacted instead
+    /// (``compactTemplates``) and expands the namespaces a pass works on.
     public var templates: [ObjectKey: PromptTemplate] = [:]
+    /// Compacted templates: namespace → name → template.
+    public private(set) var compactTemplates: [String: [String: CompactTemplate]] = [:]
     /// Deployments by key.
     public var deployments: [ObjectKey: Deployment] = [:]
     /// Policies by key.
@@ -24,10 +27,71 @@ public struct ManifestSet: Sendable {
 
     /// Every namespace that holds an object.
     public var namespaces: [String] {
-        Set(templates.keys.map(\.namespace) + deployments.keys.map(\.namespace) + policies.keys.map(\.namespace)).sorted()
+        var names = Set(compactTemplates.keys)
+        for key in templates.keys { names.insert(key.namespace) }
+        for key in deployments.keys { names.insert(key.namespace) }
+        for key in policies.keys { names.insert(key.namespace) }
+        return names.sorted()
     }
 
-    /// The templates of one namespace by name.
+    /// Whether a template is held, typed or compacted.
+    func holdsTemplate(_ key: ObjectKey) -> Bool {
+        templates[key] != nil || compactTemplates[key.namespace]?[key.name] != nil
+    }
+
+    /// Adds a compacted template; false when the key is already taken.
+    mutating func insertCompact(_ template: CompactTemplate) -> Bool {
+        let key = template.key
+        guard !holdsTemplate(key) else { return false }
+        compactTemplates[key.namespace, default: [:]][key.name] = template
+        return true
+    }
+
+    /// Removes a template, typed or compacted.
+    mutating func removeTemplate(_ key: ObjectKey) {
+        templates[key] = nil
+        if compactTemplates[key.namespace]?.removeValue(forKey: key.name) != nil, compactTemplates[key.namespace]?.isEmpty == true {
+            compactTemplates[key.namespace] = nil
+        }
+    }
+
+    /// Makes the compacted templates of `namespaces` (nil: all) typed again, for validation.
+    /// Returns the files they come from (`expanded`): a problem reported at one of them has
+    /// no exact position (see ``CompactTemplate``), so the caller parses those files again;
+    /// and the files of templates whose canonical content could not be read back
+    /// (`unreadable`, left out of the set), which must be parsed again in any case.
+    public mutating func expand(namespaces: Set<String>?) -> (expanded: Set<String>, unreadable: Set<String>) {
+        var expanded: Set<String> = []
+        var unreadable: Set<String> = []
+        let names = namespaces.map { Array($0) } ?? Array(compactTemplates.keys)
+        for namespace in names {
+            guard let compacted = compactTemplates.removeValue(forKey: namespace) else { continue }
+            for compact in compacted.values {
+                expanded.insert(compact.path)
+                if let template = compact.expand() { templates[compact.key] = template } else { unreadable.insert(compact.path) }
+            }
+        }
+        return (expanded, unreadable)
+    }
+
+    /// Holds `template` compacted from now on, in place of its typed form (the file cache
+    /// and the set share the one compacted object).
+    public mutating func adopt(_ template: CompactTemplate) {
+        let key = template.key
+        templates[key] = nil
+        compactTemplates[key.namespace, default: [:]][key.name] = template
+    }
+
+    /// Gives back the room of templates that were compacted (a dictionary keeps its
+    /// capacity when emptied; after a first pass that is room for every template).
+    public mutating func shrinkTypedTemplates() {
+        if templates.capacity > 2 * templates.count + 64 {
+            templates = Dictionary(uniqueKeysWithValues: templates.map { ($0.key, $0.value) })
+        }
+    }
+
+    /// The typed templates of one namespace by name (compacted ones are not included:
+    /// ``expand(namespaces:)`` first).
     public func templates(in namespace: String) -> [String: PromptTemplate] {
         var out: [String: PromptTemplate] = [:]
         for (key, t) in templates where key.namespace == namespace { out[key.name] = t }
@@ -50,7 +114,7 @@ public struct ManifestSet: Sendable {
         if let old {
             for object in old.objects {
                 switch object.object {
-                case .template: templates[object.key] = nil
+                case .template, .compactTemplate: removeTemplate(object.key)
                 case .deployment: deployments[object.key] = nil
                 case .policy: policies[object.key] = nil
                 }
@@ -64,7 +128,10 @@ public struct ManifestSet: Sendable {
             for object in new.objects {
                 let taken: Bool
                 switch object.object {
-                case .template(let t): taken = templates.updateValue(t, forKey: object.key) != nil
+                case .template(let t):
+                    taken = holdsTemplate(object.key)
+                    templates[object.key] = t
+                case .compactTemplate(let c): taken = !insertCompact(c)
                 case .deployment(let d): taken = deployments.updateValue(d, forKey: object.key) != nil
                 case .policy(let p): taken = policies.updateValue(p, forKey: object.key) != nil
                 }

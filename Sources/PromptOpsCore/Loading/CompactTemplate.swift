@@ -1,0 +1,58 @@
+/// A template reduced to what identifies it: its metadata, where it is written, and the
+/// canonical JSON of its spec (the bytes its version hash is computed over). A controller
+/// keeps every template of a repository between passes in this form (about a quarter of
+/// the typed form's memory) and re-derives the typed template with ``expand()`` for the
+/// namespaces a commit touches.
+///
+/// The re-derived template has every position at the start of its document (JSON text
+/// has no place in the YAML file), so whoever reports its problems parses the file again
+/// for exact positions (see ``ManifestSet/expand(namespaces:)``).
+public final class CompactTemplate: Sendable {
+    /// Identity and labels.
+    public let meta: ObjectMeta
+    /// The start of the document in its file.
+    public let location: SourceLocation
+    /// Canonical JSON of `spec`.
+    public let specJSON: String
+
+    /// Compacts a typed template. The strings kept are copied, not shared: the originals
+    /// were allocated among the parser's temporaries, and one small survivor there would
+    /// keep a whole page of freed memory resident for as long as the controller runs.
+    public init(_ template: PromptTemplate) {
+        let meta = template.meta
+        self.meta = ObjectMeta(name: Self.copy(meta.name), namespace: Self.copy(meta.namespace),
+                               labels: Self.copy(meta.labels), annotations: Self.copy(meta.annotations))
+        location = template.origin.location
+        specJSON = Self.copy(template.origin.specJSON)
+    }
+
+    private static func copy(_ text: String) -> String {
+        // Short strings live inside the value itself; longer ones get fresh storage.
+        text.utf8.count <= 15 ? text : String(unsafeUninitializedCapacity: text.utf8.count) { buffer in
+            _ = buffer.initialize(from: text.utf8)
+            return text.utf8.count
+        }
+    }
+
+    private static func copy(_ map: [String: String]) -> [String: String] {
+        if map.isEmpty { return map }
+        var out: [String: String] = [:]
+        out.reserveCapacity(map.count)
+        for (key, value) in map { out[copy(key)] = copy(value) }
+        return out
+    }
+
+    /// The file the template is written in.
+    public var path: String { location.path }
+
+    /// The object's key.
+    public var key: ObjectKey { ObjectKey(kind: "PromptTemplate", namespace: meta.namespace, name: meta.name) }
+
+    /// The typed template again: equal to the one compacted except for source positions.
+    /// Nil only if ``specJSON`` was not written by ``CanonicalJSON``.
+    public func expand() -> PromptTemplate? {
+        guard let spec = JSONTreeReader.read(specJSON, at: location) else { return nil }
+        let document = LocatedValue(.object([LocatedValue.Member(key: "spec", keyLocation: location, value: spec)]), at: location)
+        return ManifestDecoder.template(meta: meta, spec: spec, document: document, specJSON: specJSON)
+    }
+}
