@@ -26,9 +26,10 @@ public final class ServingStore: Sendable {
             // WAL makes NORMAL durable up to the last checkpoint and never corrupting: a
             // crash loses at most the last transactions, each of which is all-or-nothing.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            // Reads map pages instead of copying them through read(2): a full `servedState()`
-            // touches most of the file.
-            try db.execute(sql: "PRAGMA mmap_size = 268435456")
+            // No memory-mapped reads (SQLite's default): mapped pages of the file would count
+            // as the controller's resident memory and grow with the store, and a pass reads
+            // only the namespaces a commit touches.
+            try db.execute(sql: "PRAGMA mmap_size = 0")
         }
         do {
             pool = try DatabasePool(path: path, configuration: config)
