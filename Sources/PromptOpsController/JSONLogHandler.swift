@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PromptOpsStore
 
 /// A swift-log handler that writes one JSON object per line to standard error:
 /// `{"time":…,"level":…,"label":…,"message":…, metadata…}`, for log pipelines.
@@ -25,7 +26,7 @@ public struct JSONLogHandler: LogHandler {
     /// Writes one record.
     public func log(event: LogEvent) {
         var object: [String: Any] = [
-            "time": ISO8601DateFormatter().string(from: Date()),
+            "time": StoreTime.format(Date()),
             "level": event.level.rawValue,
             "label": label,
             "message": event.message.description,

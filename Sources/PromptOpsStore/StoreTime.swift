@@ -3,9 +3,9 @@ import Foundation
 /// The one text form every timestamp is stored in: UTC ISO 8601 with milliseconds
 /// (`2026-11-27T18:00:00.000Z`). Fixed width, so text order is time order, and exact, so a
 /// time read back hashes the same as when it was written (the audit chain depends on it).
-enum StoreTime {
+public enum StoreTime {
     /// The stored form of `date` (truncated to the millisecond).
-    static func format(_ date: Date) -> String {
+    public static func format(_ date: Date) -> String {
         let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         let (days, msOfDay) = floorDivide(ms, 86_400_000)
         let (year, month, day) = civil(fromDays: days)
