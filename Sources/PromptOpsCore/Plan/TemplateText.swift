@@ -2,7 +2,10 @@
 public enum TemplateText {
     /// Labelled texts of a canonical spec: `messages[i] (role)` or `text`.
     public static func texts(ofSpecJSON json: String) -> [(label: String, text: String)] {
-        guard let value = InputValueParser.parseStructured(json), case .object(let spec) = value else { return [] }
+        // Stored specs are canonical JSON: the fast reader; anything else through YAML.
+        let parsed = JSONTreeReader.read(json, at: SourceLocation(path: "<spec>", line: 1, column: 1))?.templateValue
+            ?? InputValueParser.parseStructured(json)
+        guard let value = parsed, case .object(let spec) = value else { return [] }
         if case .string(let text)? = spec["text"] { return [("text", text)] }
         guard case .array(let messages)? = spec["messages"] else { return [] }
         return messages.enumerated().compactMap { i, m in

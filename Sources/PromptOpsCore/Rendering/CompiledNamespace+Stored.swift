@@ -3,8 +3,16 @@ extension CompiledNamespace {
     /// (`{"modules":{name: spec},"spec":{...}}`), so a served version renders without git.
     /// Returns nil when the content cannot be read back (it was written by ``DesiredState``).
     public init?(effectiveJSON: String, namespace: String, template name: String) {
-        let (documents, problems) = YAMLDocumentReader().read(Array(effectiveJSON.utf8), path: "<store>")
-        guard problems.isEmpty, documents.count == 1, let spec = documents[0]["spec"] else { return nil }
+        // Written by DesiredState as canonical JSON: the fast reader; anything else through YAML.
+        let documents: [LocatedValue]
+        if let value = JSONTreeReader.read(effectiveJSON, at: SourceLocation(path: "<store>", line: 1, column: 1)) {
+            documents = [value]
+        } else {
+            let (read, problems) = YAMLDocumentReader().read(Array(effectiveJSON.utf8), path: "<store>")
+            guard problems.isEmpty else { return nil }
+            documents = read
+        }
+        guard documents.count == 1, let spec = documents[0]["spec"] else { return nil }
         func template(_ name: String, _ spec: LocatedValue) -> PromptTemplate {
             let at = spec.location
             let document = LocatedValue(.object([
