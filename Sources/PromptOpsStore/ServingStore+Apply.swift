@@ -2,9 +2,10 @@ import Foundation
 import PromptOpsCore
 
 extension ServingStore {
-    /// Applies a plan: one IMMEDIATE transaction per namespace, in plan order, so a failure
-    /// (or a crash) leaves each namespace entirely at its old or its new revision and never
-    /// stops the other namespaces. A namespace already recorded at this commit writes nothing.
+    /// Applies a plan: one IMMEDIATE transaction per namespace with changes, in plan order,
+    /// so a failure (or a crash) leaves each namespace entirely at its old or its new revision
+    /// and never stops the other namespaces; the namespaces that only move their revision
+    /// share one transaction. A namespace already recorded at this commit writes nothing.
     ///
     /// - Parameters:
     ///   - plan: from `Planner.plan(revision:desired:served:now:)` against ``servedState(namespaces:)``.
@@ -18,17 +19,27 @@ extension ServingStore {
             throw StoreError(.invalidArgument, "commit \(commit.sha) is not the revision the plan was made for (\(plan.revision))")
         }
         guard !actor.isEmpty else { throw StoreError(.invalidArgument, "actor must not be empty") }
-        var results: [ApplyReport.NamespaceResult] = []
-        for namespacePlan in plan.namespaces {
-            do {
-                let result = try writing(namespace: namespacePlan.name) { db in
-                    try NamespaceWriter(db: db, commit: commit, actor: actor, now: now).write(namespacePlan)
-                }
-                results.append(result)
-            } catch {
-                results.append(.init(namespace: namespacePlan.name, outcome: .failed, wrote: false, error: error))
+        var byName: [String: ApplyReport.NamespaceResult] = [:]
+        // Namespaces with nothing to change only move their revision: one transaction for all
+        // of them (a pass after a one-file commit would otherwise commit once per namespace of
+        // the repository). Should it fail, each is written on its own below.
+        let revisionOnly = plan.namespaces.filter { $0.outcome == .apply && $0.isEmpty && $0.upserts.isEmpty }
+        if revisionOnly.count > 1 {
+            if let results = try? writing({ db in
+                try revisionOnly.map { try NamespaceWriter(db: db, commit: commit, actor: actor, now: now).write($0) }
+            }) {
+                for result in results { byName[result.namespace] = result }
             }
         }
-        return ApplyReport(revision: plan.revision, namespaces: results)
+        for namespacePlan in plan.namespaces where byName[namespacePlan.name] == nil {
+            do {
+                byName[namespacePlan.name] = try writing(namespace: namespacePlan.name) { db in
+                    try NamespaceWriter(db: db, commit: commit, actor: actor, now: now).write(namespacePlan)
+                }
+            } catch {
+                byName[namespacePlan.name] = .init(namespace: namespacePlan.name, outcome: .failed, wrote: false, error: error)
+            }
+        }
+        return ApplyReport(revision: plan.revision, namespaces: plan.namespaces.map { byName[$0.name]! })
     }
 }
