@@ -194,24 +194,34 @@ public actor Reconciler {
     /// reported position is exact.
     private func validate(_ set: inout ManifestSet, repo: GitRepository, sha: String,
                           affected: Set<String>?) async throws -> ManifestValidator.Result {
-        let (expanded, unreadable) = set.expand(namespaces: affected)
-        let validation = ManifestValidator().validate(set, only: affected)
-        let suspect = Self.pathsWithProblems(validation).intersection(expanded).union(unreadable)
-        guard !suspect.isEmpty else { return validation }
-        let read = try await repo.files(at: sha, paths: suspect.sorted())
-        lastFilesRead += read.count
-        let loads = loader.loadFiles(read.map { ManifestFile(path: $0.path, bytes: $0.bytes) })
-        var patched = true
-        for (file, load) in zip(read, loads) {
-            let old = files[file.path]?.load
-            files[file.path] = (file.blobID, load)
-            patched = patched && set.replaceFile(old: old, new: load)
+        var (expanded, unreadable) = set.expand(namespaces: affected)
+        var validation = ManifestValidator().validate(set, only: affected)
+        var reread: Set<String> = []
+        // Each round parses at least one more file fully, so this ends.
+        while true {
+            let suspect = Self.pathsWithProblems(validation).intersection(expanded).union(unreadable).subtracting(reread)
+            guard !suspect.isEmpty else { return validation }
+            let read = try await repo.files(at: sha, paths: suspect.sorted())
+            lastFilesRead += read.count
+            reread.formUnion(suspect)
+            let loads = loader.loadFiles(read.map { ManifestFile(path: $0.path, bytes: $0.bytes) })
+            var patched = true
+            for (file, load) in zip(read, loads) {
+                let old = files[file.path]?.load
+                files[file.path] = (file.blobID, load)
+                patched = patched && set.replaceFile(old: old, new: load)
+            }
+            if !patched {
+                set = loader.assemble(files.keys.sorted().map { files[$0]!.load })
+                let again = set.expand(namespaces: affected)
+                expanded.formUnion(again.expanded)
+                unreadable = again.unreadable
+            } else {
+                // A file that is gone at `sha` (or unreadable twice) has nothing left to expand.
+                unreadable.subtract(reread)
+            }
+            validation = ManifestValidator().validate(set, only: affected)
         }
-        if !patched {
-            set = loader.assemble(files.keys.sorted().map { files[$0]!.load })
-            _ = set.expand(namespaces: affected)
-        }
-        return ManifestValidator().validate(set, only: affected)
     }
 
     /// Files some problem is reported at.

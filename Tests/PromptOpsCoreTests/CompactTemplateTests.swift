@@ -58,6 +58,33 @@ struct CompactTemplateTests {
         #expect(EffectiveContent.hashes(a.namespaces["support"]!) == EffectiveContent.hashes(b.namespaces["support"]!))
     }
 
+    /// Values the canonical form writes differently (1.0 as 1, .inf as null) are decoded the
+    /// canonical way from the file too, so both forms validate and report alike.
+    @Test func numbersDecodeTheSameFromTheFileAndFromTheCanonicalForm() throws {
+        let yaml = """
+        apiVersion: promptops.dev/v1alpha1
+        kind: PromptTemplate
+        metadata: {name: p, namespace: n}
+        spec:
+          model: {name: m, parameters: {temperature: 1.0}}
+          inputs:
+            tone: {type: number, enum: [0.5, 1.0, .inf], default: 1.0}
+          text: "{{tone}}"
+          tests:
+            - {name: t, vars: {tone: 2.0}, assert: [{type: contains, value: 1.0}]}
+
+        """
+        let set = ManifestLoader().load([ManifestFile(path: "p.yaml", bytes: Array(yaml.utf8))])
+        let parsed = try #require(set.templates.values.first)
+        let expanded = try #require(CompactTemplate(parsed).expand())
+        #expect(Self.withoutPositions(parsed.inputs["tone"]!) == Self.withoutPositions(expanded.inputs["tone"]!))
+        #expect(parsed.inputs["tone"]?.allowedValues == [.double(0.5), .int(1), .null])
+        #expect(parsed.inputs["tone"]?.defaultValue == .int(1))
+        #expect(parsed.tests.map(\.vars) == expanded.tests.map(\.vars))
+        #expect(parsed.tests.first?.assertions.first?.value == expanded.tests.first?.assertions.first?.value)
+        #expect(parsed.modelParameters == expanded.modelParameters)
+    }
+
     @Test func jsonTreeReaderReadsWhatCanonicalJSONWrites() throws {
         let at = SourceLocation(path: "x.yaml", line: 1, column: 1)
         let text = #"{"a":[1,-2,3.5,1.5e-07,true,false,null],"b":"tab\t quote\" back\\ \u0001 é 😀","c":{}}"#

@@ -58,4 +58,18 @@ struct EffectiveContentTests {
         #expect(EffectiveContent.hashes(result.namespaces["default"]!)["weird"]
                 == "b27393f2197876d2e909878447b4bad3e09f312d970bb0f7d40b631363687cf9")
     }
+
+    /// `1:` and `"1":` are different YAML nodes that name the same key: the reader refuses
+    /// them as a duplicate, and should a tree still hold a key twice, the canonical form keeps
+    /// the last value (as the first release's encoder did).
+    @Test func aKeyWrittenTwiceIsRefusedAndOtherwiseKeepsItsLastValue() {
+        let (_, problems) = YAMLDocumentReader().read(Array("{b: 0, 1: a, \"1\": b}".utf8), path: "x.yaml")
+        #expect(problems.map(\.message).contains { $0.contains("duplicate key '1'") })
+        let at = SourceLocation(path: "x.yaml", line: 1, column: 1)
+        func member(_ key: String, _ value: String) -> LocatedValue.Member {
+            LocatedValue.Member(key: key, keyLocation: at, value: LocatedValue(.string(value), at: at))
+        }
+        let tree = LocatedValue(.object([member("b", "0"), member("1", "a"), member("1", "b")]), at: at)
+        #expect(CanonicalJSON.encode(tree) == #"{"1":"b","b":"0"}"#)
+    }
 }

@@ -19,4 +19,23 @@ extension LocatedValue {
             return .object(out)
         }
     }
+
+    /// The node as its canonical JSON reads back (``CanonicalJSON``): a whole-number double
+    /// below 10^15 is an integer, a non-finite number is null. Manifest values are decoded
+    /// this way, so a template parsed from its file and the same template re-derived from its
+    /// stored canonical form hold equal values (and report them in the same words).
+    public var canonicalTemplateValue: TemplateValue {
+        switch content {
+        case .double(let d):
+            if d.isNaN || d.isInfinite { return .null }
+            if d == d.rounded() && abs(d) < 1e15 { return .int(Int(d)) }
+            return .double(d)
+        case .array(let items): return .array(items.map(\.canonicalTemplateValue))
+        case .object(let members):
+            var out: [String: TemplateValue] = [:]
+            for m in members { out[m.key] = m.value.canonicalTemplateValue }
+            return .object(out)
+        default: return templateValue
+        }
+    }
 }

@@ -22,8 +22,8 @@ enum ManifestDecoder {
         return InputSpec(
             type: InputSpec.ValueType(rawValue: node["type"]?.string ?? "string") ?? .string,
             required: node["required"]?.bool ?? false,
-            defaultValue: node["default"].map(\.templateValue),
-            allowedValues: node["enum"]?.array?.map(\.templateValue),
+            defaultValue: node["default"].map(\.canonicalTemplateValue),
+            allowedValues: node["enum"]?.array?.map(\.canonicalTemplateValue),
             minLength: node["minLength"]?.int,
             maxLength: node["maxLength"]?.int,
             minimum: node["minimum"]?.double,
@@ -54,13 +54,13 @@ enum ManifestDecoder {
         }
         let tests = (spec?["tests"]?.array ?? []).map { test in
             var vars: [String: TemplateValue] = [:]
-            for member in test["vars"]?.members ?? [] { vars[member.key] = member.value.templateValue }
+            for member in test["vars"]?.members ?? [] { vars[member.key] = member.value.canonicalTemplateValue }
             return PromptTemplate.Test(
                 name: test["name"]?.string ?? "",
                 vars: vars,
                 varsLocation: test["vars"]?.location ?? test.location,
                 assertions: (test["assert"]?.array ?? []).map {
-                    PromptTemplate.Assertion(type: $0["type"]?.string ?? "", value: $0["value"]?.templateValue,
+                    PromptTemplate.Assertion(type: $0["type"]?.string ?? "", value: $0["value"]?.canonicalTemplateValue,
                                              weight: $0["weight"]?.double ?? 1, location: $0.location)
                 },
                 threshold: test["threshold"]?.double ?? 1)
@@ -76,7 +76,7 @@ enum ManifestDecoder {
         return PromptTemplate(
             meta: meta, description: spec?["description"]?.string,
             modelName: spec?.at("model", "name")?.string, inputs: inputs, body: body, tests: tests,
-            modelParameters: spec?.at("model", "parameters")?.templateValue, origin: origin)
+            modelParameters: spec?.at("model", "parameters")?.canonicalTemplateValue, origin: origin)
     }
 
     static func duration(_ node: LocatedValue?, default fallback: Duration) -> Duration {

@@ -53,10 +53,22 @@ public enum CanonicalJSON {
                 }
                 bytes.append(UInt8(ascii: "]"))
             case .object(let members):
-                // Keys are unique (duplicates are refused while reading the YAML).
+                // Sorted by key; a key written twice (YAML refuses exact repeats, but `1:` and
+                // `"1":` both become "1") keeps its last value, as a JSON object would.
                 bytes.append(UInt8(ascii: "{"))
-                let sorted = members.count < 2 ? members
-                    : members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                var sorted = members.count < 2 ? members
+                    : members.enumerated().sorted {
+                        $0.element.key == $1.element.key ? $0.offset < $1.offset
+                            : $0.element.key.utf8.lexicographicallyPrecedes($1.element.key.utf8)
+                    }.map(\.element)
+                if sorted.count > 1 {
+                    var unique: [LocatedValue.Member] = []
+                    unique.reserveCapacity(sorted.count)
+                    for member in sorted {
+                        if unique.last?.key == member.key { unique[unique.count - 1] = member } else { unique.append(member) }
+                    }
+                    sorted = unique
+                }
                 for (i, member) in sorted.enumerated() {
                     if i > 0 { bytes.append(UInt8(ascii: ",")) }
                     writeString(member.key)
