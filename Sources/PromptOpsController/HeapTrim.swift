@@ -28,9 +28,6 @@ enum HeapTrim {
         #endif
     }()
 
-    /// Which allocator the process uses (for logs).
-    static var allocator: String { mallctl == nil ? "glibc" : "jemalloc" }
-
     /// Returns free heap pages of every arena to the kernel.
     static func release() {
         if let mallctl {
