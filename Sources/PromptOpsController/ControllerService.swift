@@ -43,7 +43,7 @@ public struct ControllerService: Service {
             do {
                 let report = try await reconciler.reconcile()
                 onPass(.success(report))
-                trim = report.filesRead >= HeapTrim.minimumFilesRead
+                trim = report.filesRead > 0
                 backoff.reset()
                 // A pass over the revision already reported logs at debug, so a commit that
                 // stays broken is reported once, not at every poll.

@@ -12,9 +12,6 @@ import Glibc
 /// arena now rather than over the next seconds. Elsewhere (tests, a build without it)
 /// glibc's `malloc_trim` does the same, less thoroughly.
 enum HeapTrim {
-    /// Passes that read at least this many files are followed by a trim.
-    static let minimumFilesRead = 1
-
     private typealias Mallctl = @convention(c) (UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?,
                                                 UnsafeMutableRawPointer?, Int) -> Int32
 

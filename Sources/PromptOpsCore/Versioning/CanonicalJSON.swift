@@ -26,6 +26,14 @@ public enum CanonicalJSON {
         return out.string
     }
 
+    /// How a double is written: a whole number below 10^15 as an integer, a non-finite one
+    /// as null, any other as itself.
+    static func number(_ d: Double) -> TemplateValue {
+        if d.isNaN || d.isInfinite { return .null }
+        if d == d.rounded() && abs(d) < 1e15 { return .int(Int(d)) }
+        return .double(d)
+    }
+
     /// The output buffer: UTF-8 bytes, turned into a String once at the end.
     struct Bytes {
         var bytes: [UInt8] = []
@@ -45,37 +53,8 @@ public enum CanonicalJSON {
             case .int(let i): writeInt(i)
             case .double(let d): writeDouble(d)
             case .string(let s): writeString(s)
-            case .array(let items):
-                bytes.append(UInt8(ascii: "["))
-                for (i, item) in items.enumerated() {
-                    if i > 0 { bytes.append(UInt8(ascii: ",")) }
-                    write(item)
-                }
-                bytes.append(UInt8(ascii: "]"))
-            case .object(let members):
-                // Sorted by key; a key written twice (YAML refuses exact repeats, but `1:` and
-                // `"1":` both become "1") keeps its last value, as a JSON object would.
-                bytes.append(UInt8(ascii: "{"))
-                var sorted = members.count < 2 ? members
-                    : members.enumerated().sorted {
-                        $0.element.key == $1.element.key ? $0.offset < $1.offset
-                            : $0.element.key.utf8.lexicographicallyPrecedes($1.element.key.utf8)
-                    }.map(\.element)
-                if sorted.count > 1 {
-                    var unique: [LocatedValue.Member] = []
-                    unique.reserveCapacity(sorted.count)
-                    for member in sorted {
-                        if unique.last?.key == member.key { unique[unique.count - 1] = member } else { unique.append(member) }
-                    }
-                    sorted = unique
-                }
-                for (i, member) in sorted.enumerated() {
-                    if i > 0 { bytes.append(UInt8(ascii: ",")) }
-                    writeString(member.key)
-                    bytes.append(UInt8(ascii: ":"))
-                    write(member.value)
-                }
-                bytes.append(UInt8(ascii: "}"))
+            case .array(let items): writeArray(items) { $0.write($1) }
+            case .object(let members): writeObject(Self.canonicalOrder(members).map { ($0.key, $0.value) }) { $0.write($1) }
             }
         }
 
@@ -86,23 +65,48 @@ public enum CanonicalJSON {
             case .int(let i): writeInt(i)
             case .double(let d): writeDouble(d)
             case .string(let s): writeString(s)
-            case .array(let items):
-                bytes.append(UInt8(ascii: "["))
-                for (i, item) in items.enumerated() {
-                    if i > 0 { bytes.append(UInt8(ascii: ",")) }
-                    write(item)
-                }
-                bytes.append(UInt8(ascii: "]"))
+            case .array(let items): writeArray(items) { $0.write($1) }
             case .object(let members):
-                bytes.append(UInt8(ascii: "{"))
-                for (i, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-                    if i > 0 { bytes.append(UInt8(ascii: ",")) }
-                    writeString(key)
-                    bytes.append(UInt8(ascii: ":"))
-                    write(members[key]!)
-                }
-                bytes.append(UInt8(ascii: "}"))
+                let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                writeObject(keys.map { ($0, members[$0]!) }) { $0.write($1) }
             }
+        }
+
+        /// Object members sorted by key; a key written twice (YAML refuses exact repeats, but
+        /// `1:` and `"1":` both become "1") keeps its last value, as a JSON object would.
+        static func canonicalOrder(_ members: [LocatedValue.Member]) -> [LocatedValue.Member] {
+            guard members.count > 1 else { return members }
+            let sorted = members.enumerated().sorted {
+                $0.element.key == $1.element.key ? $0.offset < $1.offset
+                    : $0.element.key.utf8.lexicographicallyPrecedes($1.element.key.utf8)
+            }
+            var unique: [LocatedValue.Member] = []
+            unique.reserveCapacity(sorted.count)
+            for (_, member) in sorted {
+                if unique.last?.key == member.key { unique[unique.count - 1] = member } else { unique.append(member) }
+            }
+            return unique
+        }
+
+        mutating func writeArray<T>(_ items: [T], _ element: (inout Bytes, T) -> Void) {
+            bytes.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                element(&self, item)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        }
+
+        /// `pairs` in output order.
+        mutating func writeObject<T>(_ pairs: [(String, T)], _ element: (inout Bytes, T) -> Void) {
+            bytes.append(UInt8(ascii: "{"))
+            for (i, (key, value)) in pairs.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                writeString(key)
+                bytes.append(UInt8(ascii: ":"))
+                element(&self, value)
+            }
+            bytes.append(UInt8(ascii: "}"))
         }
 
         mutating func writeInt(_ i: Int) {
@@ -110,9 +114,11 @@ public enum CanonicalJSON {
         }
 
         mutating func writeDouble(_ d: Double) {
-            if d.isNaN || d.isInfinite { append("null") }
-            else if d == d.rounded() && abs(d) < 1e15 { writeInt(Int(d)) }
-            else { bytes.append(contentsOf: String(d).utf8) }
+            switch CanonicalJSON.number(d) {
+            case .null: append("null")
+            case .int(let i): writeInt(i)
+            default: bytes.append(contentsOf: String(d).utf8)
+            }
         }
 
         /// A string literal: `"` and `\` escaped, control characters as `\n`, `\r`, `\t`
