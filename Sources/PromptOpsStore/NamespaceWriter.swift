@@ -20,14 +20,17 @@ struct NamespaceWriter {
     let db: Database
     let commit: CommitInfo
     let actor: String
+    /// The source (controller config) the plan comes from; recorded as the namespace's owner.
+    let source: String?
     /// The injected time, and its stored form.
     let nowDate: Date
     let now: String
 
-    init(db: Database, commit: CommitInfo, actor: String, now: Date) {
+    init(db: Database, commit: CommitInfo, actor: String, source: String?, now: Date) {
         self.db = db
         self.commit = commit
         self.actor = actor
+        self.source = source
         self.nowDate = now
         self.now = StoreTime.format(now)
     }
@@ -63,7 +66,12 @@ struct NamespaceWriter {
                 let more = plan.errors.count > 1 ? " (and \(plan.errors.count - 1) more)" : ""
                 let serving = status?.applied.map(Self.short) ?? "nothing"
                 try StoreEvent.record(db, time: now, namespace: ns, type: .warning, reason: StoreEvent.Reason.syncFailed,
-                                      message: "\(Self.short(sha)) not applied, still serving \(serving): \(first)\(more)", revision: sha)
+                                      message: "\(Self.short(sha)) not applied, still serving \(serving): \(first)\(more)", revision: sha,
+                                      notify: .init(type: "Blocked", data: [
+                                          "errors": JSONValue(json: errorsJSON) ?? .array([]),
+                                          "servingRevision": status?.applied.map(JSONValue.string) ?? .null,
+                                          "source": source.map(JSONValue.string) ?? .null,
+                                      ]))
             }
             return result(.blocked)
         case .frozen(let policy, let until):
@@ -124,7 +132,14 @@ struct NamespaceWriter {
         try StoreEvent.record(db, time: now, namespace: ns, reason: StoreEvent.Reason.applied,
                               message: "applied \(Self.short(sha)): \(plan.added.count) added, \(plan.changed.count) changed, "
                                   + "\(plan.removed.count) removed, \(plan.newVersions.count) new versions, \(plan.switches.count) switched",
-                              revision: sha)
+                              revision: sha,
+                              notify: .init(type: "Applied", data: [
+                                  "added": .int(Int64(plan.added.count)), "changed": .int(Int64(plan.changed.count)),
+                                  "removed": .int(Int64(plan.removed.count)),
+                                  "newVersions": .array(plan.newVersions.map { .object(["template": .string($0.template), "version": .int(Int64($0.version))]) }),
+                                  "author": .string(commit.authorName), "commitMessage": .string(String(commit.message.prefix(200))),
+                                  "source": source.map(JSONValue.string) ?? .null,
+                              ]))
         let details = ApplyDetails.json(plan: plan, commit: commit)
         _ = try AuditChain.append(db, actor: actor, action: "apply", namespace: ns, object: nil, revision: sha, detailsJSON: details,
                                   now: nowDate)
@@ -203,15 +218,16 @@ struct NamespaceWriter {
         let appliedAt: String? = applied ? now : nil
         try db.execute(sql: """
             INSERT INTO namespace_status (namespace, last_attempted_revision, last_attempted_at, last_applied_revision, last_applied_at,
-                                          errors_json, warnings_json, frozen_by, frozen_until)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          errors_json, warnings_json, frozen_by, frozen_until, source)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (namespace) DO UPDATE SET
                 last_attempted_revision = excluded.last_attempted_revision, last_attempted_at = excluded.last_attempted_at,
                 last_applied_revision = coalesce(excluded.last_applied_revision, last_applied_revision),
                 last_applied_at = coalesce(excluded.last_applied_at, last_applied_at),
                 errors_json = excluded.errors_json, warnings_json = excluded.warnings_json,
-                frozen_by = excluded.frozen_by, frozen_until = excluded.frozen_until
-            """, arguments: [ns, commit.sha, now, appliedRevision, appliedAt, errorsJSON, warningsJSON, frozenBy, frozenUntil])
+                frozen_by = excluded.frozen_by, frozen_until = excluded.frozen_until,
+                source = coalesce(excluded.source, source)
+            """, arguments: [ns, commit.sha, now, appliedRevision, appliedAt, errorsJSON, warningsJSON, frozenBy, frozenUntil, source])
     }
 
     /// Deterministic JSON of diagnostics (sorted keys), so equal lists compare equal as text.

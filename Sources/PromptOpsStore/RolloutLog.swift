@@ -16,9 +16,14 @@ struct RolloutLog {
     let time: String
     let now: Date
 
-    func event(_ reason: String, _ message: String, warning: Bool = false) throws {
+    func event(_ reason: String, _ message: String, warning: Bool = false, notify: StoreEvent.Notice? = nil,
+               about version: RolloutStateMachine.VersionRef? = nil) throws {
+        var notice = notify
+        notice?.data["deployment"] = .string(deployment)
+        notice?.data["template"] = .string(template)
         try StoreEvent.record(db, time: time, namespace: namespace, kind: "Deployment", name: deployment,
-                              type: warning ? .warning : .normal, reason: reason, message: message, revision: revision)
+                              type: warning ? .warning : .normal, reason: reason, message: message,
+                              revision: version == nil ? revision : try revision(of: version), notify: notice)
     }
 
     /// The commit that introduced `version` of the template (falls back to the Deployment's).
@@ -63,34 +68,52 @@ struct RolloutLog {
     func record(_ action: RolloutAction, machine: RolloutStateMachine) throws {
         switch action {
         case .setWeight(let w):
-            try event("WeightChanged", machine.canary.map { "canary v\($0.version) now serves \(w)% of keys" } ?? "canary weight \(w)%: no key is routed to a canary")
+            try event("WeightChanged", machine.canary.map { "canary v\($0.version) now serves \(w)% of keys" } ?? "canary weight \(w)%: no key is routed to a canary",
+                      notify: machine.canary == nil ? nil : .init(type: "StepAdvanced", data: [
+                          "weight": .int(Int64(w)), "step": .int(Int64(machine.stepIndex ?? 0)), "canary": Self.ref(machine.canary), "stable": Self.ref(machine.stable),
+                      ]), about: machine.canary)
         case .measure:
             break
         case .promoted(let v):
-            try event("Promoted", "\(template) v\(v.version) promoted to stable (100%)")
+            try event("Promoted", "\(template) v\(v.version) promoted to stable (100%)",
+                      notify: .init(type: "Promoted", data: ["version": Self.ref(v), "from": Self.ref(previousStable),
+                                                             "measurements": Self.evidence(machine.measurementsOfCurrentAnalysis + lastEvidence(machine))]),
+                      about: v)
             try audit(action: "rollout.promoted", details: [
                 "version": Self.ref(v), "evidence": Self.evidence(machine.measurementsOfCurrentAnalysis + lastEvidence(machine)),
                 "reason": .string(machine.lastTransition?.reason ?? ""), "from": Self.ref(previousStable),
             ], about: v)
             try history("Promoted", from: previousStable, to: v)
         case .rolledBack(let v, let evidence, let reason):
-            try event("RolledBack", "\(template) v\(v.version) rolled back: \(reason)", warning: true)
+            try event("RolledBack", "\(template) v\(v.version) rolled back: \(reason)", warning: true,
+                      notify: .init(type: "RolledBack", data: ["version": Self.ref(v), "stable": Self.ref(machine.stable),
+                                                               "reason": .string(reason), "measurements": Self.evidence(evidence)]),
+                      about: v)
             try audit(action: "rollout.rolledBack", details: ["version": Self.ref(v), "evidence": Self.evidence(evidence), "reason": .string(reason)], about: v)
             if let stable = machine.stable { try history("RolledBack", from: v, to: stable) }
         case .superseded(let old, let new):
-            try event("Superseded", "canary v\(old.version) superseded by v\(new.version); steps restart")
+            try event("Superseded", "canary v\(old.version) superseded by v\(new.version); steps restart",
+                      notify: .init(type: "Superseded", data: ["old": Self.ref(old), "new": Self.ref(new)]), about: new)
             try audit(action: "rollout.superseded", details: ["old": Self.ref(old), "new": Self.ref(new)], about: new)
         case .cancelled(let v):
-            try event("Cancelled", "canary v\(v.version) cancelled: git returned to the stable version")
+            try event("Cancelled", "canary v\(v.version) cancelled: git returned to the stable version",
+                      notify: .init(type: "Cancelled", data: ["version": Self.ref(v), "stable": Self.ref(machine.stable)]), about: v)
             try audit(action: "rollout.cancelled", details: ["version": Self.ref(v)], about: v)
         case .paused(let reason):
-            try event("Paused", reason, warning: true)
+            try event("Paused", reason, warning: true,
+                      notify: .init(type: "Paused", data: ["reason": .string(reason), "canary": Self.ref(machine.canary),
+                                                           "measurements": Self.evidence(machine.measurementsOfCurrentAnalysis)]),
+                      about: machine.canary)
         case .switched(let from, let to):
             try event("Switched", "\(template) switched to v\(to.version)\(from.map { " (was v\($0.version))" } ?? "")")
         case .blocked(let v, let reason):
             try event("Blocked", "v\(v.version): \(reason)", warning: true)
         case .transition(let from, let to, let reason):
-            try event("PhaseChanged", "\(from.rawValue) → \(to.rawValue): \(reason)", warning: to == .degraded || to == .paused)
+            let started = to == .progressing && from != .paused && machine.canary != nil
+            try event("PhaseChanged", "\(from.rawValue) → \(to.rawValue): \(reason)", warning: to == .degraded || to == .paused,
+                      notify: started ? .init(type: "CanaryStarted", data: ["canary": Self.ref(machine.canary), "stable": Self.ref(machine.stable),
+                                                                            "reason": .string(reason)]) : nil,
+                      about: started ? machine.canary : nil)
         case .ignored:
             break
         }

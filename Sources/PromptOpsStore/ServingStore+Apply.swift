@@ -11,10 +11,11 @@ extension ServingStore {
     ///   - plan: from `Planner.plan(revision:desired:served:now:)` against ``servedState(namespaces:)``.
     ///   - commit: the commit planned; its sha must be `plan.revision`.
     ///   - actor: who applies, recorded in the audit log.
+    ///   - source: the configured source the plan comes from (recorded as each namespace's owner).
     ///   - now: the time stamped on rows, events and audit records.
     /// - Returns: per namespace what happened; store failures are reported there, not thrown.
     /// - Throws: `StoreError.invalidArgument` when the commit is not the plan's revision.
-    public func apply(_ plan: Plan, commit: CommitInfo, actor: String = "controller", now: Date) throws(StoreError) -> ApplyReport {
+    public func apply(_ plan: Plan, commit: CommitInfo, actor: String = "controller", source: String? = nil, now: Date) throws(StoreError) -> ApplyReport {
         guard commit.sha == plan.revision, !commit.sha.isEmpty else {
             throw StoreError(.invalidArgument, "commit \(commit.sha) is not the revision the plan was made for (\(plan.revision))")
         }
@@ -26,7 +27,7 @@ extension ServingStore {
         let revisionOnly = plan.namespaces.filter { $0.outcome == .apply && $0.isEmpty && $0.upserts.isEmpty }
         if revisionOnly.count > 1 {
             if let results = try? writing({ db in
-                try revisionOnly.map { try NamespaceWriter(db: db, commit: commit, actor: actor, now: now).write($0) }
+                try revisionOnly.map { try NamespaceWriter(db: db, commit: commit, actor: actor, source: source, now: now).write($0) }
             }) {
                 for result in results { byName[result.namespace] = result }
             }
@@ -34,7 +35,7 @@ extension ServingStore {
         for namespacePlan in plan.namespaces where byName[namespacePlan.name] == nil {
             do {
                 byName[namespacePlan.name] = try writing(namespace: namespacePlan.name) { db in
-                    try NamespaceWriter(db: db, commit: commit, actor: actor, now: now).write(namespacePlan)
+                    try NamespaceWriter(db: db, commit: commit, actor: actor, source: source, now: now).write(namespacePlan)
                 }
             } catch {
                 byName[namespacePlan.name] = .init(namespace: namespacePlan.name, outcome: .failed, wrote: false, error: error)

@@ -102,6 +102,10 @@ extension ServingStore {
                                  revision: revision, previousStable: stableHash.map { .init(version: stableVersion, hash: $0) },
                                  actor: actor, time: time, now: now)
             if let manual {
+                try log.event("ManualOverride", "\(manual) by \(actor)", notify: .init(type: "ManualOverride", data: [
+                    "command": .string(manual), "actor": .string(actor), "phase": .string(machine.phase.rawValue),
+                    "canary": RolloutLog.ref(machine.canary), "stable": RolloutLog.ref(machine.stable),
+                ]), about: machine.canary)
                 try log.audit(action: "rollout.\(manual)", details: ["command": .string(manual), "phase": .string(machine.phase.rawValue),
                                                                     "reason": .string(machine.lastTransition?.reason ?? "")])
             }

@@ -11,9 +11,32 @@ extension ServingStore {
     ///   - revision: the revision the pass read, nil when it could not read one.
     ///   - error: the source failure (git, network), nil when the pass read the source.
     ///   - now: the pass time.
-    public func recordSyncPass(branch: String, revision: String?, error: String?, now: Date) throws(StoreError) {
+    ///   - source: the configured source's name and URL (nil: the one-repository command line);
+    ///     its row in `source_status` is updated, and only a `primary` pass moves the top-level status.
+    public func recordSyncPass(source: (name: String, url: String)? = nil, primary: Bool = true, branch: String, revision: String?,
+                               error: String?, now: Date) throws(StoreError) {
         let time = StoreTime.format(now)
         try writing { db in
+            if let source {
+                let previous: String? = try String.fetchOne(db, sql: "SELECT last_error FROM source_status WHERE name = ?", arguments: [source.name])
+                try db.execute(sql: """
+                    INSERT INTO source_status (name, url, branch, revision, attempted_revision, last_sync_at, last_success_at, last_error, last_error_at)
+                    VALUES (:name, :url, :branch, CASE WHEN :error IS NULL THEN :revision END, :revision, :now,
+                            CASE WHEN :error IS NULL THEN :now END, :error, CASE WHEN :error IS NOT NULL THEN :now END)
+                    ON CONFLICT (name) DO UPDATE SET
+                        url = :url, branch = :branch,
+                        revision = CASE WHEN :error IS NULL THEN coalesce(:revision, revision) ELSE revision END,
+                        attempted_revision = coalesce(:revision, attempted_revision),
+                        last_sync_at = :now,
+                        last_success_at = CASE WHEN :error IS NULL THEN :now ELSE last_success_at END,
+                        last_error = :error,
+                        last_error_at = CASE WHEN :error IS NULL THEN NULL WHEN :error IS last_error THEN last_error_at ELSE :now END
+                    """, arguments: ["name": source.name, "url": source.url, "branch": branch, "revision": revision, "error": error, "now": time])
+                if !primary {
+                    try Self.recordSourceChange(db, source: source.name, branch: branch, revision: revision, error: error, previous: previous, time: time)
+                    return
+                }
+            }
             let previous = try Row.fetchOne(db, sql: "SELECT last_error FROM sync_status WHERE id = 1")
             let previousError: String? = previous?[0]
             try db.execute(sql: """
@@ -29,15 +52,46 @@ extension ServingStore {
                     last_error = :error,
                     last_error_at = CASE WHEN :error IS NULL THEN NULL WHEN :error IS last_error THEN last_error_at ELSE :now END
                 """, arguments: ["branch": branch, "revision": revision, "error": error, "now": time])
-            if let error, error != previousError {
-                try StoreEvent.record(db, time: time, namespace: nil, type: .warning, reason: StoreEvent.Reason.sourceFailed,
-                                      message: "cannot sync \(branch): \(error)", revision: revision)
-            } else if error == nil, previousError != nil {
-                try StoreEvent.record(db, time: time, namespace: nil, reason: StoreEvent.Reason.sourceRecovered,
-                                      message: "syncing \(branch) again" + (revision.map { " at \(String($0.prefix(12)))" } ?? ""),
-                                      revision: revision)
+            try Self.recordSourceChange(db, source: source?.name, branch: branch, revision: revision, error: error, previous: previousError, time: time)
+        }
+    }
+
+    /// An event (and a SyncFailed notification) when a source's error appears or changes; an
+    /// event when it clears.
+    static func recordSourceChange(_ db: Database, source: String?, branch: String, revision: String?, error: String?, previous: String?,
+                                   time: String) throws {
+        let what = source.map { "source \($0) (\(branch))" } ?? branch
+        if let error, error != previous {
+            try StoreEvent.record(db, time: time, namespace: nil, kind: source == nil ? nil : "Source", name: source, type: .warning,
+                                  reason: StoreEvent.Reason.sourceFailed, message: "cannot sync \(what): \(error)", revision: revision,
+                                  notify: .init(type: "SyncFailed", data: [
+                                      "source": source.map(JSONValue.string) ?? .null, "branch": .string(branch), "error": .string(error),
+                                  ], subject: source ?? branch))
+        } else if error == nil, previous != nil {
+            try StoreEvent.record(db, time: time, namespace: nil, kind: source == nil ? nil : "Source", name: source,
+                                  reason: StoreEvent.Reason.sourceRecovered,
+                                  message: "syncing \(what) again" + (revision.map { " at \(String($0.prefix(12)))" } ?? ""),
+                                  revision: revision)
+        }
+    }
+
+    /// Every configured source's last pass, by name.
+    public func sourceStatuses() throws(StoreError) -> [SourceStatus] {
+        try reading { db in
+            try Row.fetchAll(db, sql: """
+                SELECT name, url, branch, revision, attempted_revision, last_sync_at, last_success_at, last_error, last_error_at
+                FROM source_status ORDER BY name
+                """).map {
+                SourceStatus(name: $0[0], url: $0[1], branch: $0[2], revision: $0[3], attemptedRevision: $0[4],
+                             lastSyncTime: ($0[5] as String?).flatMap(StoreTime.parse), lastSuccessTime: ($0[6] as String?).flatMap(StoreTime.parse),
+                             lastError: $0[7], lastErrorTime: ($0[8] as String?).flatMap(StoreTime.parse))
             }
         }
+    }
+
+    /// The namespaces recorded as written by `source`.
+    public func namespaces(ownedBy source: String) throws(StoreError) -> Set<String> {
+        try reading { db in Set(try String.fetchAll(db, sql: "SELECT namespace FROM namespace_status WHERE source = ?", arguments: [source])) }
     }
 
     /// The sync state and every namespace's status.
@@ -59,10 +113,19 @@ extension ServingStore {
             let sync = try Row.fetchOne(db, sql: """
                 SELECT revision, branch, attempted_revision, last_sync_at, last_success_at, last_error FROM sync_status WHERE id = 1
                 """)
-            return SyncStatus(revision: sync?[0], branch: sync?[1], attemptedRevision: sync?[2],
-                              lastSyncTime: (sync?[3] as String?).flatMap(StoreTime.parse),
-                              lastSuccessTime: (sync?[4] as String?).flatMap(StoreTime.parse),
-                              lastError: sync?[5], namespaces: namespaces)
+            var status = SyncStatus(revision: sync?[0], branch: sync?[1], attemptedRevision: sync?[2],
+                                    lastSyncTime: (sync?[3] as String?).flatMap(StoreTime.parse),
+                                    lastSuccessTime: (sync?[4] as String?).flatMap(StoreTime.parse),
+                                    lastError: sync?[5], namespaces: namespaces)
+            status.sources = try Row.fetchAll(db, sql: """
+                SELECT name, url, branch, revision, attempted_revision, last_sync_at, last_success_at, last_error, last_error_at
+                FROM source_status ORDER BY name
+                """).map {
+                SourceStatus(name: $0[0], url: $0[1], branch: $0[2], revision: $0[3], attemptedRevision: $0[4],
+                             lastSyncTime: ($0[5] as String?).flatMap(StoreTime.parse), lastSuccessTime: ($0[6] as String?).flatMap(StoreTime.parse),
+                             lastError: $0[7], lastErrorTime: ($0[8] as String?).flatMap(StoreTime.parse))
+            }
+            return status
         }
     }
 }

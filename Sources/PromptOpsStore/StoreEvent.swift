@@ -35,6 +35,8 @@ public struct StoreEvent: Sendable, Equatable, Codable {
         public static let sourceFailed = "SourceFailed"
         /// The controller reads the source again.
         public static let sourceRecovered = "SourceRecovered"
+        /// A notification could not be delivered within its retry budget.
+        public static let notificationFailed = "NotificationFailed"
     }
 
     /// Increasing id; pass the last one seen as `sinceID` to page.
@@ -70,13 +72,33 @@ public struct StoreEvent: Sendable, Equatable, Codable {
         self.revision = revision
     }
 
-    /// Appends an event inside the caller's transaction.
+    /// What an event notifies (see ``Outbox``): the notification type and its details.
+    struct Notice {
+        /// `Applied`, `Blocked`, `RolledBack`…
+        var type: String
+        /// Details for receivers (located errors, measurements).
+        var data: [String: JSONValue] = [:]
+        /// The subject when not derivable from namespace and name (a source).
+        var subject: String? = nil
+    }
+
+    /// Appends an event inside the caller's transaction, plus its notification when `notify`
+    /// is given (same transaction: both exist or neither). Returns the event id.
+    @discardableResult
     static func record(_ db: Database, time: String, namespace: String?, kind: String? = nil, name: String? = nil,
-                       type: EventType = .normal, reason: String, message: String, revision: String?) throws {
+                       type: EventType = .normal, reason: String, message: String, revision: String?,
+                       notify: Notice? = nil) throws -> Int64 {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO event (time, namespace, kind, name, type, reason, message, revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         try statement.execute(arguments: [time, namespace, kind, name, type.rawValue, reason, message, revision])
+        let id = db.lastInsertedRowID
+        if let notify {
+            let subject = notify.subject ?? [namespace, name].compactMap { $0 }.joined(separator: "/")
+            try Outbox.enqueue(db, eventID: id, type: notify.type, namespace: namespace, subject: subject.isEmpty ? "controller" : subject,
+                               revision: revision, message: message, data: notify.data, time: time)
+        }
+        return id
     }
 
     /// Reads an event from `SELECT id, time, namespace, kind, name, type, reason, message, revision`.

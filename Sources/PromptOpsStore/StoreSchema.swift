@@ -11,6 +11,7 @@ enum StoreSchema {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in try db.execute(sql: v1) }
         migrator.registerMigration("v2") { db in try db.execute(sql: v2) }
+        migrator.registerMigration("v3") { db in try db.execute(sql: v3) }
         return migrator
     }
 
@@ -207,5 +208,52 @@ enum StoreSchema {
     CREATE INDEX measurement_by_deployment ON measurement(namespace, deployment, id);
     CREATE TRIGGER measurement_no_update BEFORE UPDATE ON measurement
     BEGIN SELECT RAISE(ABORT, 'measurement is append-only'); END;
+    """
+
+    /// Several sources and notifications: the status of each source, which source owns a
+    /// namespace, and the notification outbox (written in the transaction of the event it
+    /// reports) with one delivery row per receiver.
+    static let v3 = """
+    CREATE TABLE source_status (
+        name TEXT PRIMARY KEY NOT NULL CHECK (name <> ''),
+        url TEXT NOT NULL,
+        branch TEXT NOT NULL,
+        revision TEXT,
+        attempted_revision TEXT,
+        last_sync_at TEXT NOT NULL,
+        last_success_at TEXT,
+        last_error TEXT,
+        last_error_at TEXT,
+        CHECK ((last_error IS NULL) = (last_error_at IS NULL))
+    ) STRICT, WITHOUT ROWID;
+
+    ALTER TABLE namespace_status ADD COLUMN source TEXT;
+
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id INTEGER NOT NULL UNIQUE REFERENCES event(id),
+        type TEXT NOT NULL CHECK (type IN ('Applied', 'Blocked', 'SyncFailed', 'CanaryStarted', 'StepAdvanced', 'Paused',
+                                           'Promoted', 'RolledBack', 'Superseded', 'Cancelled', 'ManualOverride')),
+        namespace TEXT,
+        subject TEXT NOT NULL,
+        revision TEXT,
+        message TEXT NOT NULL,
+        data_json TEXT NOT NULL CHECK (json_valid(data_json) AND json_type(data_json) = 'object'),
+        time TEXT NOT NULL,
+        routed INTEGER NOT NULL DEFAULT 0 CHECK (routed IN (0, 1))
+    ) STRICT;
+    CREATE INDEX outbox_unrouted ON outbox(routed, id);
+
+    CREATE TABLE outbox_delivery (
+        outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+        receiver TEXT NOT NULL CHECK (receiver <> ''),
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (outbox_id, receiver)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX outbox_delivery_pending ON outbox_delivery(state, next_attempt_at);
     """
 }

@@ -18,6 +18,8 @@ public struct SyncStatus: Sendable, Equatable, Codable {
     public var lastError: String?
     /// Per namespace, sorted by name.
     public var namespaces: [NamespaceStatus]
+    /// Per configured source, sorted by name (empty for the one-repository command line).
+    public var sources: [SourceStatus] = []
 
     /// Creates a sync status.
     public init(revision: String?, branch: String?, attemptedRevision: String?, lastSyncTime: Date?, lastSuccessTime: Date?,
@@ -69,4 +71,26 @@ public struct NamespaceStatus: Sendable, Equatable, Codable {
 
     /// True when the namespace serves the revision it last tried.
     public var isUpToDate: Bool { errors.isEmpty && frozenBy == nil && lastAttemptedRevision == lastAppliedRevision }
+}
+
+/// One configured source's last pass (`sources` in `GET /api/v1/status`).
+public struct SourceStatus: Sendable, Equatable, Codable {
+    /// The source's name in the controller config.
+    public var name: String
+    /// Its URL (never with credentials: the config refuses them in URLs).
+    public var url: String
+    /// The branch followed.
+    public var branch: String
+    /// The last revision read without error.
+    public var revision: String?
+    /// The last revision a pass tried.
+    public var attemptedRevision: String?
+    /// When the last pass ran.
+    public var lastSyncTime: Date?
+    /// When the last pass without error ran.
+    public var lastSuccessTime: Date?
+    /// The error of the last pass (auth, host key, timeout, network), nil when it succeeded.
+    public var lastError: String?
+    /// Since when that error is reported.
+    public var lastErrorTime: Date?
 }
