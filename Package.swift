@@ -28,7 +28,7 @@ let package = Package(
             providers: [.apt(["libgit2-dev"])]
         ),
         .target(name: "PromptOpsMustache"),
-        .target(name: "PromptOpsGit", dependencies: ["CLibGit2"]),
+        .target(name: "PromptOpsGit", dependencies: ["CLibGit2", "PromptOpsCore"]),
         .target(
             name: "PromptOpsCore",
             dependencies: [
@@ -58,6 +58,7 @@ let package = Package(
             dependencies: [
                 "PromptOpsCore", "PromptOpsStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -66,6 +67,7 @@ let package = Package(
             dependencies: [
                 "PromptOpsCore", "PromptOpsGit", "PromptOpsStore", "PromptOpsServer", "PromptOpsAnalysis",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

@@ -9,4 +9,7 @@ static inline int promptops_git_set_search_path(int level, const char *path) {
 static inline int promptops_git_enable_caching(int enabled) {
     return git_libgit2_opts(GIT_OPT_ENABLE_CACHING, enabled);
 }
+static inline int promptops_git_set_ssl_cert_file(const char *file) {
+    return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, NULL);
+}
 #endif

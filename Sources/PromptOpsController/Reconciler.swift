@@ -30,6 +30,41 @@ public actor Reconciler {
         self.location = location
         self.store = store
         self.now = now
+        self.source = nil
+        self.claims = nil
+    }
+
+    /// One configured source among several feeding the store: its name (recorded as the owner
+    /// of the namespaces it writes, and in `source_status`), whether it moves the top-level
+    /// status, and the registry that finds namespaces defined by two sources.
+    public struct SourceIdentity: Sendable {
+        /// The source's name.
+        public var name: String
+        /// Whether its passes also update the top-level status (the first source).
+        public var primary: Bool
+        /// Creates an identity.
+        public init(name: String, primary: Bool) {
+            self.name = name
+            self.primary = primary
+        }
+    }
+
+    let source: SourceIdentity?
+    let claims: NamespaceClaims?
+
+    /// Creates the reconciler of one configured source.
+    public init(location: RepositoryLocation, store: ServingStore, source: SourceIdentity, claims: NamespaceClaims,
+                now: @escaping @Sendable () -> Date = { Date() }) {
+        self.location = location
+        self.store = store
+        self.now = now
+        self.source = source
+        self.claims = claims
+    }
+
+    private func recordPass(revision: String?, error: String?) throws(StoreError) {
+        try store.recordSyncPass(source: source.map { ($0.name, location.repo) }, primary: source?.primary ?? true,
+                                 branch: location.branch, revision: revision, error: error, now: now())
     }
 
     /// Runs one pass at `revision` (default: the branch head). Git failures throw
@@ -40,17 +75,23 @@ public actor Reconciler {
         let sha: String
         let commit: GitCommitInfo
         do {
-            if let repository { repo = repository } else {
-                repo = try location.open()
+            if location.fetcher != nil && location.isURL {
+                // The child process changed the cache on disk: open it afresh.
+                repo = try await location.fetchAndOpen()
                 repository = repo
+            } else {
+                if let repository { repo = repository } else {
+                    repo = try location.open()
+                    repository = repo
+                }
+                try await repo.fetch()
             }
-            try await repo.fetch()
             sha = try await repo.resolve(revision ?? location.branch)
             commit = try await repo.commitInfo(sha)
         } catch {
             // A broken cached clone must be reopened next time.
             repository = nil
-            try? store.recordSyncPass(branch: location.branch, revision: nil, error: error.description, now: now())
+            try? recordPass(revision: nil, error: error.description)
             throw .git(error)
         }
         do {
@@ -58,19 +99,20 @@ public actor Reconciler {
             let affected = try await refreshFiles(repo: repo, sha: sha)
             var set = currentSet(replacing: replaced)
             let validation = try await validate(&set, repo: repo, sha: sha, affected: affected)
-            let plan = try planFor(set: set, validation: validation, sha: sha, affected: affected)
+            let (checked, owned) = try await checkOwnership(set: set, validation: validation)
+            let plan = try planFor(set: set, validation: checked, sha: sha, affected: affected, owned: owned)
             let report = try store.apply(plan, commit: CommitInfo(
                 sha: sha, authorName: commit.authorName, authorEmail: commit.authorEmail,
-                time: commit.time, message: commit.message), now: now())
+                time: commit.time, message: commit.message), source: source?.name, now: now())
             unsettled = Set(plan.namespaces.filter { $0.outcome != .apply }.map(\.name))
             compact(&set, keepTyped: Self.pathsWithProblems(validation))
             lastSet = set
-            try store.recordSyncPass(branch: location.branch, revision: sha, error: nil, now: now())
+            try recordPass(revision: sha, error: nil)
             return SyncReport(revision: sha, commit: commit, plan: plan, apply: report,
                               duration: ContinuousClock.now - started, filesRead: lastFilesRead)
         } catch let error as GitError {
             cachedRevision = nil
-            try? store.recordSyncPass(branch: location.branch, revision: sha, error: error.description, now: now())
+            try? recordPass(revision: sha, error: error.description)
             throw .git(error)
         } catch {
             cachedRevision = nil
@@ -249,13 +291,38 @@ public actor Reconciler {
         set.shrinkTypedTemplates()
     }
 
+    /// With several sources: claims this source's namespaces, adds an error to each one another
+    /// source defines too (naming both), and returns the namespaces this source may plan
+    /// against the store (what it defines, plus what it wrote before and nobody else defines,
+    /// so removals still apply). Nil with one source: everything.
+    private func checkOwnership(set: ManifestSet, validation: ManifestValidator.Result) async throws -> (ManifestValidator.Result, Set<String>?) {
+        guard let source, let claims else { return (validation, nil) }
+        let defined = Set(set.namespaces)
+        let conflicts = await claims.claim(defined, by: source.name)
+        var checked = validation
+        for (ns, others) in conflicts.sorted(by: { $0.key < $1.key }) {
+            let at = set.templates.first { $0.key.namespace == ns }?.value.origin.location
+                ?? SourceLocation(path: location.path.isEmpty ? "." : location.path, line: 1, column: 1)
+            let names = ([source.name] + others).sorted().map { "'\($0)'" }.joined(separator: " and ")
+            checked.diagnostics.append(Diagnostic(.error, at: at,
+                "namespace '\(ns)' is defined by sources \(names); a namespace belongs to one source, so it is blocked until only one defines it",
+                namespace: ns))
+        }
+        let elsewhere = await claims.definedElsewhere(than: source.name)
+        let owned = try store.namespaces(ownedBy: source.name).subtracting(elsewhere)
+        return (checked, defined.union(owned))
+    }
+
     /// Plans the affected namespaces against the store; the others only move their revision.
-    private func planFor(set: ManifestSet, validation: ManifestValidator.Result, sha: String, affected: Set<String>?) throws -> Plan {
-        let desired = DesiredState(set: set, validation: validation, blockedFiles: blockedFiles, only: affected)
-        let served = try store.servedState(namespaces: affected)
+    /// `owned` (several sources) limits the plan to this source's namespaces.
+    private func planFor(set: ManifestSet, validation: ManifestValidator.Result, sha: String, affected: Set<String>?,
+                         owned: Set<String>?) throws -> Plan {
+        let only = owned.map { owned in affected.map { $0.intersection(owned) } ?? owned } ?? affected
+        let desired = DesiredState(set: set, validation: validation, blockedFiles: blockedFiles, only: only)
+        let served = try store.servedState(namespaces: only)
         var plan = Planner.plan(revision: sha, desired: desired, served: served, now: now())
         if let affected {
-            let known = Set(set.namespaces)
+            let known = Set(set.namespaces).intersection(owned ?? Set(set.namespaces))
             for name in known.subtracting(affected).sorted() {
                 plan.namespaces.append(NamespacePlan(name: name, outcome: .apply, errors: [], warnings: []))
             }

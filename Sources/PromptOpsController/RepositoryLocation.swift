@@ -12,6 +12,13 @@ public struct RepositoryLocation: Sendable, Equatable {
     public var path: String
     /// Where clones of URLs are kept.
     public var cacheDirectory: String
+    /// Credentials for the remote (secrets already read).
+    public var credentials: GitCredentials = .none
+    /// Bound on one connect + fetch.
+    public var timeout: Duration = .seconds(60)
+    /// Runs fetches in a child process that is killed at the timeout (nil: in this process,
+    /// with no bound on a remote that never answers).
+    public var fetcher: GitFetchRunner?
 
     /// Creates a location; the cache lives in `<db>.git-cache/` beside the database.
     public init(repo: String, branch: String = "main", path: String = "", databasePath: String) {
@@ -26,6 +33,14 @@ public struct RepositoryLocation: Sendable, Equatable {
     public var isURL: Bool {
         ["file://", "https://", "http://", "ssh://", "git://"].contains { repo.hasPrefix($0) }
             || (repo.contains("@") && repo.contains(":") && !repo.hasPrefix("/"))
+    }
+
+    /// Brings the mirror of a URL up to date through the fetcher and opens it; opens a local
+    /// repository as it is. Used when a ``fetcher`` is set.
+    public func fetchAndOpen() async throws(GitError) -> GitRepository {
+        guard isURL, let fetcher else { return try open() }
+        try await fetcher.fetch(url: repo, cacheDirectory: cacheDirectory, credentials: credentials, timeout: timeout)
+        return try GitRepository.openOrClone(url: repo, cacheDirectory: cacheDirectory)
     }
 
     /// Opens the local repository, or opens/clones the cached mirror of a URL.

@@ -42,7 +42,7 @@ enum GitMirror {
     ///
     /// If another process put a repository at `directory` first, returns without error and
     /// leaves it to the caller to open (and validate) that one.
-    static func clone(url: String, into directory: String) throws(GitError) {
+    static func clone(url: String, into directory: String, session: FetchSession? = nil) throws(GitError) {
         let operation = "clone \(url) into \(directory)"
         let target = URL(fileURLWithPath: directory).standardizedFileURL
         let parent = target.deletingLastPathComponent()
@@ -54,7 +54,7 @@ enum GitMirror {
         let staging = parent.appendingPathComponent(".\(target.lastPathComponent).clone-\(UUID().uuidString)").path
         // The staging folder is ours alone (random name); after a successful rename it no longer exists.
         defer { try? FileManager.default.removeItem(atPath: staging) }
-        try populate(staging, from: url, operation: operation)
+        try populate(staging, from: url, operation: operation, session: session)
         if rename(staging, target.path) != 0 {
             let code = errno
             if !isAbsentOrEmptyDirectory(target.path) && (code == ENOTEMPTY || code == EEXIST) {
@@ -68,7 +68,7 @@ enum GitMirror {
     }
 
     /// Initialises a bare repository at `staging`, adds the mirror remote and fetches it.
-    private static func populate(_ staging: String, from url: String, operation: String) throws(GitError) {
+    private static func populate(_ staging: String, from url: String, operation: String, session: FetchSession?) throws(GitError) {
         let repository = try RepositoryHandle.initBare(at: staging, operation: operation)
         var remote: OpaquePointer?
         try gitCheck(
@@ -77,7 +77,7 @@ enum GitMirror {
         for refspec in refspecs.dropFirst() {
             try gitCheck(git_remote_add_fetch(repository.pointer, remoteName, refspec), operation)
         }
-        try fetch(repository: repository.pointer)
+        try fetch(repository: repository.pointer, session: session)
     }
 
     /// The URL recorded for `origin` in a cache.
@@ -90,7 +90,7 @@ enum GitMirror {
 
     /// Fetches `origin` with its configured refspecs and pruning, then points `HEAD` at the
     /// remote's default branch. Refs only move if the whole fetch succeeds.
-    static func fetch(repository: OpaquePointer) throws(GitError) {
+    static func fetch(repository: OpaquePointer, session: FetchSession? = nil) throws(GitError) {
         var remote: OpaquePointer?
         try gitCheck(git_remote_lookup(&remote, repository, remoteName), "fetch: look up remote '\(remoteName)'")
         defer { git_remote_free(remote) }
@@ -99,17 +99,31 @@ enum GitMirror {
 
         var callbacks = git_remote_callbacks()
         try gitCheck(git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION)), operation)
-        try gitCheck(git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil), operation)
-        let defaultBranch = defaultBranch(of: remote)
-
-        var options = git_fetch_options()
-        try gitCheck(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), operation)
-        options.prune = GIT_FETCH_PRUNE
-        try gitCheck(git_remote_fetch(remote, nil, &options, "promptops: fetch \(url)"), operation)
-
-        if let defaultBranch {
-            pointHead(of: repository, at: defaultBranch)
-        }
+        let session = session ?? FetchSession(credentials: .none, url: url, deadline: nil)
+        // The callbacks point at `session` (unretained); it lives until this function returns.
+        GitRemoteCallbacks.install(&callbacks, session: session)
+        defer { withExtendedLifetime(session) {} }
+        do {
+                try gitCheck(git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil), operation)
+                let defaultBranch = defaultBranch(of: remote)
+                var options = git_fetch_options()
+                try gitCheck(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), operation)
+                options.prune = GIT_FETCH_PRUNE
+                options.callbacks = callbacks
+                try gitCheck(git_remote_fetch(remote, nil, &options, "promptops: fetch \(url)"), operation)
+                if let defaultBranch {
+                    pointHead(of: repository, at: defaultBranch)
+                }
+            } catch {
+                // Say why in our words when a callback refused (host key, credentials, deadline).
+                if let refusal = session.refusal {
+                    throw GitError(code: error.code, klass: error.klass, message: refusal, operation: operation)
+                }
+                if session.isPastDeadline {
+                    throw GitError(code: error.code, klass: error.klass, message: "timed out", operation: operation)
+                }
+                throw error
+            }
     }
 
     /// The remote's default branch (`refs/heads/…`) of a connected remote, if it can tell.

@@ -14,12 +14,13 @@ import PromptOpsStore
 ///   - snapshot: the in-memory view `resolve` and `render` answer from; pass one to call
 ///     ``ServingSnapshot/invalidate()`` after each apply (default: a private one that
 ///     notices changes within a second).
+///   - webhooks: the sources accepting push webhooks (replaced on config reload).
 public func buildApplication(
     configuration: ServerConfiguration, store: ServingStore, metrics: ServerMetrics, readiness: Readiness, logger: Logger,
-    snapshot: ServingSnapshot? = nil
+    snapshot: ServingSnapshot? = nil, webhooks: WebhookEndpoints = WebhookEndpoints()
 ) -> some ApplicationProtocol {
     let api = ServingAPI(configuration: configuration, store: store, snapshot: snapshot ?? ServingSnapshot(store: store),
-                         metrics: metrics, readiness: readiness)
+                         metrics: metrics, readiness: readiness, webhooks: webhooks)
     return Application(
         router: api.router(logger: logger),
         configuration: ApplicationConfiguration(

@@ -28,6 +28,14 @@ public final class ServerMetrics: Sendable {
     private let sync = NIOLockedValueBox(SyncState())
     private let requests = NIOLockedValueBox([RequestSeries: UInt64]())
     private let render = NIOLockedValueBox(MetricHistogram(bounds: MetricHistogram.renderBounds))
+    /// Other counters (webhooks, notifications), by name and sorted label pairs.
+    private let counters = NIOLockedValueBox([String: [String: UInt64]]())
+
+    /// The counters ``increment(_:labels:)`` accepts, with their help text.
+    public static let counterHelp: [String: String] = [
+        "promptops_webhooks_total": "Push webhooks received, by source and result (triggered, ignored, unauthorized, not_found, too_large).",
+        "promptops_notifications_total": "Notification deliveries, by receiver and result (delivered, retried, failed).",
+    ]
 
     /// Creates an empty registry.
     public init() {}
@@ -58,6 +66,19 @@ public final class ServerMetrics: Sendable {
     /// Observes one render's duration.
     public func observeRender(seconds: Double) {
         render.withLockedValue { $0.observe(seconds) }
+    }
+
+    /// Adds one to a counter series; `labels` values must come from configuration or a fixed
+    /// set (never from a request), so the number of series stays bounded.
+    public func increment(_ name: String, labels: KeyValuePairs<String, String>, by amount: UInt64 = 1) {
+        let key = labels.map { "\($0.key)=\"\(PrometheusText.label($0.value))\"" }.joined(separator: ",")
+        counters.withLockedValue { $0[name, default: [:]][key, default: 0] += amount }
+    }
+
+    /// The value of one counter series (for tests).
+    public func counter(_ name: String, labels: KeyValuePairs<String, String>) -> UInt64 {
+        let key = labels.map { "\($0.key)=\"\(PrometheusText.label($0.value))\"" }.joined(separator: ",")
+        return counters.withLockedValue { $0[name]?[key] ?? 0 }
     }
 
     /// The number of requests counted for one series (for tests and status pages).
@@ -91,6 +112,13 @@ public final class ServerMetrics: Sendable {
         out += "# HELP promptops_render_duration_seconds Time to render a prompt (contract check and template), without I/O.\n"
         out += "# TYPE promptops_render_duration_seconds histogram\n"
         renderState.write(name: "promptops_render_duration_seconds", into: &out)
+        let counterState = counters.withLockedValue { $0 }
+        for name in Self.counterHelp.keys.sorted() {
+            out += "# HELP \(name) \(Self.counterHelp[name]!)\n# TYPE \(name) counter\n"
+            for (labels, value) in (counterState[name] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                out += "\(name){\(labels)} \(value)\n"
+            }
+        }
         return out
     }
 }

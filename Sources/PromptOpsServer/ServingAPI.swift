@@ -14,6 +14,7 @@ struct ServingAPI: Sendable {
     let snapshot: ServingSnapshot
     let metrics: ServerMetrics
     let readiness: Readiness
+    let webhooks: WebhookEndpoints
 
     /// Methods answered 405 on a known path (every other method is unknown to HTTP/1.1
     /// parsers and to clients alike).
@@ -34,6 +35,7 @@ struct ServingAPI: Sendable {
         static let render = "/api/v1/namespaces/{ns}/deployments/{name}/render"
         static let events = "/api/v1/events"
         static let audit = "/api/v1/audit"
+        static let webhook = "/api/v1/webhooks/{source}"
     }
 
     /// Builds the router: the accounting middleware first (it wraps every route, the
@@ -54,6 +56,7 @@ struct ServingAPI: Sendable {
         route(router, Path.render, .post, render)
         route(router, Path.events, .get, events)
         route(router, Path.audit, .get, audit)
+        route(router, Path.webhook, .post, webhook)
         return router
     }
 

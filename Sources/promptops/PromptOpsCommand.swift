@@ -12,6 +12,7 @@ struct PromptOpsCommand: AsyncParsableCommand {
         subcommands: [
             ValidateCommand.self, RenderCommand.self, DiffCommand.self, SyncCommand.self, ControllerCommand.self,
             StatusCommand.self, RolloutCommand.self, EvalCommand.self, HistoryCommand.self, AuditCommand.self, SchemaCommand.self,
+            GitFetchCommand.self,
         ])
 
     static func main() async {

@@ -1,0 +1,174 @@
+import Foundation
+
+/// Reads a `ControllerConfig` file: YAML with positions, the strict schema, then the rules a
+/// schema cannot say (unique names, known receivers, no credentials in URLs, secrets never
+/// inline). Every problem is a diagnostic at `path:line:col`; nothing is read from the
+/// environment or from secret files here.
+public struct ControllerConfigLoader: Sendable {
+    /// Creates a loader.
+    public init() {}
+
+    /// The configuration, or the problems that keep it from being used (errors only).
+    public func load(_ bytes: [UInt8], path: String) -> Result<ControllerConfig, ConfigProblems> {
+        let (documents, parseProblems) = YAMLDocumentReader().read(bytes, path: path)
+        if !parseProblems.isEmpty { return .failure(ConfigProblems(parseProblems)) }
+        guard documents.count == 1, let root = documents.first else {
+            return .failure(ConfigProblems([Diagnostic(.error, at: SourceLocation(path: path, line: 1, column: 1),
+                "a controller configuration file holds exactly one YAML document (found \(documents.count))")]))
+        }
+        let checker = SchemaChecker(definitions: ControllerConfigSchema.definitions)
+        var problems = checker.check(root, against: .object(ControllerConfigSchema.document), fieldPath: "").map(Self.explainInlineSecret)
+        if !problems.isEmpty { return .failure(ConfigProblems(problems)) }
+        let config = decode(root, problems: &problems)
+        if !problems.isEmpty { return .failure(ConfigProblems(problems)) }
+        return .success(config)
+    }
+
+    /// Fields that hold secrets; a plain string there is an inline secret.
+    static let secretFields: Set<String> = ["privateKey", "passphrase", "knownHosts", "password", "caFile", "secret", "token"]
+
+    static func explainInlineSecret(_ d: Diagnostic) -> Diagnostic {
+        guard d.message.contains("expected a mapping, got a string"),
+              let field = d.message.split(separator: ":").first?.split(separator: ".").last,
+              secretFields.contains(String(field)) else { return d }
+        var copy = d
+        // The message must not repeat the value: it is a secret written where it should not be.
+        copy.message = "\(d.message.split(separator: ":").first!): secrets are never written inline; use {fromEnv: VARIABLE} or {fromFile: /path}"
+        return copy
+    }
+
+    private func decode(_ root: LocatedValue, problems: inout [Diagnostic]) -> ControllerConfig {
+        var config = ControllerConfig()
+        func error(_ at: LocatedValue, _ text: String) { problems.append(Diagnostic(.error, at: at.location, text)) }
+        if let listen = root["listen"] {
+            if Self.address(listen.string ?? "") == nil { error(listen, "listen: '\(listen.string ?? "")' is not HOST:PORT") }
+            config.listen = listen.string
+        }
+        config.storePath = root["store"]?["path"]?.string
+        config.accessOpen = root["access"]?["open"]?.bool ?? false
+        var names: Set<String> = []
+        for (i, node) in (root["sources"]?.array ?? []).enumerated() {
+            guard let source = decodeSource(node, index: i, error: error) else { continue }
+            if !names.insert(source.name).inserted, let at = node["name"] { error(at, "sources[\(i)].name: '\(source.name)' is used by another source; names are unique") }
+            config.sources.append(source)
+        }
+        var receiverNames: Set<String> = []
+        for (i, node) in (root["receivers"]?.array ?? []).enumerated() {
+            guard let receiver = decodeReceiver(node, index: i, error: error) else { continue }
+            if !receiverNames.insert(receiver.name).inserted, let at = node["name"] { error(at, "receivers[\(i)].name: '\(receiver.name)' is used by another receiver; names are unique") }
+            config.receivers.append(receiver)
+        }
+        for (i, node) in (root["notifications"]?.array ?? []).enumerated() {
+            let receiver = node["receiver"]?.string ?? ""
+            if !receiverNames.contains(receiver), let at = node["receiver"] {
+                error(at, "notifications[\(i)].receiver: no receiver is named '\(receiver)'")
+            }
+            config.notifications.append(.init(receiver: receiver, namespaces: node["namespaces"]?.array?.compactMap(\.string) ?? [],
+                                              events: node["events"]?.array?.compactMap(\.string) ?? []))
+        }
+        return config
+    }
+
+    private func decodeSource(_ node: LocatedValue, index i: Int, error: (LocatedValue, String) -> Void) -> ControllerConfig.Source? {
+        guard let name = node["name"]?.string, let urlNode = node["url"], let url = urlNode.string else { return nil }
+        var source = ControllerConfig.Source(name: name, url: url)
+        if let branch = node["branch"]?.string { source.branch = branch }
+        if let path = node["path"]?.string { source.path = path }
+        source.browseURL = node["browseURL"]?.string
+        if let interval = node["interval"]?.string.flatMap(Duration.parse) { source.interval = interval }
+        if let timeout = node["timeout"]?.string.flatMap(Duration.parse) { source.timeout = timeout }
+        if let at = node["interval"], source.interval < .milliseconds(100) { error(at, "sources[\(i)].interval: at least 100ms") }
+        if let at = node["timeout"], source.timeout < .milliseconds(100) { error(at, "sources[\(i)].timeout: at least 100ms") }
+        let scheme = GitURLScheme(url)
+        if Self.urlHasPassword(url) {
+            // Say where, not what: the URL holds a credential.
+            error(urlNode, "sources[\(i)].url: credentials must not be written in the URL; use auth.https.password with {fromEnv} or {fromFile}")
+        }
+        if let auth = node["auth"] {
+            if let ssh = auth["ssh"] {
+                source.auth = .ssh(privateKey: Self.secret(ssh["privateKey"])!, passphrase: Self.secret(ssh["passphrase"]),
+                                   knownHosts: Self.secret(ssh["knownHosts"])!)
+                if scheme != .ssh { error(ssh, "sources[\(i)].auth.ssh: the URL is not an ssh:// or user@host:path URL") }
+            } else if let https = auth["https"] {
+                source.auth = .https(username: https["username"]?.string ?? "", password: Self.secret(https["password"])!,
+                                     caFile: Self.secret(https["caFile"]))
+                if scheme != .http { error(https, "sources[\(i)].auth.https: the URL is not an https:// or http:// URL") }
+            }
+        }
+        source.webhookSecret = Self.secret(node["webhook"]?["secret"])
+        return source
+    }
+
+    private func decodeReceiver(_ node: LocatedValue, index i: Int, error: (LocatedValue, String) -> Void) -> ControllerConfig.Receiver? {
+        guard let name = node["name"]?.string, let kind = node["type"]?.string.flatMap(ControllerConfig.Receiver.Kind.init(rawValue:)),
+              let urlNode = node["url"] else { return nil }
+        let url: SecretOrValue
+        if let text = urlNode.string {
+            if kind == .slack {
+                error(urlNode, "receivers[\(i)].url: a Slack webhook URL is a secret; use {fromEnv: VARIABLE} or {fromFile: /path}")
+            } else if !(text.hasPrefix("https://") || text.hasPrefix("http://")) {
+                error(urlNode, "receivers[\(i)].url: expected an http:// or https:// URL")
+            }
+            url = .inline(text)
+        } else if let ref = Self.secret(urlNode), urlNode.members?.count == 1 {
+            url = .secret(ref)
+        } else {
+            error(urlNode, "receivers[\(i)].url: expected a URL, {fromEnv: VARIABLE} or {fromFile: /path}")
+            return nil
+        }
+        let receiver = ControllerConfig.Receiver(name: name, kind: kind, url: url, repository: node["repository"]?.string,
+                                                 token: Self.secret(node["token"]))
+        if kind == .github || kind == .gitlab {
+            if receiver.repository == nil { error(node, "receivers[\(i)]: a \(kind.rawValue) receiver needs 'repository'") }
+            if receiver.token == nil { error(node, "receivers[\(i)]: a \(kind.rawValue) receiver needs 'token'") }
+        }
+        return receiver
+    }
+
+    /// Whether a `scheme://user:password@host/…` URL carries a password.
+    static func urlHasPassword(_ url: String) -> Bool {
+        guard let schemeEnd = url.range(of: "://") else { return false }
+        let authority = url[schemeEnd.upperBound...].prefix { $0 != "/" }
+        guard let at = authority.lastIndex(of: "@") else { return false }
+        return authority[..<at].contains(":")
+    }
+
+    static func secret(_ node: LocatedValue?) -> SecretRef? {
+        guard let node else { return nil }
+        if let name = node["fromEnv"]?.string { return .env(name) }
+        if let path = node["fromFile"]?.string { return .file(path) }
+        return nil
+    }
+
+    /// `HOST:PORT` split, or nil.
+    public static func address(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "127.0.0.1" : host, port)
+    }
+}
+
+/// The problems of a configuration file that cannot be used.
+public struct ConfigProblems: Error, Sendable, CustomStringConvertible {
+    /// Each at `path:line:col`.
+    public var diagnostics: [Diagnostic]
+    /// Creates the error.
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+    /// One problem per line.
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// What kind of transport a git URL needs (for matching credentials to it).
+public enum GitURLScheme: Sendable, Equatable {
+    case ssh, http, file, local
+
+    /// Classifies a URL as git does.
+    public init(_ url: String) {
+        if url.hasPrefix("ssh://") || url.hasPrefix("git+ssh://") { self = .ssh }
+        else if url.hasPrefix("https://") || url.hasPrefix("http://") { self = .http }
+        else if url.hasPrefix("file://") { self = .file }
+        else if let colon = url.firstIndex(of: ":"), !url.hasPrefix("/"), url[..<colon].firstIndex(of: "/") == nil { self = .ssh }
+        else { self = .local }
+    }
+}

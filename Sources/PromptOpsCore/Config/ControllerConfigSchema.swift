@@ -1,0 +1,78 @@
+/// The `ControllerConfig` document as a schema: the single source for strict checking and
+/// for `manifests/controllerconfig.schema.json`.
+public enum ControllerConfigSchema {
+    /// The kind name.
+    public static let kind = "ControllerConfig"
+
+    /// The event types a notification rule may name.
+    public static let eventTypes = ["Applied", "Blocked", "SyncFailed", "CanaryStarted", "StepAdvanced", "Paused",
+                                    "Promoted", "RolledBack", "Superseded", "Cancelled", "ManualOverride"]
+
+    /// Definitions referenced by name.
+    public static let definitions: [String: SchemaType] = ["Secret": .object(secret)]
+
+    static let secret = ObjectSchema("A secret: read from an environment variable or a file, never written inline.", fields: [
+        .init("fromEnv", .string(.init(minLength: 1)), "Name of an environment variable of the controller."),
+        .init("fromFile", .string(.init(minLength: 1)), "Path of a file (read whole; one trailing newline is dropped)."),
+    ], exactlyOneOf: [["fromEnv", "fromFile"]])
+
+    static let ssh = ObjectSchema("SSH: a private key, checked host keys.", fields: [
+        .init("privateKey", .reference("Secret"), required: true, "The private key (OpenSSH or PEM)."),
+        .init("passphrase", .reference("Secret"), "The key's passphrase."),
+        .init("knownHosts", .reference("Secret"), required: true, "The server's host keys in OpenSSH known_hosts format."),
+    ])
+
+    static let https = ObjectSchema("HTTP(S) basic auth (a token as password); also used for http:// URLs.", fields: [
+        .init("username", .string(.init(minLength: 1)), required: true, "User name (GitHub: x-access-token; GitLab: oauth2)."),
+        .init("password", .reference("Secret"), required: true, "Password or token."),
+        .init("caFile", .reference("Secret"), "PEM bundle of a private certificate authority."),
+    ])
+
+    static let source = ObjectSchema("A git repository the controller follows.", fields: [
+        .init("name", .string(.init(format: .dnsLabel)), required: true, "Unique name (DNS label): webhook path and status entry."),
+        .init("url", .string(.init(minLength: 1)), required: true, "ssh://, https://, http://, file://, user@host:path, or a local path."),
+        .init("branch", .string(.init(minLength: 1)), "The branch followed (default main)."),
+        .init("path", .string(), "Sub-directory holding the manifests (default: the root)."),
+        .init("browseURL", .string(.init(minLength: 1)), "Link to a file on the git host: {revision}, {path}, {line}."),
+        .init("interval", .string(.init(format: .duration)), "Time between polls (default 30s)."),
+        .init("timeout", .string(.init(format: .duration)), "Bound on one connect + fetch (default 60s)."),
+        .init("auth", .object(ObjectSchema("Credentials: exactly one of ssh or https.", fields: [
+            .init("ssh", .object(ssh), "SSH key authentication."),
+            .init("https", .object(https), "HTTP(S) basic authentication."),
+        ], exactlyOneOf: [["ssh", "https"]])), "Credentials for a private repository."),
+        .init("webhook", .object(ObjectSchema("Push webhooks for this source.", fields: [
+            .init("secret", .reference("Secret"), required: true, "Shared secret the sender signs with."),
+        ])), "Accept push webhooks at POST /api/v1/webhooks/{name}."),
+    ])
+
+    static let receiver = ObjectSchema("Where notifications go.", fields: [
+        .init("name", .string(.init(format: .dnsLabel)), required: true, "Unique name."),
+        .init("type", .string(.init(allowed: ControllerConfig.Receiver.Kind.allCases.map(\.rawValue))), required: true,
+              "webhook (CloudEvents), slack (incoming webhook), github or gitlab (commit statuses)."),
+        .init("url", .any, required: true, "Target URL (webhook, slack: a secret for slack) or API base (github, gitlab)."),
+        .init("repository", .string(.init(minLength: 1)), "github: owner/repo; gitlab: project id or group/project."),
+        .init("token", .reference("Secret"), "API token (github, gitlab)."),
+    ])
+
+    static let notification = ObjectSchema("Which events of which namespaces go to a receiver.", fields: [
+        .init("receiver", .string(.init(format: .dnsLabel)), required: true, "A receiver's name."),
+        .init("namespaces", .array(.string(.init(minLength: 1))), "Namespace globs (default: all)."),
+        .init("events", .array(.string(.init(allowed: eventTypes))), "Event types (default: all)."),
+    ])
+
+    /// The whole document.
+    public static let document = ObjectSchema("PromptOps controller configuration.", fields: [
+        .init("apiVersion", .string(.init(allowed: [APISchemas.apiVersion])), required: true, "API version: \(APISchemas.apiVersion)."),
+        .init("kind", .string(.init(allowed: [kind])), required: true, "ControllerConfig."),
+        .init("listen", .string(.init(minLength: 1)), "HOST:PORT of the HTTP endpoint (default 127.0.0.1:8080)."),
+        .init("store", .object(ObjectSchema("The serving store.", fields: [
+            .init("path", .string(.init(minLength: 1)), required: true, "SQLite file (created when missing)."),
+        ])), "The SQLite serving store."),
+        .init("sources", .array(.object(source), minItems: 1), "The git sources."),
+        .init("receivers", .array(.object(receiver)), "Notification targets."),
+        .init("notifications", .array(.object(notification)), "Routing of events to receivers."),
+        .init("access", .object(ObjectSchema("API access.", fields: [
+            .init("open", .boolean, "true: serve without tokens, also on a non-loopback address."),
+        ])), "API access (bearer tokens come with a later release; `open: true` makes an open endpoint explicit)."),
+    ])
+}
