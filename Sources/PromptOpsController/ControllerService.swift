@@ -9,7 +9,8 @@ import ServiceLifecycle
 public struct ControllerService: Service {
     /// The reconciler.
     let reconciler: Reconciler
-    /// Advances canary rollouts after each pass (nil: rollouts are not driven).
+    /// Advances canary rollouts after each pass (nil: rollouts are not driven here; the
+    /// controller command runs them in their own ``RolloutService``).
     let rollouts: RolloutDriver?
     /// Time between polls.
     let interval: Duration
@@ -19,12 +20,15 @@ public struct ControllerService: Service {
     let onPass: @Sendable (Result<SyncReport, SyncFailure>) -> Void
     /// Called after rollouts advanced (to refresh what the server answers from).
     let onRollouts: @Sendable () -> Void
+    /// Wakes the loop before the interval ends (webhooks, a namespace changing hands).
+    let wake: WakeSignal?
 
     /// Creates the service.
     public init(reconciler: Reconciler, rollouts: RolloutDriver? = nil, interval: Duration, logger: Logger,
                 onPass: @escaping @Sendable (Result<SyncReport, SyncFailure>) -> Void = { _ in },
-                onRollouts: @escaping @Sendable () -> Void = {}) {
+                onRollouts: @escaping @Sendable () -> Void = {}, wake: WakeSignal? = nil) {
         self.onRollouts = onRollouts
+        self.wake = wake
         self.reconciler = reconciler
         self.rollouts = rollouts
         self.interval = interval
@@ -67,10 +71,10 @@ public struct ControllerService: Service {
             }
             // The pass's report (and everything it planned) is gone by now.
             if trim { HeapTrim.release() }
-            // Sleep, but wake at once on shutdown.
+            // Sleep, but wake at once on shutdown or when signalled.
             let sleep = delay
-            try? await cancelWhenGracefulShutdown {
-                try await Task.sleep(for: sleep)
+            try? await cancelWhenGracefulShutdown { [wake] in
+                if let wake { _ = await wake.wait(timeout: sleep) } else { try await Task.sleep(for: sleep) }
             }
         }
         logger.info("controller stopped")

@@ -7,14 +7,27 @@ public final class Readiness: Sendable {
     private struct State {
         var storeOpen: Bool
         var synced: Bool
+        /// Sources that finished a pass, and how many must (several sources: each one).
+        var passed: Set<String> = []
+        var expected = 1
     }
 
     private let state: NIOLockedValueBox<State>
 
     /// Creates the flag; `storeOpen` is true by default because a `ServingStore` only exists
     /// once its file is open and migrated.
-    public init(storeOpen: Bool = true) {
-        state = NIOLockedValueBox(State(storeOpen: storeOpen, synced: false))
+    public init(storeOpen: Bool = true, expectedPasses: Int = 1) {
+        var initial = State(storeOpen: storeOpen, synced: false)
+        initial.expected = max(1, expectedPasses)
+        state = NIOLockedValueBox(initial)
+    }
+
+    /// Records that `source` finished a pass; ready once each expected source has.
+    public func markSynced(source: String) {
+        state.withLockedValue { s in
+            s.passed.insert(source)
+            if s.passed.count >= s.expected { s.synced = true }
+        }
     }
 
     /// Records that a sync pass finished (successfully or not: a pass that failed on git

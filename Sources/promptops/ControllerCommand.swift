@@ -9,23 +9,34 @@ import PromptOpsServer
 import ServiceLifecycle
 import UnixSignals
 
-/// `promptops controller --repo REPO [--branch B] [--path P] --db FILE [--listen HOST:PORT] [--interval DURATION]`
+/// `promptops controller [--config FILE] [--repo REPO] [--branch B] [--path P] [--db FILE] [--listen HOST:PORT] [--interval DURATION]`
 struct ControllerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "controller",
-        abstract: "Poll the branch, reconcile into the store, and serve the read-only HTTP endpoint until SIGTERM/SIGINT.")
+        abstract: "Poll the sources, reconcile into the store, drive rollouts, send notifications and serve the HTTP endpoint until SIGTERM/SIGINT.")
 
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var source: SourceOptions
+
+    @Option(help: "A ControllerConfig file (sources with credentials and webhooks, receivers, notifications). Flags given beside it override it.")
+    var config: String?
+
+    @Option(help: "A local repository path, or a URL (file://, https://, ssh://) cloned into a cache beside the database.")
+    var repo: String?
+
+    @Option(help: "The branch to follow (default main).")
+    var branch: String?
+
+    @Option(help: "The folder inside the repository that holds manifests (default: the whole repository).")
+    var path: String?
 
     @Option(help: "The SQLite serving store (created when missing).")
-    var db: String
+    var db: String?
 
-    @Option(help: "Address of the HTTP endpoint, HOST:PORT.")
-    var listen: String = "127.0.0.1:8080"
+    @Option(help: "Address of the HTTP endpoint, HOST:PORT (default 127.0.0.1:8080).")
+    var listen: String?
 
-    @Option(help: "Time between polls: 500ms, 30s, 5m, 1h.")
-    var interval: String = "30s"
+    @Option(help: "Time between polls: 500ms, 30s, 5m, 1h (default 30s).")
+    var interval: String?
 
     @Option(help: "Largest accepted request body, in bytes.")
     var maxBodyBytes: Int = ServerConfiguration.defaultMaxBodyBytes
@@ -34,15 +45,48 @@ struct ControllerCommand: AsyncParsableCommand {
     var eventLoops: Int?
 
     func validate() throws {
-        guard Duration.parse(interval) != nil else { throw ValidationError("--interval '\(interval)' is not a duration such as 500ms, 30s, 5m or 1h") }
-        guard Self.address(listen) != nil else { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
+        if let interval, Duration.parse(interval) == nil { throw ValidationError("--interval '\(interval)' is not a duration such as 500ms, 30s, 5m or 1h") }
+        if let listen, ControllerConfigLoader.address(listen) == nil { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
         if let eventLoops, !(1...256).contains(eventLoops) { throw ValidationError("--event-loops must be between 1 and 256") }
+        if config == nil && (repo == nil || db == nil) { throw ValidationError("give --config FILE, or --repo and --db") }
     }
 
-    static func address(_ text: String) -> (String, Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
-        let host = String(text[..<colon])
-        return (host.isEmpty ? "127.0.0.1" : host, port)
+    /// The configuration: the file (if any) with the flags laid over it.
+    func effectiveConfig() throws -> ControllerConfig {
+        var config = ControllerConfig()
+        if let file = self.config {
+            guard let data = FileManager.default.contents(atPath: file) else { throw CommandExit.environment("error: cannot read \(file)") }
+            switch ControllerConfigLoader().load(Array(data), path: file) {
+            case .success(let loaded): config = loaded
+            case .failure(let problems): throw CommandExit.invalid(problems.description)
+            }
+        }
+        if let repo {
+            var source = config.sources.first ?? ControllerConfig.Source(name: "default", url: repo)
+            source.url = repo
+            if config.sources.isEmpty { config.sources = [source] } else { config.sources[0] = source }
+        }
+        if !config.sources.isEmpty {
+            if let branch { config.sources[0].branch = branch }
+            if let path { config.sources[0].path = path }
+        }
+        if let interval, let d = Duration.parse(interval) {
+            for i in config.sources.indices { config.sources[i].interval = d }
+        }
+        if let db { config.storePath = db }
+        if let listen { config.listen = listen }
+        guard config.storePath != nil else { throw CommandExit.invalid("error: no store: set store.path in \(self.config ?? "the config") or give --db") }
+        guard !config.sources.isEmpty else { throw CommandExit.invalid("error: no sources: add sources to \(self.config ?? "the config") or give --repo") }
+        if self.config != nil, let (host, _) = ControllerConfigLoader.address(config.listen ?? "127.0.0.1:8080"),
+           !Self.isLoopback(host), !config.accessOpen {
+            throw CommandExit.invalid("error: listen \(host) is not a loopback address and the config has no access section; "
+                                      + "set `access: {open: true}` to serve an open endpoint on purpose")
+        }
+        return config
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     func run() async throws {
@@ -50,36 +94,75 @@ struct ControllerCommand: AsyncParsableCommand {
         // Measured with hack/bench/http at 1,000 connections on 2 cores: p99 1.5-2.8 s with one
         // loop per core, 0.19-0.34 s with two per core (50 connections: about the same).
         NIOSingletons.groupLoopCountSuggestion = eventLoops ?? 2 * System.coreCount
+        let config = try effectiveConfig()
         let logger = global.logger("promptops.controller")
-        let store = try openStore(db)
-        let (host, port) = Self.address(listen)!
+        let dbPath = config.storePath!
+        let secrets = SecretResolver()
+        let runtimeSources: [RuntimeSource]
+        do {
+            runtimeSources = try config.sources.map { try RuntimeSource.resolve($0, databasePath: dbPath, secrets: secrets) }
+        } catch {
+            throw CommandExit.invalid("error: \(error)")
+        }
+        let store = try openStore(dbPath)
+        let (host, port) = ControllerConfigLoader.address(config.listen ?? "127.0.0.1:8080")!
         let metrics = ServerMetrics()
-        let readiness = Readiness()
+        let readiness = Readiness(expectedPasses: runtimeSources.count)
         let snapshot = ServingSnapshot(store: store)
-        let reconciler = Reconciler(location: source.location(database: db), store: store)
         let httpClient = MetricRunner.makeHTTPClient()
-        let rollouts = RolloutDriver(store: store, runner: MetricRunner(httpClient: httpClient, logger: logger), logger: logger)
-        let controller = ControllerService(reconciler: reconciler, rollouts: rollouts, interval: Duration.parse(interval)!, logger: logger, onPass: { result in
-            switch result {
-            case .success(let report):
-                metrics.recordSync(success: true, duration: report.duration, at: Date())
-                snapshot.invalidate()
-            case .failure:
-                metrics.recordSync(success: false, duration: .zero, at: Date())
+        let claims = NamespaceClaims()
+        let fetcher = GitFetchRunner(executable: GitFetchRunner.currentExecutable)
+        let rolloutWake = WakeSignal()
+        let notifications = try NotificationSetup.make(config: config, store: store, httpClient: httpClient, secrets: secrets,
+                                                       metrics: metrics, logger: logger)
+        let webhooks = WebhookEndpoints()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var reconcilers: [Reconciler] = []
+        var wakes: [String: WakeSignal] = [:]
+        for (index, source) in runtimeSources.enumerated() {
+            var location = source.location
+            location.fetcher = fetcher
+            let reconciler = self.config == nil
+                ? Reconciler(location: location, store: store)
+                : Reconciler(location: location, store: store, source: .init(name: source.name, primary: index == 0), claims: claims)
+            reconcilers.append(reconciler)
+            let wake = WakeSignal()
+            wakes[source.name] = wake
+            if let secret = source.webhookSecret {
+                webhooks.replace(webhooks.all().merging([source.name: .init(secret: Array(secret.utf8), branch: location.branch,
+                                                                            trigger: { wake.signal() })]) { $1 })
             }
-            readiness.markSynced()
-        }, onRollouts: { snapshot.invalidate() })
+            let name = source.name
+            let service = ControllerService(reconciler: reconciler, interval: source.interval, logger: logger.with(source: self.config == nil ? nil : name),
+                                            onPass: { result in
+                switch result {
+                case .success(let report):
+                    metrics.recordSync(success: true, duration: report.duration, at: Date())
+                    snapshot.invalidate()
+                case .failure:
+                    metrics.recordSync(success: false, duration: .zero, at: Date())
+                }
+                readiness.markSynced(source: name)
+                rolloutWake.signal()
+                notifications?.wake()
+            }, wake: wake)
+            services.append(.init(service: service))
+        }
+        let wakeByName = wakes
+        await claims.setOnChange { names in for name in names { wakeByName[name]?.signal() } }
+        let driver = RolloutDriver(store: store, runner: MetricRunner(httpClient: httpClient, logger: logger), logger: logger)
+        services.append(.init(service: RolloutService(reconcilers: reconcilers, driver: driver, logger: logger, wake: rolloutWake,
+                                                      onRollouts: { snapshot.invalidate(); notifications?.wake() })))
+        if let notifications { services.append(.init(service: notifications)) }
         let app = buildApplication(
             configuration: ServerConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes),
-            store: store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot)
+            store: store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot, webhooks: webhooks)
+        services.insert(.init(service: app), at: 0)
         logger.info("controller starting", metadata: [
-            "repo": "\(source.repo)", "branch": "\(source.branch)", "path": "\(source.path)", "db": "\(db)",
-            "interval": "\(interval)", "listen": "http://\(host):\(port)",
+            "sources": "\(runtimeSources.map { "\($0.name)=\($0.location.repo)#\($0.location.branch)" })", "db": "\(dbPath)",
+            "listen": "http://\(host):\(port)", "receivers": "\(config.receivers.map(\.name))",
         ])
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: controller)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch {
@@ -87,5 +170,14 @@ struct ControllerCommand: AsyncParsableCommand {
             throw error
         }
         try await httpClient.shutdown()
+    }
+}
+
+extension Logger {
+    /// The logger with a `source` metadata field (several sources log side by side).
+    func with(source: String?) -> Logger {
+        var copy = self
+        if let source { copy[metadataKey: "source"] = "\(source)" }
+        return copy
     }
 }

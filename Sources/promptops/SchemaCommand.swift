@@ -8,16 +8,17 @@ struct SchemaCommand: ParsableCommand {
         commandName: "schema",
         abstract: "Print or write the JSON Schema (draft 2020-12) of each manifest kind.")
 
-    @Option(help: "One kind: PromptTemplate, Deployment or Policy (default: all, needs --output).")
+    @Option(help: "One kind: PromptTemplate, Deployment, Policy or ControllerConfig (default: all, needs --output).")
     var kind: String?
 
     @Option(help: "Write <kind>.schema.json files into this folder instead of printing.")
     var output: String?
 
     func run() throws {
-        let kinds = kind.map { [$0] } ?? APISchemas.kinds
-        for k in kinds where !APISchemas.kinds.contains(k) {
-            throw CommandExit.usage("error: unknown kind '\(k)'; expected one of \(APISchemas.kinds.joined(separator: ", "))")
+        let known = APISchemas.kinds + [ControllerConfigSchema.kind]
+        let kinds = kind.map { [$0] } ?? known
+        for k in kinds where !known.contains(k) {
+            throw CommandExit.usage("error: unknown kind '\(k)'; expected one of \(known.joined(separator: ", "))")
         }
         guard let output else {
             guard kinds.count == 1 else { throw CommandExit.usage("error: give --kind to print one schema, or --output DIR to write all") }

@@ -9,6 +9,9 @@ import HummingbirdTesting
 import Logging
 import NIOConcurrencyHelpers
 
+/// No loopback port could be bound for a refusing address.
+struct RefusingAddressUnavailable: Error {}
+
 /// A notification receiver stood in for by a real HTTP server on 127.0.0.1, port 0: it
 /// records every request (method, path, headers, body) and answers as the test says — a
 /// status, a number of failures first, or holding requests unanswered for a while.
@@ -84,9 +87,8 @@ final class RecordingServer: Sendable {
     /// Runs `body` with a base URL where connections are refused: a loopback port bound (so
     /// no other server takes it) but not listening.
     static func withRefusingAddress<T>(_ body: (String) async throws -> T) async throws -> T {
-        struct NotBound: Error {}
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw NotBound() }
+        guard fd >= 0 else { throw RefusingAddressUnavailable() }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -98,7 +100,7 @@ final class RecordingServer: Sendable {
                 bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
             }
         }
-        guard bound else { throw NotBound() }
+        guard bound else { throw RefusingAddressUnavailable() }
         return try await body("http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))")
     }
 }

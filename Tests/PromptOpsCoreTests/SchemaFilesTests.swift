@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Published JSON Schemas")
 struct SchemaFilesTests {
-    @Test(arguments: APISchemas.kinds)
+    @Test(arguments: APISchemas.kinds + [ControllerConfigSchema.kind])
     func committedSchemaIsUpToDate(kind: String) throws {
         let url = packageRoot.appendingPathComponent("manifests").appendingPathComponent(JSONSchemaWriter.fileName(kind: kind))
         let committed = try String(contentsOf: url, encoding: .utf8)

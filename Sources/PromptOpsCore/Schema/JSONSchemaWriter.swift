@@ -13,9 +13,11 @@ public enum JSONSchemaWriter {
             "$id": "https://promptops.dev/schemas/v1alpha1/\(kind.lowercased()).json",
             "title": kind,
         ]
-        for (key, value) in node(.object(APISchemas.document(kind: kind))) { root[key] = value }
+        let isConfig = kind == ControllerConfigSchema.kind
+        let document = isConfig ? ControllerConfigSchema.document : APISchemas.document(kind: kind)
+        for (key, value) in node(.object(document)) { root[key] = value }
         var defs: [String: Any] = [:]
-        for (name, type) in APISchemas.definitions { defs[name] = node(type) }
+        for (name, type) in isConfig ? ControllerConfigSchema.definitions : APISchemas.definitions { defs[name] = node(type) }
         root["$defs"] = defs
         let data = try! JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self) + "\n"

@@ -1,0 +1,46 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// Advances canary rollouts in their own task, apart from the sources' poll loops: a slow
+/// evaluation never delays a fetch, and a slow or hung fetch never delays a rollout step.
+/// Runs when a step is due, when a pass finished (``wake``), and at least every `idle`.
+public struct RolloutService: Service {
+    let reconcilers: [Reconciler]
+    let driver: RolloutDriver
+    let logger: Logger
+    let idle: Duration
+    /// Signalled after each sync pass (new versions may start canaries).
+    public let wake: WakeSignal
+    let onRollouts: @Sendable () -> Void
+
+    /// Creates the service.
+    public init(reconcilers: [Reconciler], driver: RolloutDriver, logger: Logger, idle: Duration = .seconds(30),
+                wake: WakeSignal = WakeSignal(), onRollouts: @escaping @Sendable () -> Void = {}) {
+        self.reconcilers = reconcilers
+        self.driver = driver
+        self.logger = logger
+        self.idle = idle
+        self.wake = wake
+        self.onRollouts = onRollouts
+    }
+
+    /// Runs until graceful shutdown.
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var targets: [RolloutTarget] = []
+            for reconciler in reconcilers {
+                if let more = try? await reconciler.rolloutTargets() { targets += more }
+            }
+            var delay = idle
+            if !targets.isEmpty {
+                if let next = await driver.advance(targets) {
+                    delay = min(delay, .milliseconds(Int64(max(0.05, next.timeIntervalSinceNow) * 1000)))
+                }
+                onRollouts()
+            }
+            let sleep = delay
+            try? await cancelWhenGracefulShutdown { [wake] in _ = await wake.wait(timeout: sleep) }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import PromptOpsController
+import PromptOpsCore
+import PromptOpsServer
+import PromptOpsStore
+import ServiceLifecycle
+
+/// The notification dispatcher as a service of the controller, built from the config's
+/// receivers (secrets read here) and rules; counts its deliveries into `/metrics`.
+struct NotificationSetup: Service {
+    let dispatcher: NotificationDispatcher
+    let metrics: ServerMetrics
+
+    /// Nil when the config has no receivers.
+    static func make(config: ControllerConfig, store: ServingStore, httpClient: HTTPClient, secrets: SecretResolver,
+                     metrics: ServerMetrics, logger: Logger) throws -> NotificationSetup? {
+        guard !config.receivers.isEmpty else { return nil }
+        var receivers: [NotificationReceiver] = []
+        do {
+            for r in config.receivers {
+                let url: String
+                switch r.url {
+                case .inline(let text): url = text
+                case .secret(let ref): url = try secrets.value(ref)
+                }
+                receivers.append(NotificationReceiver(name: r.name, kind: NotificationReceiver.Kind(rawValue: r.kind.rawValue)!, url: url,
+                                                      repository: r.repository, token: try r.token.map { try secrets.value($0) }))
+            }
+        } catch {
+            throw CommandExit.invalid("error: receivers: \(error)")
+        }
+        let rules = config.notifications.map { NotificationRule(receiver: $0.receiver, namespaces: $0.namespaces, events: $0.events) }
+        var log = logger
+        log[metadataKey: "task"] = "notifications"
+        return NotificationSetup(dispatcher: NotificationDispatcher(store: store, receivers: receivers, rules: rules, httpClient: httpClient, logger: log),
+                                 metrics: metrics)
+    }
+
+    /// Asks for routing and delivery now (after a pass or a rollout step wrote events).
+    func wake() { dispatcher.wake() }
+
+    func run() async throws {
+        let metrics = self.metrics, dispatcher = self.dispatcher
+        // Mirror the dispatcher's counters into /metrics while it runs.
+        let mirror = Task {
+            var last = NotificationCounters()
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                let now = await dispatcher.counters()
+                for (result, delta) in [("delivered", now.delivered - last.delivered), ("retried", now.retried - last.retried),
+                                        ("failed", now.failed - last.failed)] where delta > 0 {
+                    metrics.increment("promptops_notifications_total", labels: ["result": result], by: UInt64(delta))
+                }
+                last = now
+            }
+        }
+        defer { mirror.cancel() }
+        await cancelWhenGracefulShutdown { await dispatcher.run() }
+    }
+}

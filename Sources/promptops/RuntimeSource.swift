@@ -1,0 +1,41 @@
+import Foundation
+import PromptOpsController
+import PromptOpsCore
+import PromptOpsGit
+
+/// A configured source with its secrets read: where to fetch, how to authenticate, and the
+/// webhook secret. Failing to read a secret stops the controller before it starts, naming the
+/// variable or file, never a value.
+struct RuntimeSource: Sendable {
+    var name: String
+    var location: RepositoryLocation
+    var interval: Duration
+    var webhookSecret: String?
+
+    static func resolve(_ source: ControllerConfig.Source, databasePath: String, secrets: SecretResolver) throws -> RuntimeSource {
+        var location = RepositoryLocation(repo: source.url, branch: source.branch, path: source.path, databasePath: databasePath)
+        location.timeout = source.timeout
+        do {
+            switch source.auth {
+            case nil:
+                location.credentials = .none
+            case .ssh(let key, let passphrase, let knownHosts)?:
+                let keyFile = try secrets.file(key, directory: databasePath + ".keys", name: source.name)
+                location.credentials = .ssh(privateKeyPath: keyFile, passphrase: try passphrase.map { try secrets.value($0) },
+                                            knownHosts: try secrets.value(knownHosts))
+            case .https(let username, let password, let caFile)?:
+                location.credentials = .https(username: username, password: try secrets.value(password),
+                                              caFile: try caFile.map { try secrets.file($0, directory: databasePath + ".keys", name: source.name + ".ca.pem") })
+            }
+            let webhook = try source.webhookSecret.map { try secrets.value($0) }
+            return RuntimeSource(name: source.name, location: location, interval: source.interval, webhookSecret: webhook)
+        } catch {
+            throw SourceSetupError(message: "source \(source.name): \(error)")
+        }
+    }
+}
+
+struct SourceSetupError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
