@@ -58,8 +58,8 @@ public struct GitFetchRunner: Sendable, Equatable {
         case .exited(0, _):
             return
         case .exited(let code, let stderr):
-            let message = stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? "git-fetch exited with \(code)"
-            throw GitError(code: -1, klass: 0, message: Self.strip(message, operation: operation), operation: operation)
+            let line = stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? "git-fetch exited with \(code)"
+            throw Self.parse(line, operation: operation)
         case .timedOut:
             GitRepository.removeStaleFetchLeftovers(cacheDirectory: cacheDirectory)
             throw GitError(code: -1, klass: 0, message: "timed out after \(timeout) (connect + fetch)", operation: operation)
@@ -68,11 +68,13 @@ public struct GitFetchRunner: Sendable, Equatable {
         }
     }
 
-    /// The child prints `operation: message (git error …)`; keep the message part only.
-    static func strip(_ line: String, operation: String) -> String {
-        var text = Substring(line)
-        if let range = text.range(of: "): ") , text.hasPrefix("fetch ") || text.hasPrefix("clone ") { text = text[range.upperBound...] }
-        return String(text)
+    /// The child prints a ``GitError`` as `operation: message (git error CODE, class CLASS)`;
+    /// read it back so the code and class survive the process boundary.
+    static func parse(_ line: String, operation: String) -> GitError {
+        guard let match = line.wholeMatch(of: /(?:fetch |clone )[^ ]*?(?: \([^)]*\))?(?: into [^:]*)?: (.*) \(git error (-?\d+), class (\d+)\)/) else {
+            return GitError(code: -1, klass: 0, message: line, operation: operation)
+        }
+        return GitError(code: Int32(match.2) ?? -1, klass: Int32(match.3) ?? 0, message: String(match.1), operation: operation)
     }
 
     static func milliseconds(_ d: Duration) -> Int64 {

@@ -3,7 +3,8 @@ import PromptOpsStore
 
 extension ServingAPI {
     /// `GET /api/v1/status`: `{revision, branch, lastSyncTime, namespaces: [...]}` plus the
-    /// last source error and, per namespace, warnings and any freeze.
+    /// last source error, per namespace warnings and any freeze, and `sources` (one entry per
+    /// configured source).
     func status(_ request: Request, _ context: Context) async throws -> Response {
         let status = try store.status()
         var json = JSONWriter(capacity: 1024)
@@ -28,6 +29,24 @@ extension ServingAPI {
             json.key("warnings"); json.diagnostics(ns.warnings)
             json.member("frozenBy", ns.frozenBy)
             json.key("frozenUntil"); json.date(ns.frozenUntil)
+            json.objectEnd()
+        }
+        json.arrayEnd()
+        // Per configured source (a config file): its revision and its last error (auth, host
+        // key, timeout, network), never a secret (the config refuses credentials in URLs).
+        json.key("sources")
+        json.arrayStart()
+        for source in status.sources {
+            json.objectStart()
+            json.member("name", source.name)
+            json.member("url", source.url)
+            json.member("branch", source.branch)
+            json.member("revision", source.revision)
+            json.member("attemptedRevision", source.attemptedRevision)
+            json.key("lastSyncTime"); json.date(source.lastSyncTime)
+            json.key("lastSuccessTime"); json.date(source.lastSuccessTime)
+            json.member("lastError", source.lastError)
+            json.key("lastErrorTime"); json.date(source.lastErrorTime)
             json.objectEnd()
         }
         json.arrayEnd()
