@@ -61,10 +61,13 @@ def kubernetes(directory):
     objects = {}
     for name in sorted(os.listdir(directory)):
         if name.endswith((".yaml", ".yml")):
-            with open(os.path.join(directory, name)) as f:
-                for doc in yaml.safe_load_all(f):
-                    if doc:
-                        objects.setdefault(doc["kind"], []).append((name, doc))
+            try:
+                with open(os.path.join(directory, name)) as f:
+                    for doc in yaml.safe_load_all(f):
+                        if doc:
+                            objects.setdefault(doc["kind"], []).append((name, doc))
+            except yaml.YAMLError as error:
+                check(False, f"{name} parses", str(error).replace("\n", " "))
     one = lambda kind: objects.get(kind, [(None, {})])[0][1]
     kustomization = one("Kustomization")
     files = {n for n in os.listdir(directory) if n.endswith((".yaml", ".yml")) and n != "kustomization.yaml"}
