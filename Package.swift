@@ -87,7 +87,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("jemalloc")]
         ),
         .testTarget(name: "PromptOpsMustacheTests", dependencies: ["PromptOpsMustache"]),
-        .testTarget(name: "PromptOpsCoreTests", dependencies: ["PromptOpsCore"]),
+        .testTarget(name: "PromptOpsCoreTests", dependencies: ["PromptOpsCore", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PromptOpsGitTests", dependencies: ["PromptOpsGit"]),
         .testTarget(
             name: "PromptOpsStoreTests",
