@@ -33,7 +33,11 @@ struct CommandLineTests {
     }
 
     @Test func examplesValidateClean() throws {
-        let r = try Self.run(["validate", "examples/"])
+        // Every prompt repository under examples/ (ci/ holds a workflow, config/ a controller config).
+        let folders = try FileManager.default.contentsOfDirectory(atPath: Self.packageRoot.appendingPathComponent("examples").path)
+            .filter { !["ci", "config"].contains($0) && !$0.hasPrefix(".") }.sorted().map { "examples/\($0)" }
+        #expect(folders.count >= 2)
+        let r = try Self.run(["validate"] + folders)
         #expect(r.code == 0, "\(r.out)\(r.err)")
         #expect(r.out.isEmpty)
     }

@@ -102,11 +102,13 @@ struct ApplyTests {
         #expect(report.namespaces.map(\.outcome) == [.applied, .revisionRecorded])
         let support = try #require(try t.store.status().namespaces.first { $0.name == "support" })
         #expect(support.lastAppliedRevision == sha(2))
-        // Only marketing's change adds rows: one version, three events, one audit record.
+        // Only marketing's change adds rows: one version, three events, one audit record, and
+        // the Applied event's notification in the outbox.
         var expected = counts
         expected["template_version"]! += 1
         expected["event"]! += 3
         expected["audit_record"]! += 1
+        expected["outbox"]! += 1
         #expect(try t.rowCounts() == expected)
     }
 
