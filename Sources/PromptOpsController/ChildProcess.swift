@@ -42,19 +42,26 @@ enum ChildProcess {
             stderr.fileHandleForReading.readabilityHandler = nil
             return .failedToStart("\(error)")
         }
-        stdin.fileHandleForWriting.write(input)
-        try? stdin.fileHandleForWriting.close()
         let pid = process.processIdentifier
         let killed = Collected()
+        // The deadline starts before the request is written: a child that never reads is bounded too.
         let timer = Task {
             try await Task.sleep(for: timeout)
             killed.append(Data([1]))
             kill(pid, SIGKILL)
         }
+        // A child that died early makes this fail (EPIPE; SIGPIPE is ignored by the controller).
+        try? stdin.fileHandleForWriting.write(contentsOf: input)
+        try? stdin.fileHandleForWriting.close()
         var status: Int32 = -1
-        for await code in finished.stream { status = code }
+        await withTaskCancellationHandler {
+            for await code in finished.stream { status = code }
+        } onCancel: {
+            // Shutting down: the child goes too (its lock files are cleaned before the next fetch).
+            kill(pid, SIGKILL)
+        }
         timer.cancel()
-        let timedOut = !killed.text.isEmpty
+        let timedOut = !killed.text.isEmpty && status != 0
         // Drain what is left in the pipe.
         stderr.fileHandleForReading.readabilityHandler = nil
         if let rest = try? stderr.fileHandleForReading.readToEnd() { collected.append(rest) }

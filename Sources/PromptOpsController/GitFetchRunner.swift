@@ -38,8 +38,10 @@ public struct GitFetchRunner: Sendable, Equatable {
     }
 
     /// The running process's own executable, for the controller.
+    /// `/proc/self/exe` itself rather than the path it points at: after a package upgrade
+    /// replaced the file, the running binary is still reachable there.
     public static var currentExecutable: String {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        FileManager.default.fileExists(atPath: "/proc/self/exe") ? "/proc/self/exe" : CommandLine.arguments[0]
     }
 
     /// Clones or fetches; throws a ``GitError`` with the child's message, or a timeout.
@@ -53,6 +55,9 @@ public struct GitFetchRunner: Sendable, Equatable {
             throw GitError(code: -1, klass: 0, message: "cannot encode the fetch request", operation: operation)
         }
         try? FileManager.default.createDirectory(atPath: (cacheDirectory as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // Fetches of one cache never overlap (one pass at a time per source, one cache per
+        // source), so whatever a killed fetch (timeout, shutdown) left behind can go now.
+        GitRepository.removeStaleFetchLeftovers(cacheDirectory: cacheDirectory)
         let outcome = await ChildProcess.run(executable: executable, arguments: ["git-fetch"], input: input, timeout: timeout)
         switch outcome {
         case .exited(0, _):

@@ -11,6 +11,15 @@ public actor NamespaceClaims {
     /// Creates an empty registry.
     public init() {}
 
+    /// Starts from what the store records: until a source has read its repository once (it may
+    /// be failing to fetch after a restart), it still claims the namespaces it owns, so no
+    /// other source takes them over or prunes them meanwhile.
+    public func seed(_ owners: [String: Set<String>], sources: Set<String>) {
+        for (source, namespaces) in owners where sources.contains(source) && bySource[source] == nil {
+            bySource[source] = namespaces
+        }
+    }
+
     /// Sets the callback that asks sources for a pass when a conflict appears or clears.
     public func setOnChange(_ body: @escaping @Sendable (Set<String>) -> Void) { onChange = body }
 

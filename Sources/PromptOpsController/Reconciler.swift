@@ -99,8 +99,10 @@ public actor Reconciler {
             let affected = try await refreshFiles(repo: repo, sha: sha)
             var set = currentSet(replacing: replaced)
             let validation = try await validate(&set, repo: repo, sha: sha, affected: affected)
-            let (checked, owned) = try await checkOwnership(set: set, validation: validation)
-            let plan = try planFor(set: set, validation: checked, sha: sha, affected: affected, owned: owned)
+            let (checked, owned, conflicted) = try await checkOwnership(set: set, validation: validation)
+            // A conflicted namespace is planned on every pass (it must stay blocked with its error).
+            let plan = try planFor(set: set, validation: checked, sha: sha, affected: affected.map { $0.union(conflicted) }, owned: owned)
+            self.owned = owned.map { $0.subtracting(conflicted) }
             let report = try store.apply(plan, commit: CommitInfo(
                 sha: sha, authorName: commit.authorName, authorEmail: commit.authorEmail,
                 time: commit.time, message: commit.message), source: source?.name, now: now())
@@ -121,6 +123,9 @@ public actor Reconciler {
     }
 
     private var lastFilesRead = 0
+    /// With several sources: the namespaces this source planned in its last pass, without
+    /// conflicted ones (rollouts are driven only there).
+    private var owned: Set<String>?
     /// The manifests of the last successful pass (for rollouts, and updated in place by
     /// the next pass when no duplicate definition is involved).
     private var lastSet: ManifestSet?
@@ -145,6 +150,8 @@ public actor Reconciler {
         for key in set.deployments.keys.sorted() {
             let deployment = set.deployments[key]!
             guard deployment.strategy == .canary, !set.invalidObjects.contains(key) else { continue }
+            // Another source's (or a conflicted) namespace: its owner drives its rollouts.
+            if let owned, !owned.contains(key.namespace) { continue }
             var desired: RolloutStateMachine.VersionRef?
             if !unsettled.contains(key.namespace) {
                 if served[key.namespace] == nil {
@@ -295,8 +302,9 @@ public actor Reconciler {
     /// source defines too (naming both), and returns the namespaces this source may plan
     /// against the store (what it defines, plus what it wrote before and nobody else defines,
     /// so removals still apply). Nil with one source: everything.
-    private func checkOwnership(set: ManifestSet, validation: ManifestValidator.Result) async throws -> (ManifestValidator.Result, Set<String>?) {
-        guard let source, let claims else { return (validation, nil) }
+    private func checkOwnership(set: ManifestSet, validation: ManifestValidator.Result) async throws
+        -> (ManifestValidator.Result, Set<String>?, Set<String>) {
+        guard let source, let claims else { return (validation, nil, []) }
         let defined = Set(set.namespaces)
         let conflicts = await claims.claim(defined, by: source.name)
         var checked = validation
@@ -310,7 +318,7 @@ public actor Reconciler {
         }
         let elsewhere = await claims.definedElsewhere(than: source.name)
         let owned = try store.namespaces(ownedBy: source.name).subtracting(elsewhere)
-        return (checked, defined.union(owned))
+        return (checked, defined.union(owned), Set(conflicts.keys))
     }
 
     /// Plans the affected namespaces against the store; the others only move their revision.

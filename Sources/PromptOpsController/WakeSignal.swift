@@ -1,31 +1,76 @@
+import NIOConcurrencyHelpers
+
 /// Wakes a loop early, coalescing: any number of signals while the loop is busy leave one
 /// queued wake-up (a webhook burst makes at most one pass in flight and one queued).
+///
+/// A flag and one waiting continuation under a lock, rather than an `AsyncStream`: cancelling a
+/// waiting `next()` (the timeout winning) would end such a stream for good.
 public final class WakeSignal: Sendable {
-    private let stream: AsyncStream<Void>
-    private let continuation: AsyncStream<Void>.Continuation
-
-    /// Creates a signal with nothing queued.
-    public init() {
-        (stream, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+    private struct State {
+        var pending = false
+        var waiter: CheckedContinuation<Bool, Never>?
+        var generation = 0
     }
 
-    /// Queues a wake-up (dropped if one is already queued).
-    public func signal() { continuation.yield() }
+    private let state = NIOLockedValueBox(State())
 
-    /// Waits until signalled or `timeout` passed; true when signalled. Only one task may wait.
-    public func wait(timeout: Duration) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                var iterator = self.stream.makeAsyncIterator()
-                return await iterator.next() != nil
+    /// Creates a signal with nothing queued.
+    public init() {}
+
+    /// Queues a wake-up, or wakes the waiting task (dropped if one is already queued).
+    public func signal() {
+        let waiter = state.withLockedValue { s -> CheckedContinuation<Bool, Never>? in
+            if let w = s.waiter {
+                s.waiter = nil
+                return w
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+            s.pending = true
+            return nil
         }
+        waiter?.resume(returning: true)
+    }
+
+    /// Waits until signalled or `timeout` passed (or the task is cancelled); true when
+    /// signalled. One task waits at a time.
+    public func wait(timeout: Duration) async -> Bool {
+        let queued = state.withLockedValue { s -> Bool in
+            if s.pending { s.pending = false; return true }
+            return false
+        }
+        if queued { return true }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let generation = state.withLockedValue { s -> Int? in
+                    if s.pending {
+                        s.pending = false
+                        return nil
+                    }
+                    s.generation += 1
+                    s.waiter = continuation
+                    return s.generation
+                }
+                guard let generation else { return continuation.resume(returning: true) }
+                Task { [state] in
+                    try? await Task.sleep(for: timeout)
+                    Self.expire(state, generation: generation)
+                }
+            }
+        } onCancel: {
+            let waiter = state.withLockedValue { s -> CheckedContinuation<Bool, Never>? in
+                defer { s.waiter = nil }
+                return s.waiter
+            }
+            waiter?.resume(returning: false)
+        }
+    }
+
+    /// Resumes the waiter of `generation` with false, if it still waits.
+    private static func expire(_ state: NIOLockedValueBox<State>, generation: Int) {
+        let waiter = state.withLockedValue { s -> CheckedContinuation<Bool, Never>? in
+            guard s.generation == generation, let w = s.waiter else { return nil }
+            s.waiter = nil
+            return w
+        }
+        waiter?.resume(returning: false)
     }
 }

@@ -93,16 +93,19 @@ enum GitMirror {
     static func fetch(repository: OpaquePointer, session: FetchSession? = nil) throws(GitError) {
         var remote: OpaquePointer?
         try gitCheck(git_remote_lookup(&remote, repository, remoteName), "fetch: look up remote '\(remoteName)'")
-        defer { git_remote_free(remote) }
         let url = git_remote_url(remote).map { String(cString: $0) } ?? "?"
         let operation = "fetch \(remoteName) (\(url))"
 
         var callbacks = git_remote_callbacks()
-        try gitCheck(git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION)), operation)
+        _ = git_remote_init_callbacks(&callbacks, UInt32(GIT_REMOTE_CALLBACKS_VERSION))  // only fails on a version mismatch
         let session = session ?? FetchSession(credentials: .none, url: url, deadline: nil)
         // The callbacks point at `session` (unretained); it lives until this function returns.
         GitRemoteCallbacks.install(&callbacks, session: session)
-        defer { withExtendedLifetime(session) {} }
+        // The callbacks hold `session` unretained: keep it alive until the remote is freed.
+        defer {
+            git_remote_free(remote)
+            withExtendedLifetime(session) {}
+        }
         do {
                 try gitCheck(git_remote_connect(remote, GIT_DIRECTION_FETCH, &callbacks, nil, nil), operation)
                 let defaultBranch = defaultBranch(of: remote)

@@ -8,8 +8,14 @@ import Foundation
 enum GitRemoteCallbacks {
     static func install(_ callbacks: inout git_remote_callbacks, session: FetchSession) {
         callbacks.payload = Unmanaged.passUnretained(session).toOpaque()
-        callbacks.credentials = { out, _, usernameFromURL, allowedTypes, payload in
+        callbacks.credentials = { out, url, usernameFromURL, allowedTypes, payload in
             let session = Unmanaged<FetchSession>.fromOpaque(payload!).takeUnretainedValue()
+            // Credentials go only to the configured host, never to one a redirect points at.
+            if let url, FetchSession.hostAndPort(String(cString: url)).0 != session.host {
+                session.refusal = "the remote redirected to another host; credentials are only sent to \(session.host)"
+                git_error_set_str(Int32(GIT_ERROR_NET.rawValue), session.refusal)
+                return GIT_EAUTH.rawValue
+            }
             session.credentialRequests += 1
             if session.credentialRequests > 2 {
                 session.refusal = "authentication failed: the server refused the configured \(session.credentials)"

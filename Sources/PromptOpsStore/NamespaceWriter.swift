@@ -227,7 +227,10 @@ struct NamespaceWriter {
                 errors_json = excluded.errors_json, warnings_json = excluded.warnings_json,
                 frozen_by = excluded.frozen_by, frozen_until = excluded.frozen_until,
                 source = coalesce(excluded.source, source)
-            """, arguments: [ns, commit.sha, now, appliedRevision, appliedAt, errorsJSON, warningsJSON, frozenBy, frozenUntil, source])
+            """, arguments: [ns, commit.sha, now, appliedRevision, appliedAt, errorsJSON, warningsJSON, frozenBy, frozenUntil,
+                             // Only an apply makes a source the owner; a blocked attempt (two sources
+                             // defining the namespace, say) leaves the owner as it was.
+                             applied ? source : nil])
     }
 
     /// Deterministic JSON of diagnostics (sorted keys), so equal lists compare equal as text.

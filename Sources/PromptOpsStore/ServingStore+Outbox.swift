@@ -97,3 +97,32 @@ extension ServingStore {
         }
     }
 }
+
+extension ServingStore {
+    /// Marks notifications not routed before `before` as routed to nobody (a controller that
+    /// ran without receivers must not send its whole history once receivers are configured).
+    /// Returns how many.
+    @discardableResult
+    public func discardUnroutedNotifications(before: Date) throws(StoreError) -> Int {
+        try writing { db in
+            try db.execute(sql: "UPDATE outbox SET routed = 1 WHERE routed = 0 AND time < ?", arguments: [StoreTime.format(before)])
+            return db.changesCount
+        }
+    }
+
+    /// Deletes notifications finished before `before`: routed, with no delivery pending. The
+    /// events they reported stay. Returns how many notifications were deleted.
+    @discardableResult
+    public func pruneNotifications(before: Date) throws(StoreError) -> Int {
+        let time = StoreTime.format(before)
+        return try writing { db in
+            let finished = """
+                SELECT o.id FROM outbox o WHERE o.routed = 1 AND o.time < ?
+                AND NOT EXISTS (SELECT 1 FROM outbox_delivery d WHERE d.outbox_id = o.id AND d.state = 'pending')
+                """
+            try db.execute(sql: "DELETE FROM outbox_delivery WHERE outbox_id IN (\(finished))", arguments: [time])
+            try db.execute(sql: "DELETE FROM outbox WHERE id IN (\(finished))", arguments: [time])
+            return db.changesCount
+        }
+    }
+}

@@ -89,6 +89,17 @@ extension ServingStore {
         }
     }
 
+    /// Every namespace's recorded owner (the source that last applied it), by source.
+    public func namespaceOwners() throws(StoreError) -> [String: Set<String>] {
+        try reading { db in
+            var out: [String: Set<String>] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT source, namespace FROM namespace_status WHERE source IS NOT NULL") {
+                out[row[0], default: []].insert(row[1])
+            }
+            return out
+        }
+    }
+
     /// The namespaces recorded as written by `source`.
     public func namespaces(ownedBy source: String) throws(StoreError) -> Set<String> {
         try reading { db in Set(try String.fetchAll(db, sql: "SELECT namespace FROM namespace_status WHERE source = ?", arguments: [source])) }

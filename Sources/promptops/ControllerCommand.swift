@@ -86,7 +86,9 @@ struct ControllerCommand: AsyncParsableCommand {
     }
 
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
     }
 
     func run() async throws {
@@ -95,6 +97,8 @@ struct ControllerCommand: AsyncParsableCommand {
         // loop per core, 0.19-0.34 s with two per core (50 connections: about the same).
         NIOSingletons.groupLoopCountSuggestion = eventLoops ?? 2 * System.coreCount
         let config = try effectiveConfig()
+        // A git-fetch child that dies while its request is written must not kill the controller.
+        signal(SIGPIPE, SIG_IGN)
         let logger = global.logger("promptops.controller")
         let dbPath = config.storePath!
         let secrets = SecretResolver()
@@ -144,9 +148,17 @@ struct ControllerCommand: AsyncParsableCommand {
                 }
                 readiness.markSynced(source: name)
                 rolloutWake.signal()
-                notifications?.wake()
+                if let notifications {
+                    notifications.wake()
+                } else if (try? store.hasUnroutedNotifications()) == true {
+                    // No receivers: nothing is sent, and the outbox does not pile up.
+                    _ = try? store.routeOutbox(now: Date()) { _ in [] }
+                }
             }, wake: wake)
             services.append(.init(service: service))
+        }
+        if self.config != nil {
+            await claims.seed((try? store.namespaceOwners()) ?? [:], sources: Set(runtimeSources.map(\.name)))
         }
         let wakeByName = wakes
         await claims.setOnChange { names in for name in names { wakeByName[name]?.signal() } }

@@ -12,6 +12,8 @@ import ServiceLifecycle
 struct NotificationSetup: Service {
     let dispatcher: NotificationDispatcher
     let metrics: ServerMetrics
+    let store: ServingStore
+    let logger: Logger
 
     /// Nil when the config has no receivers.
     static func make(config: ControllerConfig, store: ServingStore, httpClient: HTTPClient, secrets: SecretResolver,
@@ -35,19 +37,31 @@ struct NotificationSetup: Service {
         var log = logger
         log[metadataKey: "task"] = "notifications"
         return NotificationSetup(dispatcher: NotificationDispatcher(store: store, receivers: receivers, rules: rules, httpClient: httpClient, logger: log),
-                                 metrics: metrics)
+                                 metrics: metrics, store: store, logger: log)
     }
 
     /// Asks for routing and delivery now (after a pass or a rollout step wrote events).
     func wake() { dispatcher.wake() }
 
+    /// How long finished notifications are kept, and how old an unrouted one may be and still
+    /// be sent at start (older ones were written while no receiver was configured).
+    static let retention: TimeInterval = 7 * 24 * 3600
+    static let unroutedCutoff: TimeInterval = 24 * 3600
+
     func run() async throws {
-        let metrics = self.metrics, dispatcher = self.dispatcher
+        let metrics = self.metrics, dispatcher = self.dispatcher, store = self.store
+        let discarded = (try? store.discardUnroutedNotifications(before: Date().addingTimeInterval(-Self.unroutedCutoff))) ?? 0
+        if discarded > 0 { logger.info("notifications older than a day, never routed, are not sent", metadata: ["count": "\(discarded)"]) }
         // Mirror the dispatcher's counters into /metrics while it runs.
         let mirror = Task {
             var last = NotificationCounters()
+            var pruned = Date.distantPast
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(1))
+                if Date().timeIntervalSince(pruned) > 3600 {
+                    pruned = Date()
+                    _ = try? store.pruneNotifications(before: pruned.addingTimeInterval(-Self.retention))
+                }
                 let now = await dispatcher.counters()
                 for (result, delta) in [("delivered", now.delivered - last.delivered), ("retried", now.retried - last.retried),
                                         ("failed", now.failed - last.failed)] where delta > 0 {

@@ -15,6 +15,9 @@ struct RuntimeSource: Sendable {
     static func resolve(_ source: ControllerConfig.Source, databasePath: String, secrets: SecretResolver) throws -> RuntimeSource {
         var location = RepositoryLocation(repo: source.url, branch: source.branch, path: source.path, databasePath: databasePath)
         location.timeout = source.timeout
+        // One cache per source: two sources on one repository (other branch or path) must not
+        // fetch into, or clean up after a killed fetch in, each other's cache.
+        location.cacheDirectory = databasePath + ".git-cache/source-" + source.name
         do {
             switch source.auth {
             case nil:

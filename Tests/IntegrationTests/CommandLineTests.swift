@@ -126,3 +126,71 @@ extension CommandLineTests {
         #expect(diff.out.contains("\"outcome\" : \"blocked\""))
     }
 }
+
+/// The controller refuses a bad configuration file before starting, as `validate` would.
+@Suite("Controller configuration on the command line")
+struct ControllerConfigCommandLineTests {
+    @Test func aBadConfigFileIsRefusedWithLocatedErrorsAndExit1() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptops-cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("controller.yaml").path
+        try """
+        apiVersion: promptops.dev/v1alpha1
+        kind: ControllerConfig
+        store: {path: \(dir.path)/s.db}
+        sources:
+          - name: prompts
+            url: https://example.com/p.git
+            auth: {https: {username: u, password: tok-inline-4711}}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try CommandLineTests.run(["controller", "--config", file])
+        #expect(r.code == 1)
+        #expect(r.err.contains("\(file):7:43: error: sources[0].auth.https.password: secrets are never written inline"), "\(r.err)")
+        #expect(!r.err.contains("tok-inline-4711"))
+        #expect(!FileManager.default.fileExists(atPath: "\(dir.path)/s.db"), "nothing starts on a bad config")
+    }
+
+    @Test func aSecretThatCannotBeReadStopsTheStartNamingWhereNotWhat() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptops-cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("controller.yaml").path
+        try """
+        apiVersion: promptops.dev/v1alpha1
+        kind: ControllerConfig
+        store: {path: \(dir.path)/s.db}
+        sources:
+          - name: prompts
+            url: https://example.com/p.git
+            auth: {https: {username: u, password: {fromEnv: PROMPTOPS_TEST_UNSET_\(UUID().uuidString.prefix(8))}}}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try CommandLineTests.run(["controller", "--config", file])
+        #expect(r.code == 1)
+        #expect(r.err.contains("source prompts: environment variable PROMPTOPS_TEST_UNSET_"), "\(r.err)")
+    }
+
+    @Test func aNonLoopbackListenNeedsAnExplicitOpenAccess() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptops-cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("controller.yaml").path
+        try """
+        apiVersion: promptops.dev/v1alpha1
+        kind: ControllerConfig
+        listen: 0.0.0.0:8080
+        store: {path: \(dir.path)/s.db}
+        sources: [{name: prompts, url: \(dir.path)}]
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let r = try CommandLineTests.run(["controller", "--config", file])
+        #expect(r.code == 1)
+        #expect(r.err.contains("access: {open: true}"), "\(r.err)")
+    }
+
+    @Test func schemaCommandWritesTheControllerConfigSchema() throws {
+        let r = try CommandLineTests.run(["schema", "--kind", "ControllerConfig"])
+        #expect(r.code == 0)
+        let committed = try String(contentsOf: CommandLineTests.packageRoot.appendingPathComponent("manifests/controllerconfig.schema.json"), encoding: .utf8)
+        #expect(r.out == committed)
+    }
+}

@@ -80,9 +80,9 @@ public struct ControllerConfigLoader: Sendable {
         if let at = node["interval"], source.interval < .milliseconds(100) { error(at, "sources[\(i)].interval: at least 100ms") }
         if let at = node["timeout"], source.timeout < .milliseconds(100) { error(at, "sources[\(i)].timeout: at least 100ms") }
         let scheme = GitURLScheme(url)
-        if Self.urlHasPassword(url) {
-            // Say where, not what: the URL holds a credential.
-            error(urlNode, "sources[\(i)].url: credentials must not be written in the URL; use auth.https.password with {fromEnv} or {fromFile}")
+        if Self.urlHasPassword(url) || (scheme == .http && Self.urlHasUserInfo(url)) {
+            // Say where, not what: the URL holds a credential (a token is often written as the user).
+            error(urlNode, "sources[\(i)].url: credentials must not be written in the URL; use auth.https with {fromEnv} or {fromFile}")
         }
         if let auth = node["auth"] {
             if let ssh = auth["ssh"] {
@@ -131,6 +131,12 @@ public struct ControllerConfigLoader: Sendable {
         let authority = url[schemeEnd.upperBound...].prefix { $0 != "/" }
         guard let at = authority.lastIndex(of: "@") else { return false }
         return authority[..<at].contains(":")
+    }
+
+    /// Whether a `scheme://user@host/…` URL carries user info at all.
+    static func urlHasUserInfo(_ url: String) -> Bool {
+        guard let schemeEnd = url.range(of: "://") else { return false }
+        return url[schemeEnd.upperBound...].prefix { $0 != "/" }.contains("@")
     }
 
     static func secret(_ node: LocatedValue?) -> SecretRef? {
