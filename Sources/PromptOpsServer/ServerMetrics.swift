@@ -34,7 +34,7 @@ public final class ServerMetrics: Sendable {
     /// The counters ``increment(_:labels:)`` accepts, with their help text.
     public static let counterHelp: [String: String] = [
         "promptops_webhooks_total": "Push webhooks received, by source and result (triggered, ignored, unauthorized, not_found, too_large).",
-        "promptops_notifications_total": "Notification deliveries, by receiver and result (delivered, retried, failed).",
+        "promptops_notifications_total": "Notification delivery attempts, by result (delivered, retried, failed).",
     ]
 
     /// Creates an empty registry.

@@ -127,3 +127,66 @@ struct SeveralSourcesTests {
         #expect(!outputs.contains(secret))
     }
 }
+
+/// Rollouts run in their own task: a webhook-triggered apply does not wait for an analysis
+/// whose provider takes seconds to answer.
+@Suite("Rollouts beside passes", .serialized)
+struct RolloutsBesidePassesTests {
+    static let slowScorer = """
+    import http.server, json, sys, time
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            with open(sys.argv[2], 'a') as f: f.write('asked\\n')
+            time.sleep(8)
+            body = json.dumps({'score': 1.0}).encode()
+            self.send_response(200); self.send_header('Content-Length', str(len(body))); self.end_headers(); self.wfile.write(body)
+        def log_message(self, *a): pass
+    http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
+    """
+
+    @Test func aWebhookAppliesWhileASlowAnalysisRuns() async throws {
+        let remote = try GitAccessTests.Remote()
+        let scorerPort = freePort()
+        let asked = remote.path("asked.log")
+        try Self.slowScorer.write(toFile: remote.path("scorer.py"), atomically: true, encoding: .utf8)
+        let scorer = try Daemon("/usr/bin/python3", [remote.path("scorer.py"), "\(scorerPort)", asked])
+        defer { withExtendedLifetime(scorer) {} }
+        #expect(await waitForPort(scorerPort))
+        var shop = CanaryManifests.deployment(port: scorerPort, interval: "1s")
+        shop = shop.replacingOccurrences(of: "timeout: 2s", with: "timeout: 9s")
+        try remote.workspace.commit(["shop/greet.yaml": CanaryManifests.template("v1 {{who}}"), "shop/deploy.yaml": shop])
+        try remote.workspace.git("push", "-q", remote.bare, "main")
+        let secret = "s-\(UUID().uuidString)"
+        let port = freePort()
+        let controller = try ControllerProcess(config: GitAccessTests.config(port: port, store: remote.path("store.db"), sources: """
+              - name: prompts
+                url: file://\(remote.bare)
+                interval: 1h
+                webhook: {secret: {fromEnv: HOOK}}
+            """), dir: remote.path(""), port: port, environment: ["HOOK": secret])
+        defer { controller.stop() }
+        #expect(await controller.waitForJSON("/api/v1/status") { ($0["namespaces"] as? [[String: Any]])?.count == 3 } != nil)
+        func push() async -> Int? {
+            let body = #"{"ref":"refs/heads/main"}"#
+            return await HTTP.request("http://127.0.0.1:\(port)/api/v1/webhooks/prompts", method: .POST,
+                                      headers: [("X-GitHub-Event", "push"), ("X-Hub-Signature-256", "sha256=" + WebhookTests.sign(body, secret))], body: body)?.0
+        }
+        // v2 starts a canary whose analysis asks the slow scorer.
+        _ = try remote.pushChange("unrelated {{who}}")
+        try remote.workspace.commit(["shop/greet.yaml": CanaryManifests.template("v2 {{who}}")])
+        try remote.workspace.git("push", "-q", remote.bare, "main")
+        #expect(await push() == 202)
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && ((try? String(contentsOfFile: asked, encoding: .utf8)) ?? "").isEmpty {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(FileManager.default.fileExists(atPath: asked), "the analysis never asked the scorer: \(controller.log.suffix(1500))")
+        // While that answer takes 8 s, a push to another namespace is served at once.
+        let pushedAt = Date()
+        let sha = try remote.pushChange("while analysing {{who}}")
+        #expect(await push() == 202)
+        let served = await controller.waitForJSON("/api/v1/status", seconds: 6) { $0["revision"] as? String == sha }
+        #expect(served != nil, "\(controller.log.suffix(1500))")
+        #expect(Date().timeIntervalSince(pushedAt) < 4, "the apply waited \(Date().timeIntervalSince(pushedAt)) s")
+    }
+}
