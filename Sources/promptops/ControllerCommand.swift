@@ -53,14 +53,7 @@ struct ControllerCommand: AsyncParsableCommand {
 
     /// The configuration: the file (if any) with the flags laid over it.
     func effectiveConfig() throws -> ControllerConfig {
-        var config = ControllerConfig()
-        if let file = self.config {
-            guard let data = FileManager.default.contents(atPath: file) else { throw CommandExit.environment("error: cannot read \(file)") }
-            switch ControllerConfigLoader().load(Array(data), path: file) {
-            case .success(let loaded): config = loaded
-            case .failure(let problems): throw CommandExit.invalid(problems.description)
-            }
-        }
+        var config = try self.config.map(loadControllerConfig) ?? ControllerConfig()
         if let repo {
             var source = config.sources.first ?? ControllerConfig.Source(name: "default", url: repo)
             source.url = repo

@@ -5,7 +5,7 @@ import FoundationNetworking
 #endif
 import PromptOpsStore
 
-/// `promptops status [--db FILE | --server URL] [--format text|json]`
+/// `promptops status [--db FILE | --server URL | --config FILE] [--format text|json]`
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
@@ -22,16 +22,24 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(help: "Ask a running controller instead (e.g. http://127.0.0.1:8080).")
     var server: String?
 
+    @Option(help: "Read the store named by a ControllerConfig file (store.path).")
+    var config: String?
+
     @Option(help: "Output format: text or json.")
     var format: Format = .text
 
     func validate() throws {
-        if (db == nil) == (server == nil) { throw ValidationError("give exactly one of --db or --server") }
+        if [db, server, config].compactMap({ $0 }).count != 1 { throw ValidationError("give exactly one of --db, --server or --config") }
     }
 
     func run() async throws {
         _ = global.logger("promptops.status")
         let view: StatusView
+        var db = self.db
+        if let config {
+            guard let path = try loadControllerConfig(config).storePath else { throw CommandExit.invalid("error: \(config) has no store.path") }
+            db = path
+        }
         if let db {
             let store = try openStore(db)
             do {

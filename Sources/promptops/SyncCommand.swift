@@ -1,28 +1,51 @@
 import ArgumentParser
 import Foundation
+import Logging
 import PromptOpsController
 import PromptOpsCore
+import PromptOpsGit
 
-/// `promptops sync --repo REPO [--branch B] [--path P] --db FILE [--revision REV]`
+/// `promptops sync (--config FILE | --repo REPO [--branch B] [--path P] --db FILE) [--revision REV]`
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
-        abstract: "Run one reconcile pass, then exit.",
+        abstract: "Run one reconcile pass (per source of a config file), then exit.",
         discussion: "Exit 0 when every namespace applied (or had nothing to do), 1 when some namespace was blocked by errors, 3 when git or the store failed.")
 
     @OptionGroup var global: GlobalOptions
-    @OptionGroup var source: SourceOptions
 
-    @Option(help: "The SQLite serving store (created when missing).")
-    var db: String
+    @Option(help: "A ControllerConfig file: one pass per source, with its credentials, into its store.")
+    var config: String?
 
-    @Option(help: "Apply this revision instead of the branch head.")
+    @Option(help: "A local repository path, or a URL (file://, https://, ssh://) cloned into a cache beside the database.")
+    var repo: String?
+
+    @Option(help: "The branch to follow.")
+    var branch: String = "main"
+
+    @Option(help: "The folder inside the repository that holds manifests (default: the whole repository).")
+    var path: String = ""
+
+    @Option(help: "The SQLite serving store (created when missing; with --config, overrides store.path).")
+    var db: String?
+
+    @Option(help: "Apply this revision instead of the branch head (one repository only).")
     var revision: String?
+
+    func validate() throws {
+        if config == nil && (repo == nil || db == nil) { throw ValidationError("give --config FILE, or --repo and --db") }
+        if config != nil && repo != nil { throw ValidationError("give --config or --repo, not both") }
+    }
 
     func run() async throws {
         let logger = global.logger("promptops.sync")
-        let store = try openStore(db)
-        let reconciler = Reconciler(location: source.location(database: db), store: store)
+        if let config {
+            try await runConfigured(try loadControllerConfig(config), logger: logger)
+            return
+        }
+        let store = try openStore(db!)
+        let location = RepositoryLocation(repo: repo!, branch: branch, path: path, databasePath: db!)
+        let reconciler = Reconciler(location: location, store: store)
         let report: SyncReport
         do {
             report = try await reconciler.reconcile(revision: revision)
@@ -33,6 +56,61 @@ struct SyncCommand: AsyncParsableCommand {
         print(SyncSummary.text(report), terminator: "")
         if !report.failedNamespaces.isEmpty || report.apply.failures.count > 0 { throw CommandExit.invalid() }
     }
+
+    /// One pass per source, in the controller's way (credentials, fetch child with timeout,
+    /// namespace ownership); sources whose namespaces another source also defines pass again,
+    /// so both see the conflict, as they would in the running controller.
+    func runConfigured(_ config: ControllerConfig, logger: Logger) async throws {
+        guard let dbPath = db ?? config.storePath else { throw CommandExit.invalid("error: no store: set store.path or give --db") }
+        guard revision == nil || config.sources.count == 1 else { throw CommandExit.usage("error: --revision needs a config with one source") }
+        let sources: [RuntimeSource]
+        do {
+            sources = try config.sources.map { try RuntimeSource.resolve($0, databasePath: dbPath, secrets: SecretResolver()) }
+        } catch {
+            throw CommandExit.invalid("error: \(error)")
+        }
+        signal(SIGPIPE, SIG_IGN)
+        let store = try openStore(dbPath)
+        let claims = NamespaceClaims()
+        await claims.seed((try? store.namespaceOwners()) ?? [:], sources: Set(sources.map(\.name)))
+        let again = NamespaceCollector()
+        await claims.setOnChange { names in again.add(names) }
+        let fetcher = GitFetchRunner(executable: GitFetchRunner.currentExecutable)
+        var reconcilers: [String: Reconciler] = [:]
+        for (index, source) in sources.enumerated() {
+            var location = source.location
+            location.fetcher = fetcher
+            reconcilers[source.name] = Reconciler(location: location, store: store, source: .init(name: source.name, primary: index == 0), claims: claims)
+        }
+        var reports: [String: SyncReport] = [:]
+        var failed: [String] = []
+        func pass(_ name: String) async {
+            do {
+                reports[name] = try await reconcilers[name]!.reconcile(revision: revision)
+            } catch {
+                failed.append(name)
+                FileHandle.standardError.write(Data("error: source \(name): \(error)\n".utf8))
+            }
+        }
+        for source in sources { await pass(source.name) }
+        for name in again.take().sorted() where reconcilers[name] != nil && !failed.contains(name) { await pass(name) }
+        for source in sources {
+            guard let report = reports[source.name] else { continue }
+            ControllerService.log(report, to: logger)
+            print("\(source.name): " + SyncSummary.text(report), terminator: "")
+        }
+        if !failed.isEmpty { throw CommandExit.environment("") }
+        if reports.values.contains(where: { !$0.failedNamespaces.isEmpty || $0.apply.failures.count > 0 }) { throw CommandExit.invalid() }
+    }
+}
+
+/// Names gathered from a callback (the sources asked to pass again).
+final class NamespaceCollector: @unchecked Sendable {
+    // Guarded by `lock`: written from the claims actor, read by the command after the passes.
+    private let lock = NSLock()
+    private var names: Set<String> = []
+    func add(_ more: Set<String>) { lock.withLock { names.formUnion(more) } }
+    func take() -> Set<String> { lock.withLock { defer { names = [] }; return names } }
 }
 
 /// A short human summary of a sync pass.

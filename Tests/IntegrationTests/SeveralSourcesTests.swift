@@ -190,3 +190,33 @@ struct RolloutsBesidePassesTests {
         #expect(Date().timeIntervalSince(pushedAt) < 4, "the apply waited \(Date().timeIntervalSince(pushedAt)) s")
     }
 }
+
+/// `promptops sync --config` and `status --config`: the one-shot pass over every source.
+@Suite("sync and status with a config file")
+struct SyncWithConfigTests {
+    @Test func syncPassesEverySourceAndSeesConflicts() throws {
+        let a = try GitAccessTests.Remote()
+        let b = try GitWorkspace()
+        try b.commit(["beta/other.yaml": Manifests.template("other", namespace: "beta", text: "B {{who}}"),
+                      "gamma/greet.yaml": Manifests.template("greet", namespace: "gamma", text: "Gamma {{who}}")])
+        let store = a.path("store.db")
+        let file = a.path("controller.yaml")
+        try GitAccessTests.config(port: 8080, store: store, sources: """
+              - name: team-a
+                url: file://\(a.bare)
+              - name: team-b
+                url: \(b.repo.path)
+            """).write(toFile: file, atomically: true, encoding: .utf8)
+        let sync = try CommandLineTests.run(["sync", "--config", file])
+        #expect(sync.code == 1, "beta is blocked: \(sync.out)\(sync.err)")
+        #expect(sync.out.contains("team-a: ") && sync.out.contains("team-b: "), "\(sync.out)")
+        let status = try CommandLineTests.run(["status", "--config", file, "--format", "json"])
+        #expect(status.code == 0, "\(status.err)")
+        #expect(status.out.contains("defined by sources 'team-a' and 'team-b'"), "\(status.out)")
+        for ns in ["alpha", "gamma"] { #expect(status.out.contains("\"\(ns)\""), "\(status.out)") }
+        // b drops beta: the next one-shot sync applies everything.
+        try b.commit(["beta/other.yaml": nil])
+        let again = try CommandLineTests.run(["sync", "--config", file])
+        #expect(again.code == 0, "\(again.out)\(again.err)")
+    }
+}
