@@ -9,28 +9,22 @@ import ServiceLifecycle
 public struct ControllerService: Service {
     /// The reconciler.
     let reconciler: Reconciler
-    /// Advances canary rollouts after each pass (nil: rollouts are not driven here; the
-    /// controller command runs them in their own ``RolloutService``).
-    let rollouts: RolloutDriver?
     /// Time between polls.
     let interval: Duration
     /// Log sink.
     let logger: Logger
     /// Called after every pass with its outcome (metrics, readiness).
     let onPass: @Sendable (Result<SyncReport, SyncFailure>) -> Void
-    /// Called after rollouts advanced (to refresh what the server answers from).
-    let onRollouts: @Sendable () -> Void
     /// Wakes the loop before the interval ends (webhooks, a namespace changing hands).
     let wake: WakeSignal?
 
     /// Creates the service.
-    public init(reconciler: Reconciler, rollouts: RolloutDriver? = nil, interval: Duration, logger: Logger,
-                onPass: @escaping @Sendable (Result<SyncReport, SyncFailure>) -> Void = { _ in },
-                onRollouts: @escaping @Sendable () -> Void = {}, wake: WakeSignal? = nil) {
-        self.onRollouts = onRollouts
+    /// Rollouts are not advanced here: ``RolloutService`` runs them in their own task, so a slow
+    /// analysis never delays a fetch.
+    public init(reconciler: Reconciler, interval: Duration, logger: Logger,
+                onPass: @escaping @Sendable (Result<SyncReport, SyncFailure>) -> Void = { _ in }, wake: WakeSignal? = nil) {
         self.wake = wake
         self.reconciler = reconciler
-        self.rollouts = rollouts
         self.interval = interval
         self.logger = logger
         self.onPass = onPass
@@ -42,7 +36,7 @@ public struct ControllerService: Service {
         var backoff = RetryBackoff(base: min(interval, .seconds(1)), cap: max(interval * 10, .seconds(5)))
         var lastRevision: String?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            var delay: Duration
+            let delay: Duration
             var trim = false
             do {
                 let report = try await reconciler.reconcile()
@@ -60,14 +54,6 @@ public struct ControllerService: Service {
                 logger.error("sync failed; serving the last applied state", metadata: [
                     "error": "\(error)", "retryIn": "\(delay)", "failures": "\(backoff.failures)",
                 ])
-            }
-            // Rollouts advance after every pass, git failure or not (a running analysis goes on).
-            if let rollouts, let targets = try? await reconciler.rolloutTargets(), !targets.isEmpty {
-                if let wake = await rollouts.advance(targets) {
-                    let seconds = max(0.05, wake.timeIntervalSinceNow)
-                    delay = min(delay, .milliseconds(Int64(seconds * 1000)))
-                }
-                onRollouts()
             }
             // The pass's report (and everything it planned) is gone by now.
             if trim { HeapTrim.release() }

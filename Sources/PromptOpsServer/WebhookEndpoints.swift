@@ -29,9 +29,6 @@ public final class WebhookEndpoints: Sendable {
     /// Replaces the table.
     public func replace(_ endpoints: [String: Endpoint]) { box.withLockedValue { $0 = endpoints } }
 
-    /// Every endpoint.
-    public func all() -> [String: Endpoint] { box.withLockedValue { $0 } }
-
     /// The endpoint of `source`, if it has a webhook.
     public func endpoint(_ source: String) -> Endpoint? { box.withLockedValue { $0[source] } }
 

@@ -77,15 +77,17 @@ extension ServingStore {
 
     /// Every configured source's last pass, by name.
     public func sourceStatuses() throws(StoreError) -> [SourceStatus] {
-        try reading { db in
-            try Row.fetchAll(db, sql: """
-                SELECT name, url, branch, revision, attempted_revision, last_sync_at, last_success_at, last_error, last_error_at
-                FROM source_status ORDER BY name
-                """).map {
-                SourceStatus(name: $0[0], url: $0[1], branch: $0[2], revision: $0[3], attemptedRevision: $0[4],
-                             lastSyncTime: ($0[5] as String?).flatMap(StoreTime.parse), lastSuccessTime: ($0[6] as String?).flatMap(StoreTime.parse),
-                             lastError: $0[7], lastErrorTime: ($0[8] as String?).flatMap(StoreTime.parse))
-            }
+        try reading { db in try Self.sourceStatuses(db) }
+    }
+
+    static func sourceStatuses(_ db: Database) throws -> [SourceStatus] {
+        try Row.fetchAll(db, sql: """
+            SELECT name, url, branch, revision, attempted_revision, last_sync_at, last_success_at, last_error, last_error_at
+            FROM source_status ORDER BY name
+            """).map {
+            SourceStatus(name: $0[0], url: $0[1], branch: $0[2], revision: $0[3], attemptedRevision: $0[4],
+                         lastSyncTime: ($0[5] as String?).flatMap(StoreTime.parse), lastSuccessTime: ($0[6] as String?).flatMap(StoreTime.parse),
+                         lastError: $0[7], lastErrorTime: ($0[8] as String?).flatMap(StoreTime.parse))
         }
     }
 
@@ -128,14 +130,7 @@ extension ServingStore {
                                     lastSyncTime: (sync?[3] as String?).flatMap(StoreTime.parse),
                                     lastSuccessTime: (sync?[4] as String?).flatMap(StoreTime.parse),
                                     lastError: sync?[5], namespaces: namespaces)
-            status.sources = try Row.fetchAll(db, sql: """
-                SELECT name, url, branch, revision, attempted_revision, last_sync_at, last_success_at, last_error, last_error_at
-                FROM source_status ORDER BY name
-                """).map {
-                SourceStatus(name: $0[0], url: $0[1], branch: $0[2], revision: $0[3], attemptedRevision: $0[4],
-                             lastSyncTime: ($0[5] as String?).flatMap(StoreTime.parse), lastSuccessTime: ($0[6] as String?).flatMap(StoreTime.parse),
-                             lastError: $0[7], lastErrorTime: ($0[8] as String?).flatMap(StoreTime.parse))
-            }
+            status.sources = try Self.sourceStatuses(db)
             return status
         }
     }

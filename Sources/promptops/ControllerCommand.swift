@@ -116,6 +116,7 @@ struct ControllerCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var reconcilers: [Reconciler] = []
         var wakes: [String: WakeSignal] = [:]
+        var hooks: [String: WebhookEndpoints.Endpoint] = [:]
         for (index, source) in runtimeSources.enumerated() {
             var location = source.location
             location.fetcher = fetcher
@@ -126,8 +127,7 @@ struct ControllerCommand: AsyncParsableCommand {
             let wake = WakeSignal()
             wakes[source.name] = wake
             if let secret = source.webhookSecret {
-                webhooks.replace(webhooks.all().merging([source.name: .init(secret: Array(secret.utf8), branch: location.branch,
-                                                                            trigger: { wake.signal() })]) { $1 })
+                hooks[source.name] = .init(secret: Array(secret.utf8), branch: location.branch, trigger: { wake.signal() })
             }
             let name = source.name
             let service = ControllerService(reconciler: reconciler, interval: source.interval, logger: logger.with(source: self.config == nil ? nil : name),
@@ -153,6 +153,7 @@ struct ControllerCommand: AsyncParsableCommand {
         if self.config != nil {
             await claims.seed((try? store.namespaceOwners()) ?? [:], sources: Set(runtimeSources.map(\.name)))
         }
+        webhooks.replace(hooks)
         let wakeByName = wakes
         await claims.setOnChange { names in for name in names { wakeByName[name]?.signal() } }
         let driver = RolloutDriver(store: store, runner: MetricRunner(httpClient: httpClient, logger: logger), logger: logger)

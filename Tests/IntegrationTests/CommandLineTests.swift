@@ -130,9 +130,15 @@ extension CommandLineTests {
 /// The controller refuses a bad configuration file before starting, as `validate` would.
 @Suite("Controller configuration on the command line")
 struct ControllerConfigCommandLineTests {
-    @Test func aBadConfigFileIsRefusedWithLocatedErrorsAndExit1() throws {
+    /// A new temporary folder for one test's config and store.
+    static func folder() throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptops-cfg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func aBadConfigFileIsRefusedWithLocatedErrorsAndExit1() throws {
+        let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("controller.yaml").path
         try """
@@ -152,8 +158,7 @@ struct ControllerConfigCommandLineTests {
     }
 
     @Test func aSecretThatCannotBeReadStopsTheStartNamingWhereNotWhat() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptops-cfg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("controller.yaml").path
         try """
@@ -171,8 +176,7 @@ struct ControllerConfigCommandLineTests {
     }
 
     @Test func aNonLoopbackListenNeedsAnExplicitOpenAccess() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("promptops-cfg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Self.folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("controller.yaml").path
         try """

@@ -1,4 +1,5 @@
 import Foundation
+import PromptOpsCore
 import PromptOpsStore
 
 /// A receiver of notifications as the configuration names it, with its secrets already read
@@ -69,31 +70,8 @@ public struct NotificationRule: Sendable, Equatable {
         return namespaces.contains { Self.glob($0, matches: namespace) }
     }
 
-    /// Whether `text` matches `pattern`, where `*` matches any run of characters (none
-    /// included) and `?` exactly one.
+    /// Whether `text` matches `pattern` (see ``Glob``).
     public static func glob(_ pattern: String, matches text: String) -> Bool {
-        let p = Array(pattern), t = Array(text)
-        var i = 0, j = 0
-        // Where the last `*` was and the text position it currently stands for, so a
-        // mismatch retries with the star eating one more character (linear backtracking).
-        var star: Int?, resume = 0
-        while j < t.count {
-            if i < p.count, p[i] == "?" || p[i] == t[j] {
-                i += 1
-                j += 1
-            } else if i < p.count, p[i] == "*" {
-                star = i
-                resume = j
-                i += 1
-            } else if let s = star {
-                i = s + 1
-                resume += 1
-                j = resume
-            } else {
-                return false
-            }
-        }
-        while i < p.count, p[i] == "*" { i += 1 }
-        return i == p.count
+        Glob.matches(pattern, text)
     }
 }

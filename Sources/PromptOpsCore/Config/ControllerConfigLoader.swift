@@ -127,16 +127,19 @@ public struct ControllerConfigLoader: Sendable {
 
     /// Whether a `scheme://user:password@host/…` URL carries a password.
     static func urlHasPassword(_ url: String) -> Bool {
-        guard let schemeEnd = url.range(of: "://") else { return false }
-        let authority = url[schemeEnd.upperBound...].prefix { $0 != "/" }
-        guard let at = authority.lastIndex(of: "@") else { return false }
-        return authority[..<at].contains(":")
+        userInfo(url)?.contains(":") ?? false
     }
 
     /// Whether a `scheme://user@host/…` URL carries user info at all.
     static func urlHasUserInfo(_ url: String) -> Bool {
-        guard let schemeEnd = url.range(of: "://") else { return false }
-        return url[schemeEnd.upperBound...].prefix { $0 != "/" }.contains("@")
+        userInfo(url) != nil
+    }
+
+    /// The `user[:password]` of a `scheme://user[:password]@host/…` URL.
+    static func userInfo(_ url: String) -> Substring? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let authority = url[schemeEnd.upperBound...].prefix { $0 != "/" }
+        return authority.lastIndex(of: "@").map { authority[..<$0] }
     }
 
     static func secret(_ node: LocatedValue?) -> SecretRef? {

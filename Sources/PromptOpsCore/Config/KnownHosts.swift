@@ -74,8 +74,8 @@ public struct KnownHosts: Sendable {
             if pattern.hasPrefix("|1|") {
                 if hashedMatches(name, pattern) { matched = true }
             } else if pattern.hasPrefix("!") {
-                if glob(String(pattern.dropFirst()).lowercased(), name.lowercased()) { return false }
-            } else if glob(pattern.lowercased(), name.lowercased()) {
+                if Glob.matches(String(pattern.dropFirst()).lowercased(), name.lowercased()) { return false }
+            } else if Glob.matches(pattern.lowercased(), name.lowercased()) {
                 matched = true
             }
         }
@@ -88,19 +88,5 @@ public struct KnownHosts: Sendable {
         guard parts.count == 3, let salt = Data(base64Encoded: String(parts[1])), let hash = Data(base64Encoded: String(parts[2])) else { return false }
         let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Data(name.utf8), using: SymmetricKey(data: salt))
         return Data(mac) == hash
-    }
-
-    /// `*` any run, `?` one character.
-    static func glob(_ pattern: String, _ text: String) -> Bool {
-        let p = Array(pattern), t = Array(text)
-        var pi = 0, ti = 0, star = -1, mark = 0
-        while ti < t.count {
-            if pi < p.count && (p[pi] == "?" || p[pi] == t[ti]) { pi += 1; ti += 1 }
-            else if pi < p.count && p[pi] == "*" { star = pi; mark = ti; pi += 1 }
-            else if star >= 0 { pi = star + 1; mark += 1; ti = mark }
-            else { return false }
-        }
-        while pi < p.count && p[pi] == "*" { pi += 1 }
-        return pi == p.count
     }
 }
