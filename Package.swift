@@ -27,14 +27,21 @@ let package = Package(
             pkgConfig: "libgit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        .systemLibrary(
+            name: "CGPGME",
+            pkgConfig: "gpgme",
+            providers: [.apt(["libgpgme-dev"])]
+        ),
         .target(name: "PromptOpsMustache"),
         .target(name: "PromptOpsGit", dependencies: ["CLibGit2", "PromptOpsCore"]),
+        .target(name: "PromptOpsOpenPGP", dependencies: ["CGPGME", "PromptOpsCore"]),
         .target(
             name: "PromptOpsCore",
             dependencies: [
                 "PromptOpsMustache",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -65,7 +72,7 @@ let package = Package(
         .target(
             name: "PromptOpsController",
             dependencies: [
-                "PromptOpsCore", "PromptOpsGit", "PromptOpsStore", "PromptOpsServer", "PromptOpsAnalysis",
+                "PromptOpsCore", "PromptOpsGit", "PromptOpsStore", "PromptOpsServer", "PromptOpsAnalysis", "PromptOpsOpenPGP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -74,7 +81,7 @@ let package = Package(
         .executableTarget(
             name: "promptops",
             dependencies: [
-                "PromptOpsCore", "PromptOpsGit", "PromptOpsStore", "PromptOpsServer", "PromptOpsController",
+                "PromptOpsCore", "PromptOpsGit", "PromptOpsStore", "PromptOpsServer", "PromptOpsController", "PromptOpsOpenPGP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -97,11 +104,15 @@ let package = Package(
             name: "PromptOpsAnalysisTests",
             dependencies: ["PromptOpsAnalysis", .product(name: "Hummingbird", package: "hummingbird")]
         ),
-        .testTarget(name: "PromptOpsServerTests", dependencies: ["PromptOpsServer", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(name: "PromptOpsServerTests", dependencies: [
+            "PromptOpsServer", "PromptOpsCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "PromptOpsController", "PromptOpsServer", "PromptOpsStore", "PromptOpsGit", "PromptOpsCore", "PromptOpsAnalysis",
+                "PromptOpsOpenPGP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -87,5 +87,8 @@ public struct ControllerService: Service {
                 logger.log(level: quiet ? .debug : .warning, "namespace blocked", metadata: ["namespace": "\(ns.name)", "error": "\(error)"])
             }
         }
+        for error in report.refused.prefix(20) {
+            logger.log(level: quiet ? .debug : .warning, "object refused", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -32,6 +32,7 @@ public actor Reconciler {
         self.now = now
         self.source = nil
         self.claims = nil
+        self.grant = .unrestricted("default")
     }
 
     /// One configured source among several feeding the store: its name (recorded as the owner
@@ -52,6 +53,45 @@ public actor Reconciler {
     let source: SourceIdentity?
     let claims: NamespaceClaims?
 
+    /// What this source may write (``SourceGrant``); the one-repository command line may write everything.
+    private var grant: SourceGrant
+    /// Checks commit signatures (a source with `verify`); nil: every commit applies.
+    private var verifier: CommitVerifier?
+    /// The platform Policies of other sources, when any source is a platform.
+    private var platform: PlatformPolicies?
+    /// The generation of ``platform`` the last pass validated against.
+    private var platformGeneration: Int?
+    /// Refused objects (outside the grant), by file, each at its `path:line:col`.
+    private var refused: [String: [Diagnostic]] = [:]
+    /// The last commit's signature verdict (a poll of an unchanged branch does not check again).
+    private var lastVerdict: (sha: String, verdict: SignatureVerdict)?
+
+    /// Sets what the source may write, how its commits are verified and where platform
+    /// Policies come from (at start, and on a config reload). A changed grant re-reads every
+    /// file on the next pass: objects it refused before may now be allowed.
+    public func configure(grant: SourceGrant, verifier: CommitVerifier?, platform: PlatformPolicies?) {
+        if grant != self.grant {
+            files = [:]
+            refused = [:]
+            cachedRevision = nil
+            lastSet = nil
+        }
+        if verifier?.description != self.verifier?.description { lastVerdict = nil }
+        self.grant = grant
+        self.verifier = verifier
+        self.platform = platform
+    }
+
+    /// One file's load with the objects the grant refuses taken out (and remembered).
+    private func admit(_ load: ManifestLoader.FileLoad) -> ManifestLoader.FileLoad {
+        let (kept, refusedHere) = grant.restrict(load)
+        refused[load.path] = refusedHere.isEmpty ? nil : refusedHere
+        return kept
+    }
+
+    /// Every refused object, in path order.
+    private var refusedDiagnostics: [Diagnostic] { refused.keys.sorted().flatMap { refused[$0]! } }
+
     /// Creates the reconciler of one configured source.
     public init(location: RepositoryLocation, store: ServingStore, source: SourceIdentity, claims: NamespaceClaims,
                 now: @escaping @Sendable () -> Date = { Date() }) {
@@ -60,11 +100,25 @@ public actor Reconciler {
         self.now = now
         self.source = source
         self.claims = claims
+        self.grant = .unrestricted(source.name)
     }
 
-    private func recordPass(revision: String?, error: String?) throws(StoreError) {
+    private func recordPass(revision: String?, error: String?, problems: [Diagnostic] = [], blocked: Bool = false) throws(StoreError) {
         try store.recordSyncPass(source: source.map { ($0.name, location.repo) }, primary: source?.primary ?? true,
-                                 branch: location.branch, revision: revision, error: error, now: now())
+                                 branch: location.branch, revision: revision, error: error, problems: problems, blocked: blocked, now: now())
+    }
+
+    /// The verdict on `sha`'s signature; blocking work (gpg) runs on NIO's thread pool.
+    private func verdict(_ verifier: CommitVerifier, repo: GitRepository, sha: String, time: Date) async throws(GitError) -> SignatureVerdict {
+        if let last = lastVerdict, last.sha == sha { return last.verdict }
+        let verdict: SignatureVerdict
+        if let signature = try await repo.commitSignature(sha) {
+            verdict = await verifier.verify(signature, at: time)
+        } else {
+            verdict = .rejected(SignatureRejection(reason: .unsigned, fingerprint: nil, message: "the commit is not signed"))
+        }
+        lastVerdict = (sha, verdict)
+        return verdict
     }
 
     /// Runs one pass at `revision` (default: the branch head). Git failures throw
@@ -74,6 +128,21 @@ public actor Reconciler {
         let repo: GitRepository
         let sha: String
         let commit: GitCommitInfo
+        var signer: SignerIdentity?
+        // Platform Policies of other sources: wait for their first read (never apply a
+        // tenant's commit unchecked), and validate everything again when they change.
+        var platformPolicies: [Policy] = []
+        var platformChanged = false
+        if let platform, let name = source?.name {
+            let view = platform.view(for: name)
+            if !view.waitingFor.isEmpty {
+                throw .waiting("waiting for the platform Policies of source\(view.waitingFor.count == 1 ? "" : "s") "
+                               + view.waitingFor.map { "'\($0)'" }.joined(separator: ", "))
+            }
+            platformPolicies = view.policies
+            platformChanged = view.generation != platformGeneration
+            platformGeneration = view.generation
+        }
         do {
             if location.fetcher != nil && location.isURL {
                 // The child process changed the cache on disk: open it afresh.
@@ -94,24 +163,53 @@ public actor Reconciler {
             try? recordPass(revision: nil, error: error.description)
             throw .git(error)
         }
+        if let verifier {
+            let result: SignatureVerdict
+            do {
+                result = try await verdict(verifier, repo: repo, sha: sha, time: commit.time)
+            } catch {
+                repository = nil
+                try? recordPass(revision: nil, error: error.description)
+                throw .git(error)
+            }
+            switch result {
+            case .trusted(let identity):
+                signer = identity
+            case .rejected(let rejection):
+                let key = rejection.fingerprint.map { " (key \($0))" } ?? ""
+                let message = "commit \(sha.prefix(12)) is not applied: \(rejection.message)\(key); "
+                    + "source '\(source?.name ?? "default")' applies only commits signed by a trusted \(verifier.mode) key"
+                try? recordPass(revision: sha, error: message, blocked: true)
+                throw .unverified(message)
+            }
+        }
         do {
             replaced = nil
-            let affected = try await refreshFiles(repo: repo, sha: sha)
+            var affected = try await refreshFiles(repo: repo, sha: sha)
+            // A platform Policy changed (here or in another source): every namespace again.
+            if platformChanged || (replaced ?? []).contains(where: { Self.holdsPlatformPolicy($0.old) || Self.holdsPlatformPolicy($0.new) }) {
+                affected = nil
+            }
             var set = currentSet(replacing: replaced)
-            let validation = try await validate(&set, repo: repo, sha: sha, affected: affected)
+            let validation = try await validate(&set, repo: repo, sha: sha, affected: affected, platformPolicies: platformPolicies)
             let (checked, owned, conflicted) = try await checkOwnership(set: set, validation: validation)
             // A conflicted namespace is planned on every pass (it must stay blocked with its error).
-            let plan = try planFor(set: set, validation: checked, sha: sha, affected: affected.map { $0.union(conflicted) }, owned: owned)
+            let plan = try planFor(set: set, validation: checked, sha: sha, affected: affected.map { $0.union(conflicted) }, owned: owned,
+                                   platformPolicies: platformPolicies)
             self.owned = owned.map { $0.subtracting(conflicted) }
             let report = try store.apply(plan, commit: CommitInfo(
                 sha: sha, authorName: commit.authorName, authorEmail: commit.authorEmail,
-                time: commit.time, message: commit.message), source: source?.name, now: now())
+                time: commit.time, message: commit.message, signer: signer), source: source?.name, now: now())
             unsettled = Set(plan.namespaces.filter { $0.outcome != .apply }.map(\.name))
             compact(&set, keepTyped: Self.pathsWithProblems(validation))
             lastSet = set
-            try recordPass(revision: sha, error: nil)
+            if grant.platform, let platform, let name = source?.name, platform.platformSources.contains(name) {
+                platform.publish(set.policies.values.filter { $0.namespaces != nil && !set.invalidObjects.contains($0.key) }
+                    .sorted { $0.key < $1.key }, from: name)
+            }
+            try recordPass(revision: sha, error: nil, problems: refusedDiagnostics)
             return SyncReport(revision: sha, commit: commit, plan: plan, apply: report,
-                              duration: ContinuousClock.now - started, filesRead: lastFilesRead)
+                              duration: ContinuousClock.now - started, filesRead: lastFilesRead, refused: refusedDiagnostics, signer: signer)
         } catch let error as GitError {
             cachedRevision = nil
             try? recordPass(revision: sha, error: error.description)
@@ -182,9 +280,10 @@ public actor Reconciler {
                 }
             }
             for (entry, load) in zip(unread, loader.loadFiles(unread.map(\.file))) {
-                fresh[entry.file.path] = (entry.blobID, load)
+                fresh[entry.file.path] = (entry.blobID, admit(load))
             }
             files = fresh
+            refused = refused.filter { fresh[$0.key] != nil }
             lastFilesRead = read.count
             cachedRevision = sha
             blockedFiles = [:]
@@ -216,11 +315,12 @@ public actor Reconciler {
         for path in changedPaths where !present.contains(path) {
             if let old = files.removeValue(forKey: path) { swaps.append((old.load, nil)) }
             blockedFiles[path] = nil
+            refused[path] = nil
         }
         for file in read {
             let oldLoad = files[file.path]?.load
             let load = files[file.path].flatMap { $0.blobID == file.blobID ? $0.load : nil }
-                ?? loader.loadFile(ManifestFile(path: file.path, bytes: file.bytes))
+                ?? admit(loader.loadFile(ManifestFile(path: file.path, bytes: file.bytes)))
             files[file.path] = (file.blobID, load)
             swaps.append((oldLoad, load))
             affected.formUnion(load.namespaces)
@@ -242,9 +342,9 @@ public actor Reconciler {
     /// the files concerned are parsed again from git and validation runs again, so every
     /// reported position is exact.
     private func validate(_ set: inout ManifestSet, repo: GitRepository, sha: String,
-                          affected: Set<String>?) async throws -> ManifestValidator.Result {
+                          affected: Set<String>?, platformPolicies: [Policy]) async throws -> ManifestValidator.Result {
         var (expanded, unreadable) = set.expand(namespaces: affected)
-        var validation = ManifestValidator().validate(set, only: affected)
+        var validation = ManifestValidator().validate(set, only: affected, platformPolicies: platformPolicies)
         var reread: Set<String> = []
         // Each round parses at least one more file fully, so this ends.
         while true {
@@ -253,7 +353,7 @@ public actor Reconciler {
             let read = try await repo.files(at: sha, paths: suspect.sorted())
             lastFilesRead += read.count
             reread.formUnion(suspect)
-            let loads = loader.loadFiles(read.map { ManifestFile(path: $0.path, bytes: $0.bytes) })
+            let loads = loader.loadFiles(read.map { ManifestFile(path: $0.path, bytes: $0.bytes) }).map(admit)
             var patched = true
             for (file, load) in zip(read, loads) {
                 let old = files[file.path]?.load
@@ -269,8 +369,13 @@ public actor Reconciler {
                 // A file that is gone at `sha` (or unreadable twice) has nothing left to expand.
                 unreadable.subtract(reread)
             }
-            validation = ManifestValidator().validate(set, only: affected)
+            validation = ManifestValidator().validate(set, only: affected, platformPolicies: platformPolicies)
         }
+    }
+
+    /// Whether a file holds a platform Policy (its change concerns every namespace).
+    static func holdsPlatformPolicy(_ load: ManifestLoader.FileLoad?) -> Bool {
+        load?.objects.contains { if case .policy(let p) = $0.object { return p.namespaces != nil }; return false } ?? false
     }
 
     /// Files some problem is reported at.
@@ -324,9 +429,9 @@ public actor Reconciler {
     /// Plans the affected namespaces against the store; the others only move their revision.
     /// `owned` (several sources) limits the plan to this source's namespaces.
     private func planFor(set: ManifestSet, validation: ManifestValidator.Result, sha: String, affected: Set<String>?,
-                         owned: Set<String>?) throws -> Plan {
+                         owned: Set<String>?, platformPolicies: [Policy]) throws -> Plan {
         let only = owned.map { owned in affected.map { $0.intersection(owned) } ?? owned } ?? affected
-        let desired = DesiredState(set: set, validation: validation, blockedFiles: blockedFiles, only: only)
+        let desired = DesiredState(set: set, validation: validation, blockedFiles: blockedFiles, only: only, platformPolicies: platformPolicies)
         let served = try store.servedState(namespaces: only)
         var plan = Planner.plan(revision: sha, desired: desired, served: served, now: now())
         if let affected {
@@ -364,12 +469,18 @@ public enum SyncFailure: Error, Sendable, CustomStringConvertible {
     case git(GitError)
     /// The store failed.
     case store(String)
+    /// The commit is not signed by a trusted key (the source's `verify`); nothing of it applies.
+    case unverified(String)
+    /// Platform Policies this source must be checked against are not read yet.
+    case waiting(String)
 
     /// A sentence for logs and status.
     public var description: String {
         switch self {
         case .git(let e): return "git: \(e)"
         case .store(let e): return "store: \(e)"
+        case .unverified(let e): return "unverified: \(e)"
+        case .waiting(let e): return e
         }
     }
 }
@@ -388,6 +499,10 @@ public struct SyncReport: Sendable {
     public var duration: Duration
     /// Files read from git in this pass.
     public var filesRead: Int
+    /// Objects refused: outside the namespaces the source may write (``SourceGrant``).
+    public var refused: [Diagnostic] = []
+    /// Who signed the commit (a source with `verify`).
+    public var signer: SignerIdentity?
 
     /// Namespaces that did not apply (blocked or frozen).
     public var failedNamespaces: [NamespacePlan] { plan.namespaces.filter { $0.outcome == .blocked } }

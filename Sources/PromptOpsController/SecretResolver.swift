@@ -26,6 +26,17 @@ public struct SecretResolver: Sendable {
         }
     }
 
+    /// The secret's raw bytes (a binary keyring): the file as it is, or the variable.
+    public func bytes(_ ref: SecretRef) throws(SecretError) -> [UInt8] {
+        switch ref {
+        case .env: return Array(try value(ref).utf8)
+        case .file(let path):
+            guard let data = FileManager.default.contents(atPath: path) else { throw SecretError(message: "cannot read file \(path)") }
+            guard !data.isEmpty else { throw SecretError(message: "file \(path) is empty") }
+            return Array(data)
+        }
+    }
+
     /// A path holding the secret: the file itself, or (for an environment variable) a 0600 copy
     /// written under `directory` (libgit2 takes SSH keys as files).
     public func file(_ ref: SecretRef, directory: String, name: String) throws(SecretError) -> String {
@@ -50,6 +61,8 @@ public struct SecretResolver: Sendable {
 public struct SecretError: Error, Sendable, CustomStringConvertible {
     /// What is wrong, without the value.
     public var message: String
+    /// Creates the error.
+    public init(message: String) { self.message = message }
     /// The message.
     public var description: String { message }
 }

@@ -34,6 +34,12 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 404 for an object that does not exist.
     static func notFound(_ code: String, _ message: String) -> APIError { APIError(.notFound, code: code, message) }
 
+    /// No token, or an unknown one (answered with `WWW-Authenticate: Bearer`).
+    static func unauthorized(_ message: String) -> APIError { APIError(.unauthorized, code: "unauthorized", message) }
+
+    /// A known token without the scope the route needs.
+    static func forbidden(_ message: String) -> APIError { APIError(.forbidden, code: "forbidden", message) }
+
     /// No route has this path.
     static func noRoute(_ path: String) -> APIError { .notFound("not_found", "no route \(path)") }
 
@@ -83,6 +89,9 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         var response = Response.json(json, status: status)
         if !allowed.isEmpty {
             response.headers[.allow] = allowed.map(\.rawValue).joined(separator: ", ")
+        }
+        if status == .unauthorized {
+            response.headers[.wwwAuthenticate] = "Bearer realm=\"promptops\""
         }
         return response
     }

@@ -15,12 +15,13 @@ import PromptOpsStore
 ///     ``ServingSnapshot/invalidate()`` after each apply (default: a private one that
 ///     notices changes within a second).
 ///   - webhooks: the sources accepting push webhooks (replaced on config reload).
+///   - access: the API tokens (none: open; replaced on config reload).
 public func buildApplication(
     configuration: ServerConfiguration, store: ServingStore, metrics: ServerMetrics, readiness: Readiness, logger: Logger,
-    snapshot: ServingSnapshot? = nil, webhooks: WebhookEndpoints = WebhookEndpoints()
+    snapshot: ServingSnapshot? = nil, webhooks: WebhookEndpoints = WebhookEndpoints(), access: AccessControl = AccessControl()
 ) -> some ApplicationProtocol {
     let api = ServingAPI(configuration: configuration, store: store, snapshot: snapshot ?? ServingSnapshot(store: store),
-                         metrics: metrics, readiness: readiness, webhooks: webhooks)
+                         metrics: metrics, readiness: readiness, webhooks: webhooks, access: access)
     return Application(
         router: api.router(logger: logger),
         configuration: ApplicationConfiguration(

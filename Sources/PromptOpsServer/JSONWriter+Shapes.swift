@@ -34,6 +34,17 @@ extension JSONWriter {
         member("authorEmail", v.authorEmail)
         key("committedAt"); date(v.committedAt)
         key("createdAt"); date(v.createdAt)
+        key("signer"); signer(v.signer)
+        objectEnd()
+    }
+
+    /// `{mode, principal, fingerprint}` or null.
+    mutating func signer(_ s: SignerIdentity?) {
+        guard let s else { return null() }
+        objectStart()
+        member("mode", s.mode)
+        member("principal", s.principal)
+        member("fingerprint", s.fingerprint)
         objectEnd()
     }
 

@@ -6,7 +6,7 @@ import PromptOpsStore
 /// Wraps every route: turns any error into the contract's JSON error answer and counts
 /// every answer in `promptops_http_requests_total` under its route pattern.
 struct ResponseAccountingMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = ServingContext
 
     let metrics: ServerMetrics
     let logger: Logger

@@ -35,6 +35,8 @@ public final class ServerMetrics: Sendable {
     public static let counterHelp: [String: String] = [
         "promptops_webhooks_total": "Push webhooks received, by source and result (triggered, ignored, unauthorized, not_found, too_large).",
         "promptops_notifications_total": "Notification delivery attempts, by result (delivered, retried, failed).",
+        "promptops_access_denied_total": "API requests refused, by token name (empty: none given, unknown: not configured), scope and status (401, 403).",
+        "promptops_config_reloads_total": "Configuration reloads (SIGHUP), by result (applied, rejected).",
     ]
 
     /// Creates an empty registry.
@@ -73,6 +75,12 @@ public final class ServerMetrics: Sendable {
     public func increment(_ name: String, labels: KeyValuePairs<String, String>, by amount: UInt64 = 1) {
         let key = labels.map { "\($0.key)=\"\(PrometheusText.label($0.value))\"" }.joined(separator: ",")
         counters.withLockedValue { $0[name, default: [:]][key, default: 0] += amount }
+    }
+
+    /// Counts one refused request: the token's configured name (never the token), the scope
+    /// the route needs, and 401 or 403.
+    public func recordDenied(token: String, scope: String, status: Int) {
+        increment("promptops_access_denied_total", labels: ["token": token, "scope": scope, "status": String(status)])
     }
 
     /// The value of one counter series (for tests).

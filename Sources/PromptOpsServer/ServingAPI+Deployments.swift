@@ -7,9 +7,9 @@ extension ServingAPI {
     /// `GET /api/v1/namespaces/{ns}/deployments`: every served Deployment with its phase,
     /// versions and weights.
     func deployments(_ request: Request, _ context: Context) async throws -> Response {
-        let namespace = context.pathParameter("ns")
+        let (shown, namespace) = context.namespace
         let list = try store.deployments(namespace: namespace)
-        if list.isEmpty { try requireNamespace(namespace) }
+        if list.isEmpty { try requireNamespace(namespace, shown: shown) }
         var json = JSONWriter(capacity: 384 * (list.count + 1))
         json.arrayStart()
         for d in list {
@@ -24,9 +24,9 @@ extension ServingAPI {
     /// `GET /api/v1/namespaces/{ns}/deployments/{name}`: `{phase, stable, canary, analysis,
     /// revision, conditions}` and the rest of the summary.
     func deployment(_ request: Request, _ context: Context) async throws -> Response {
-        let namespace = context.pathParameter("ns"), name = context.pathParameter("name")
+        let (shown, namespace) = context.namespace, name = context.pathParameter("name")
         guard let d = try store.deployment(namespace: namespace, name: name) else {
-            throw APIError.notFound("deployment_not_found", "no Deployment '\(name)' served in namespace '\(namespace)'")
+            throw APIError.notFound("deployment_not_found", "no Deployment '\(name)' served in namespace '\(shown)'")
         }
         let nsStatus = try store.status().namespaces.first { $0.name == namespace }
         var json = JSONWriter(capacity: 1024)

@@ -57,9 +57,9 @@ extension ServingAPI {
 
     /// The snapshot entry of the Deployment in the path, or 404.
     private func servedEntry(_ context: Context) throws -> ServingSnapshot.Entry {
-        let namespace = context.pathParameter("ns"), name = context.pathParameter("name")
+        let (shown, namespace) = context.namespace, name = context.pathParameter("name")
         guard let entry = try snapshot.entry(namespace: namespace, name: name) else {
-            throw APIError.notFound("deployment_not_found", "no Deployment '\(name)' served in namespace '\(namespace)'")
+            throw APIError.notFound("deployment_not_found", "no Deployment '\(name)' served in namespace '\(shown)'")
         }
         return entry
     }

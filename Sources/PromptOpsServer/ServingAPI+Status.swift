@@ -6,7 +6,13 @@ extension ServingAPI {
     /// last source error, per namespace warnings and any freeze, and `sources` (one entry per
     /// configured source).
     func status(_ request: Request, _ context: Context) async throws -> Response {
-        let status = try store.status()
+        var status = try store.status()
+        if let grant = context.grant {
+            // A token sees its namespaces, and the sources that write them (by recorded owner).
+            status.namespaces.removeAll { !grant.sees($0.name) }
+            let owners = try store.namespaceOwners()
+            status.sources.removeAll { source in !(owners[source.name] ?? []).contains(where: grant.sees) }
+        }
         var json = JSONWriter(capacity: 1024)
         json.objectStart()
         json.member("revision", status.revision)
@@ -47,6 +53,7 @@ extension ServingAPI {
             json.key("lastSuccessTime"); json.date(source.lastSuccessTime)
             json.member("lastError", source.lastError)
             json.key("lastErrorTime"); json.date(source.lastErrorTime)
+            json.key("errors"); json.diagnostics(source.errors)
             json.objectEnd()
         }
         json.arrayEnd()
@@ -54,10 +61,11 @@ extension ServingAPI {
         return .json(json)
     }
 
-    /// 404 unless the store knows `namespace` (it has been attempted at least once).
-    func requireNamespace(_ namespace: String) throws -> Void {
+    /// 404 unless the store knows `namespace` (it has been attempted at least once);
+    /// `shown` is the name the caller wrote.
+    func requireNamespace(_ namespace: String, shown: String) throws -> Void {
         guard try store.status().namespaces.contains(where: { $0.name == namespace }) else {
-            throw APIError.notFound("namespace_not_found", "no namespace '\(namespace)' in the serving store")
+            throw APIError.notFound("namespace_not_found", "no namespace '\(shown)' in the serving store")
         }
     }
 }

@@ -1,12 +1,13 @@
 import Hummingbird
+import PromptOpsCore
 import PromptOpsStore
 
 extension ServingAPI {
     /// `GET /api/v1/namespaces/{ns}/templates`: `[{name, version, hash, path}]`.
     func templates(_ request: Request, _ context: Context) async throws -> Response {
-        let namespace = context.pathParameter("ns")
+        let (shown, namespace) = context.namespace
         let list = try store.templates(namespace: namespace)
-        if list.isEmpty { try requireNamespace(namespace) }
+        if list.isEmpty { try requireNamespace(namespace, shown: shown) }
         var json = JSONWriter(capacity: 128 * (list.count + 1))
         json.arrayStart()
         for t in list {
@@ -24,9 +25,9 @@ extension ServingAPI {
     /// `GET /api/v1/namespaces/{ns}/templates/{name}`: the served version with its spec (as
     /// JSON) and `versions: [{version, hash, revision, author, createdAt}]`, oldest first.
     func template(_ request: Request, _ context: Context) async throws -> Response {
-        let namespace = context.pathParameter("ns"), name = context.pathParameter("name")
+        let (shown, namespace) = context.namespace, name = context.pathParameter("name")
         guard let t = try store.template(namespace: namespace, name: name) else {
-            throw APIError.notFound("template_not_found", "no PromptTemplate '\(name)' served in namespace '\(namespace)'")
+            throw APIError.notFound("template_not_found", "no PromptTemplate '\(name)' served in namespace '\(shown)'")
         }
         var json = JSONWriter(capacity: 512 + t.spec.text.utf8.count + 256 * t.versions.count)
         json.objectStart()
@@ -52,13 +53,13 @@ extension ServingAPI {
     /// `GET /api/v1/namespaces/{ns}/templates/{name}/versions/{n}`: one stored version (served
     /// or not) with its spec and its self-contained effective content.
     func templateVersion(_ request: Request, _ context: Context) async throws -> Response {
-        let namespace = context.pathParameter("ns"), name = context.pathParameter("name")
+        let (shown, namespace) = context.namespace, name = context.pathParameter("name")
         let text = context.pathParameter("version")
         guard let version = Int(text), version >= 1 else {
             throw APIError.badRequest("invalid_parameter", "version must be a positive integer, got '\(text)'")
         }
         guard let v = try store.templateVersion(namespace: namespace, name: name, version: version) else {
-            throw APIError.notFound("version_not_found", "PromptTemplate '\(name)' in namespace '\(namespace)' has no version \(version)")
+            throw APIError.notFound("version_not_found", "PromptTemplate '\(name)' in namespace '\(shown)' has no version \(version)")
         }
         var json = JSONWriter(capacity: 512 + v.spec.text.utf8.count + v.effective.text.utf8.count)
         json.objectStart()
@@ -71,6 +72,7 @@ extension ServingAPI {
         json.member("authorEmail", v.summary.authorEmail)
         json.key("committedAt"); json.date(v.summary.committedAt)
         json.key("createdAt"); json.date(v.summary.createdAt)
+        json.key("signer"); json.signer(v.summary.signer)
         json.key("spec"); json.embedded(v.spec)
         json.key("effective"); json.embedded(v.effective)
         json.objectEnd()

@@ -1,12 +1,13 @@
 import Hummingbird
 import Logging
+import PromptOpsCore
 import PromptOpsStore
 
 /// The read-only HTTP API: its dependencies and its route table. Handlers live in
 /// `ServingAPI+Feature.swift` files; every path is registered with its one method, and every
 /// other method on a known path answers 405 with `Allow`.
 struct ServingAPI: Sendable {
-    typealias Context = BasicRequestContext
+    typealias Context = ServingContext
     typealias Handler = @Sendable (Request, Context) async throws -> Response
 
     let configuration: ServerConfiguration
@@ -15,6 +16,7 @@ struct ServingAPI: Sendable {
     let metrics: ServerMetrics
     let readiness: Readiness
     let webhooks: WebhookEndpoints
+    let access: AccessControl
 
     /// Methods answered 405 on a known path (every other method is unknown to HTTP/1.1
     /// parsers and to clients alike).
@@ -43,26 +45,68 @@ struct ServingAPI: Sendable {
     func router(logger: Logger) -> Router<Context> {
         let router = Router(context: Context.self)
         router.add(middleware: ResponseAccountingMiddleware(metrics: metrics, logger: logger))
-        route(router, Path.healthz, .get) { _, _ in .text("ok\n") }
-        route(router, Path.readyz, .get, readyz)
-        route(router, Path.metrics, .get, metricsText)
-        route(router, Path.status, .get, status)
-        route(router, Path.templates, .get, templates)
-        route(router, Path.template, .get, template)
-        route(router, Path.templateVersion, .get, templateVersion)
-        route(router, Path.deployments, .get, deployments)
-        route(router, Path.deployment, .get, deployment)
-        route(router, Path.resolve, .get, resolve)
-        route(router, Path.render, .post, render)
-        route(router, Path.events, .get, events)
-        route(router, Path.audit, .get, audit)
-        route(router, Path.webhook, .post, webhook)
+        router.add(middleware: AccessMiddleware(access: access, metrics: metrics))
+        route(router, Path.healthz, .get, .none) { _, _ in .text("ok\n") }
+        route(router, Path.readyz, .get, .none, readyz)
+        route(router, Path.metrics, .get, .scope(.metrics), metricsText)
+        route(router, Path.status, .get, .scope(.read), status)
+        route(router, Path.templates, .get, .namespaced(.read), templates)
+        route(router, Path.template, .get, .namespaced(.read), template)
+        route(router, Path.templateVersion, .get, .namespaced(.read), templateVersion)
+        route(router, Path.deployments, .get, .namespaced(.read), deployments)
+        route(router, Path.deployment, .get, .namespaced(.read), deployment)
+        route(router, Path.resolve, .get, .namespaced(.render), resolve)
+        route(router, Path.render, .post, .namespaced(.render), render)
+        route(router, Path.events, .get, .scope(.read), events)
+        route(router, Path.audit, .get, .scope(.audit), audit)
+        route(router, Path.webhook, .post, .none, webhook)
         return router
     }
 
+    /// What a route needs from the caller's token (see controller-config.md, "API access").
+    enum Requirement {
+        /// Nothing: probes, and webhooks (authenticated by their signature).
+        case none
+        /// A scope, for routes that name no namespace.
+        case scope(ControllerConfig.APIToken.Scope)
+        /// A scope in the path's namespace. A namespace outside the token answers exactly as
+        /// one that does not exist (404), before the scope is looked at.
+        case namespaced(ControllerConfig.APIToken.Scope)
+    }
+
+    /// Checks `requirement` against the caller's token (set by ``AccessMiddleware``; nil when
+    /// the endpoint is open) and returns the context the handler runs with.
+    private func authorize(_ requirement: Requirement, _ context: Context) throws -> Context {
+        guard let grant = context.grant else { return context }
+        var context = context
+        switch requirement {
+        case .none:
+            break
+        case .scope(let scope):
+            try require(scope, grant)
+        case .namespaced(let scope):
+            if grant.sees(context.pathParameter("ns")) {
+                try require(scope, grant)
+            } else {
+                context.hidesNamespace = true
+            }
+        }
+        return context
+    }
+
+    private func require(_ scope: ControllerConfig.APIToken.Scope, _ grant: AccessGrant) throws {
+        guard grant.scopes.contains(scope) else {
+            metrics.recordDenied(token: grant.name, scope: scope.rawValue, status: 403)
+            throw APIError.forbidden("token '\(grant.name)' does not have the '\(scope.rawValue)' scope")
+        }
+    }
+
     /// Registers `handler` for `method` on `path`, and a 405 for every other known method.
-    private func route(_ router: Router<Context>, _ path: String, _ method: HTTPRequest.Method, _ handler: @escaping Handler) {
-        router.on(RouterPath(path), method: method) { request, context in try await handler(request, context) }
+    private func route(_ router: Router<Context>, _ path: String, _ method: HTTPRequest.Method, _ requirement: Requirement,
+                       _ handler: @escaping Handler) {
+        router.on(RouterPath(path), method: method) { request, context in
+            try await handler(request, try authorize(requirement, context))
+        }
         for other in Self.knownMethods where other != method {
             router.on(RouterPath(path), method: other) { request, _ -> Response in
                 throw APIError.methodNotAllowed(request.method, path: request.uri.path, allowed: [method])
@@ -71,9 +115,3 @@ struct ServingAPI: Sendable {
     }
 }
 
-extension BasicRequestContext {
-    /// A path parameter the route pattern guarantees.
-    func pathParameter(_ name: String) -> String {
-        parameters.get(name) ?? ""
-    }
-}

@@ -17,6 +17,8 @@ enum ApplyDetails {
             "revision": .string(commit.sha),
             "author": .object(["name": .string(commit.authorName), "email": .string(commit.authorEmail)]),
             "commitTime": .string(StoreTime.format(commit.time)),
+            "signer": commit.signer.map { .object(["mode": .string($0.mode), "principal": .string($0.principal),
+                                                    "fingerprint": .string($0.fingerprint)]) } ?? .null,
             "subject": .string(commit.subject),
             "added": objects(plan.added.map { ($0.kind, $0.name) }),
             "changed": objects(plan.changed.map { ($0.kind, $0.name) }),

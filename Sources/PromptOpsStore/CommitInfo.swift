@@ -1,4 +1,5 @@
 import Foundation
+import PromptOpsCore
 
 /// The commit a plan comes from, stamped on every version it creates and in the audit log.
 public struct CommitInfo: Sendable, Equatable, Codable {
@@ -12,9 +13,12 @@ public struct CommitInfo: Sendable, Equatable, Codable {
     public var time: Date
     /// Commit message.
     public var message: String
+    /// Who signed the commit, when its source applies signed commits only.
+    public var signer: SignerIdentity?
 
     /// Creates commit metadata.
-    public init(sha: String, authorName: String, authorEmail: String, time: Date, message: String) {
+    public init(sha: String, authorName: String, authorEmail: String, time: Date, message: String, signer: SignerIdentity? = nil) {
+        self.signer = signer
         self.sha = sha
         self.authorName = authorName
         self.authorEmail = authorEmail

@@ -98,13 +98,15 @@ struct NamespaceWriter {
         let committedAt = StoreTime.format(commit.time)
         let insertVersion = try db.cachedStatement(sql: """
             INSERT INTO template_version (namespace, template, version, hash, spec_json, effective_json, revision,
-                                          author_name, author_email, committed_at, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          author_name, author_email, committed_at, created_at,
+                                          signer_mode, signer_principal, signer_fingerprint)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         var versionIDs: [String: Int64] = [:]
         for v in plan.newVersions {
             try insertVersion.execute(arguments: [ns, v.template, v.version, v.hash, v.specJSON, v.effectiveJSON, sha,
-                                                  commit.authorName, commit.authorEmail, committedAt, now])
+                                                  commit.authorName, commit.authorEmail, committedAt, now,
+                                                  commit.signer?.mode, commit.signer?.principal, commit.signer?.fingerprint])
             versionIDs[v.template] = db.lastInsertedRowID
             try StoreEvent.record(db, time: now, namespace: ns, kind: "PromptTemplate", name: v.template,
                                   reason: StoreEvent.Reason.versionCreated,

@@ -7,17 +7,23 @@ extension ServingStore {
 
     /// Events, newest last: those after `sinceID` (oldest first), or else the latest `limit`.
     /// - Parameter namespace: one namespace, or nil for all (including controller-wide events).
-    public func events(namespace: String? = nil, sinceID: Int64? = nil, limit: Int = 100) throws(StoreError) -> [StoreEvent] {
+    /// - Parameter visible: with a value, only events of these namespaces (an API token's
+    ///   view: events of no namespace, such as a source failing, are left out too).
+    public func events(namespace: String? = nil, visible: Set<String>? = nil, sinceID: Int64? = nil,
+                       limit: Int = 100) throws(StoreError) -> [StoreEvent] {
         let limit = try Self.page(limit)
+        let visibleJSON = visible.map { set in
+            "[" + set.sorted().map { "\"" + $0 + "\"" }.joined(separator: ",") + "]"
+        }
         return try reading { db in
             let columns = "SELECT id, time, namespace, kind, name, type, reason, message, revision FROM event"
-            let filter = "(?1 IS NULL OR namespace = ?1)"
+            let filter = "(?1 IS NULL OR namespace = ?1) AND (?4 IS NULL OR namespace IN (SELECT value FROM json_each(?4)))"
             if let sinceID {
                 return try Row.fetchAll(db, sql: "\(columns) WHERE \(filter) AND id > ?2 ORDER BY id LIMIT ?3",
-                                        arguments: [namespace, sinceID, limit]).map(StoreEvent.init(row:))
+                                        arguments: [namespace, sinceID, limit, visibleJSON]).map(StoreEvent.init(row:))
             }
-            return try Row.fetchAll(db, sql: "\(columns) WHERE \(filter) ORDER BY id DESC LIMIT ?2",
-                                    arguments: [namespace, limit]).map(StoreEvent.init(row:)).reversed()
+            return try Row.fetchAll(db, sql: "\(columns) WHERE \(filter) ORDER BY id DESC LIMIT ?3",
+                                    arguments: [namespace, nil as Int64?, limit, visibleJSON]).map(StoreEvent.init(row:)).reversed()
         }
     }
 

@@ -13,12 +13,19 @@ extension ServingStore {
     ///   - now: the pass time.
     ///   - source: the configured source's name and URL (nil: the one-repository command line);
     ///     its row in `source_status` is updated, and only a `primary` pass moves the top-level status.
+    ///   - problems: located errors of the source's own (objects refused because they name a
+    ///     namespace the source may not write); they block no namespace.
+    ///   - blocked: the error is a commit refused by signature verification: it is reported
+    ///     as `Blocked` (event and notification) instead of `SyncFailed`.
     public func recordSyncPass(source: (name: String, url: String)? = nil, primary: Bool = true, branch: String, revision: String?,
-                               error: String?, now: Date) throws(StoreError) {
+                               error: String?, problems: [Diagnostic] = [], blocked: Bool = false, now: Date) throws(StoreError) {
         let time = StoreTime.format(now)
+        let problemsJSON: String
+        do { problemsJSON = try NamespaceWriter.json(problems) } catch { throw StoreError(.invalidArgument, "diagnostics are not encodable: \(error)") }
         try writing { db in
             if let source {
                 let previous: String? = try String.fetchOne(db, sql: "SELECT last_error FROM source_status WHERE name = ?", arguments: [source.name])
+                let previousProblems = try String.fetchOne(db, sql: "SELECT errors_json FROM source_status WHERE name = ?", arguments: [source.name])
                 try db.execute(sql: """
                     INSERT INTO source_status (name, url, branch, revision, attempted_revision, last_sync_at, last_success_at, last_error, last_error_at)
                     VALUES (:name, :url, :branch, CASE WHEN :error IS NULL THEN :revision END, :revision, :now,
@@ -32,8 +39,20 @@ extension ServingStore {
                         last_error = :error,
                         last_error_at = CASE WHEN :error IS NULL THEN NULL WHEN :error IS last_error THEN last_error_at ELSE :now END
                     """, arguments: ["name": source.name, "url": source.url, "branch": branch, "revision": revision, "error": error, "now": time])
+                // Refused objects: only a pass that read the source knows them.
+                if error == nil, problemsJSON != (previousProblems ?? "[]") {
+                    try db.execute(sql: "UPDATE source_status SET errors_json = ? WHERE name = ?", arguments: [problemsJSON, source.name])
+                    if !problems.isEmpty {
+                        try StoreEvent.record(db, time: time, namespace: nil, kind: "Source", name: source.name, type: .warning,
+                                              reason: StoreEvent.Reason.objectsRefused,
+                                              message: "\(problems.count) object\(problems.count == 1 ? "" : "s") of source \(source.name) not applied: "
+                                                  + problems.map(\.description).prefix(3).joined(separator: "; "),
+                                              revision: revision)
+                    }
+                }
                 if !primary {
-                    try Self.recordSourceChange(db, source: source.name, branch: branch, revision: revision, error: error, previous: previous, time: time)
+                    try Self.recordSourceChange(db, source: source.name, branch: branch, revision: revision, error: error, previous: previous,
+                                                blocked: blocked, time: time)
                     return
                 }
             }
@@ -52,16 +71,24 @@ extension ServingStore {
                     last_error = :error,
                     last_error_at = CASE WHEN :error IS NULL THEN NULL WHEN :error IS last_error THEN last_error_at ELSE :now END
                 """, arguments: ["branch": branch, "revision": revision, "error": error, "now": time])
-            try Self.recordSourceChange(db, source: source?.name, branch: branch, revision: revision, error: error, previous: previousError, time: time)
+            try Self.recordSourceChange(db, source: source?.name, branch: branch, revision: revision, error: error, previous: previousError,
+                                        blocked: blocked, time: time)
         }
     }
 
     /// An event (and a SyncFailed notification) when a source's error appears or changes; an
     /// event when it clears.
     static func recordSourceChange(_ db: Database, source: String?, branch: String, revision: String?, error: String?, previous: String?,
-                                   time: String) throws {
+                                   blocked: Bool = false, time: String) throws {
         let what = source.map { "source \($0) (\(branch))" } ?? branch
-        if let error, error != previous {
+        if let error, error != previous, blocked {
+            try StoreEvent.record(db, time: time, namespace: nil, kind: source == nil ? nil : "Source", name: source, type: .warning,
+                                  reason: StoreEvent.Reason.commitNotVerified, message: "\(what) blocked: \(error)", revision: revision,
+                                  notify: .init(type: "Blocked", data: [
+                                      "source": source.map(JSONValue.string) ?? .null, "branch": .string(branch),
+                                      "errors": .array([.string(error)]),
+                                  ], subject: source ?? branch))
+        } else if let error, error != previous {
             try StoreEvent.record(db, time: time, namespace: nil, kind: source == nil ? nil : "Source", name: source, type: .warning,
                                   reason: StoreEvent.Reason.sourceFailed, message: "cannot sync \(what): \(error)", revision: revision,
                                   notify: .init(type: "SyncFailed", data: [
@@ -82,12 +109,13 @@ extension ServingStore {
 
     static func sourceStatuses(_ db: Database) throws -> [SourceStatus] {
         try Row.fetchAll(db, sql: """
-            SELECT name, url, branch, revision, attempted_revision, last_sync_at, last_success_at, last_error, last_error_at
+            SELECT name, url, branch, revision, attempted_revision, last_sync_at, last_success_at, last_error, last_error_at, errors_json
             FROM source_status ORDER BY name
             """).map {
             SourceStatus(name: $0[0], url: $0[1], branch: $0[2], revision: $0[3], attemptedRevision: $0[4],
                          lastSyncTime: ($0[5] as String?).flatMap(StoreTime.parse), lastSuccessTime: ($0[6] as String?).flatMap(StoreTime.parse),
-                         lastError: $0[7], lastErrorTime: ($0[8] as String?).flatMap(StoreTime.parse))
+                         lastError: $0[7], lastErrorTime: ($0[8] as String?).flatMap(StoreTime.parse),
+                         errors: (try? JSONDecoder().decode([Diagnostic].self, from: Data(($0[9] as String).utf8))) ?? [])
         }
     }
 

@@ -1,3 +1,4 @@
+import PromptOpsCore
 import Foundation
 import GRDB
 
@@ -37,7 +38,7 @@ extension ServingStore {
                 WHERE namespace = ? AND template = ? AND version = ?
                 """, arguments: [namespace, name, version]).map { row in
                 TemplateVersionDetail(namespace: namespace, name: name, summary: Self.versionSummary(row),
-                                      spec: EmbeddedJSON(row[7]), effective: EmbeddedJSON(row[8]))
+                                      spec: EmbeddedJSON(row[10]), effective: EmbeddedJSON(row[11]))
             }
         }
     }
@@ -61,11 +62,16 @@ extension ServingStore {
         }
     }
 
-    static let versionColumns = "version, hash, revision, author_name, author_email, committed_at, created_at"
+    static let versionColumns = "version, hash, revision, author_name, author_email, committed_at, created_at, "
+        + "signer_mode, signer_principal, signer_fingerprint"
 
     static func versionSummary(_ row: Row) -> TemplateVersionSummary {
-        TemplateVersionSummary(version: row[0], hash: row[1], revision: row[2], author: row[3], authorEmail: row[4],
-                               committedAt: StoreTime.parse(row[5]) ?? .distantPast, createdAt: StoreTime.parse(row[6]) ?? .distantPast)
+        var summary = TemplateVersionSummary(version: row[0], hash: row[1], revision: row[2], author: row[3], authorEmail: row[4],
+                                             committedAt: StoreTime.parse(row[5]) ?? .distantPast, createdAt: StoreTime.parse(row[6]) ?? .distantPast)
+        if let mode = row[7] as String? {
+            summary.signer = SignerIdentity(mode: mode, principal: row[8] ?? "", fingerprint: row[9] ?? "")
+        }
+        return summary
     }
 
     static func versions(_ db: Database, namespace: String, template: String) throws -> [TemplateVersionSummary] {

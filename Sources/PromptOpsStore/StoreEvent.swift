@@ -37,6 +37,10 @@ public struct StoreEvent: Sendable, Equatable, Codable {
         public static let sourceRecovered = "SourceRecovered"
         /// A notification could not be delivered within its retry budget.
         public static let notificationFailed = "NotificationFailed"
+        /// A source's commit is not signed by a trusted key: nothing of it applies.
+        public static let commitNotVerified = "CommitNotVerified"
+        /// Objects of a source were refused: outside the namespaces it may write.
+        public static let objectsRefused = "ObjectsRefused"
     }
 
     /// Increasing id; pass the last one seen as `sinceID` to page.

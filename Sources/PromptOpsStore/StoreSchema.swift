@@ -12,6 +12,7 @@ enum StoreSchema {
         migrator.registerMigration("v1") { db in try db.execute(sql: v1) }
         migrator.registerMigration("v2") { db in try db.execute(sql: v2) }
         migrator.registerMigration("v3") { db in try db.execute(sql: v3) }
+        migrator.registerMigration("v4") { db in try db.execute(sql: v4) }
         return migrator
     }
 
@@ -255,5 +256,16 @@ enum StoreSchema {
         PRIMARY KEY (outbox_id, receiver)
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX outbox_delivery_pending ON outbox_delivery(state, next_attempt_at);
+    """
+
+    /// Governance: who signed the commit each version came from (signed-commits-only
+    /// sources), and the located errors of a source's objects that were refused (outside
+    /// the namespaces it may write).
+    static let v4 = """
+    ALTER TABLE template_version ADD COLUMN signer_mode TEXT CHECK (signer_mode IN ('ssh', 'openpgp'));
+    ALTER TABLE template_version ADD COLUMN signer_principal TEXT;
+    ALTER TABLE template_version ADD COLUMN signer_fingerprint TEXT;
+    ALTER TABLE source_status ADD COLUMN errors_json TEXT NOT NULL DEFAULT '[]'
+        CHECK (json_valid(errors_json) AND json_type(errors_json) = 'array');
     """
 }

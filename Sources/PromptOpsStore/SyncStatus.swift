@@ -93,4 +93,7 @@ public struct SourceStatus: Sendable, Equatable, Codable {
     public var lastError: String?
     /// Since when that error is reported.
     public var lastErrorTime: Date?
+    /// Objects of the last read revision that were refused (outside the source's namespaces,
+    /// or a platform Policy from a source that is not a platform), each at `path:line:col`.
+    public var errors: [Diagnostic] = []
 }

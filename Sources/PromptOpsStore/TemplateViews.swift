@@ -1,3 +1,4 @@
+import PromptOpsCore
 import Foundation
 
 /// A served template in a list: its current version and content hash.
@@ -36,6 +37,8 @@ public struct TemplateVersionSummary: Sendable, Equatable, Codable {
     public var committedAt: Date
     /// When the store created it.
     public var createdAt: Date
+    /// Who signed that commit (sources that apply signed commits only).
+    public var signer: SignerIdentity?
 
     /// Creates a version summary.
     public init(version: Int, hash: String, revision: String, author: String, authorEmail: String, committedAt: Date, createdAt: Date) {

@@ -70,10 +70,10 @@ struct ControllerCommand: AsyncParsableCommand {
         if let listen { config.listen = listen }
         guard config.storePath != nil else { throw CommandExit.invalid("error: no store: set store.path in \(self.config ?? "the config") or give --db") }
         guard !config.sources.isEmpty else { throw CommandExit.invalid("error: no sources: add sources to \(self.config ?? "the config") or give --repo") }
-        if self.config != nil, let (host, _) = ControllerConfigLoader.address(config.listen ?? "127.0.0.1:8080"),
-           !Self.isLoopback(host), !config.accessOpen {
-            throw CommandExit.invalid("error: listen \(host) is not a loopback address and the config has no access section; "
-                                      + "set `access: {open: true}` to serve an open endpoint on purpose")
+        if let (host, _) = ControllerConfigLoader.address(config.listen ?? "127.0.0.1:8080"),
+           !Self.isLoopback(host), !config.accessOpen, config.tokens.isEmpty {
+            throw CommandExit.invalid("error: listen \(host) is not a loopback address and no access is configured; "
+                                      + "add API tokens (access.tokens) in a config file, or set `access: {open: true}` to serve an open endpoint on purpose")
         }
         return config
     }
@@ -110,6 +110,9 @@ struct ControllerCommand: AsyncParsableCommand {
         let claims = NamespaceClaims()
         let fetcher = GitFetchRunner(executable: GitFetchRunner.currentExecutable)
         let rolloutWake = WakeSignal()
+        let access = AccessControl(tokens: config.tokens)
+        let platformNames = Set(config.sources.filter(\.platform).map(\.name))
+        let platform = self.config != nil && !platformNames.isEmpty ? PlatformPolicies(platformSources: platformNames) : nil
         let notifications = try NotificationSetup.make(config: config, store: store, httpClient: httpClient, secrets: secrets,
                                                        metrics: metrics, logger: logger)
         let webhooks = WebhookEndpoints()
@@ -117,15 +120,18 @@ struct ControllerCommand: AsyncParsableCommand {
         var reconcilers: [Reconciler] = []
         var wakes: [String: WakeSignal] = [:]
         var hooks: [String: WebhookEndpoints.Endpoint] = [:]
+        var running: [String: ConfigReloader.RunningSource] = [:]
         for (index, source) in runtimeSources.enumerated() {
             var location = source.location
             location.fetcher = fetcher
             let reconciler = self.config == nil
                 ? Reconciler(location: location, store: store)
                 : Reconciler(location: location, store: store, source: .init(name: source.name, primary: index == 0), claims: claims)
+            await reconciler.configure(grant: source.grant, verifier: source.verifier, platform: platform)
             reconcilers.append(reconciler)
             let wake = WakeSignal()
             wakes[source.name] = wake
+            running[source.name] = .init(reconciler: reconciler, wake: wake, branch: location.branch)
             if let secret = source.webhookSecret {
                 hooks[source.name] = .init(secret: Array(secret.utf8), branch: location.branch, trigger: { wake.signal() })
             }
@@ -141,12 +147,7 @@ struct ControllerCommand: AsyncParsableCommand {
                 }
                 readiness.markSynced(source: name)
                 rolloutWake.signal()
-                if let notifications {
-                    notifications.wake()
-                } else if (try? store.hasUnroutedNotifications()) == true {
-                    // No receivers: nothing is sent, and the outbox does not pile up.
-                    _ = try? store.routeOutbox(now: Date()) { _ in [] }
-                }
+                notifications.wake()
             }, wake: wake)
             services.append(.init(service: service))
         }
@@ -156,17 +157,26 @@ struct ControllerCommand: AsyncParsableCommand {
         webhooks.replace(hooks)
         let wakeByName = wakes
         await claims.setOnChange { names in for name in names { wakeByName[name]?.signal() } }
+        platform?.setOnChange { for (name, wake) in wakeByName where !platformNames.contains(name) { wake.signal() } }
         let driver = RolloutDriver(store: store, runner: MetricRunner(httpClient: httpClient, logger: logger), logger: logger)
         services.append(.init(service: RolloutService(reconcilers: reconcilers, driver: driver, logger: logger, wake: rolloutWake,
-                                                      onRollouts: { snapshot.invalidate(); notifications?.wake() })))
-        if let notifications { services.append(.init(service: notifications)) }
+                                                      onRollouts: { snapshot.invalidate(); notifications.wake() })))
+        services.append(.init(service: notifications))
+        if let file = self.config {
+            let (host, _) = ControllerConfigLoader.address(config.listen ?? "127.0.0.1:8080")!
+            services.append(.init(service: ConfigReloader(
+                path: file, running: config, listenIsLoopback: Self.isLoopback(host), access: access, webhooks: webhooks,
+                sources: running,
+                platform: platform, notifications: notifications, store: store, metrics: metrics, logger: logger)))
+        }
         let app = buildApplication(
             configuration: ServerConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes),
-            store: store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot, webhooks: webhooks)
+            store: store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot, webhooks: webhooks, access: access)
         services.insert(.init(service: app), at: 0)
         logger.info("controller starting", metadata: [
             "sources": "\(runtimeSources.map { "\($0.name)=\($0.location.repo)#\($0.location.branch)" })", "db": "\(dbPath)",
             "listen": "http://\(host):\(port)", "receivers": "\(config.receivers.map(\.name))",
+            "access": "\(config.tokens.isEmpty ? "open" : "\(config.tokens.count) tokens")",
         ])
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {

@@ -44,8 +44,9 @@ struct HistoryCommand: ParsableCommand {
         let iso = ISO8601DateFormatter()
         var out = ""
         if !history.versions.isEmpty {
-            out += Table.render([["VERSION", "HASH", "REVISION", "AUTHOR", "COMMITTED", "STORED"]] + history.versions.map {
+            out += Table.render([["VERSION", "HASH", "REVISION", "AUTHOR", "SIGNER", "COMMITTED", "STORED"]] + history.versions.map {
                 ["v\($0.version)", String($0.hash.prefix(12)), String($0.revision.prefix(12)), "\($0.author) <\($0.authorEmail)>",
+                 $0.signer.map { "\($0.principal) (\($0.mode) \($0.fingerprint))" } ?? "-",
                  iso.string(from: $0.committedAt), iso.string(from: $0.createdAt)]
             })
         }

@@ -15,29 +15,39 @@ struct NotificationSetup: Service {
     let store: ServingStore
     let logger: Logger
 
-    /// Nil when the config has no receivers.
+    /// The dispatcher (with no receivers, notifications are routed to nobody and kept only
+    /// until pruned; a reload may add receivers).
     static func make(config: ControllerConfig, store: ServingStore, httpClient: HTTPClient, secrets: SecretResolver,
-                     metrics: ServerMetrics, logger: Logger) throws -> NotificationSetup? {
-        guard !config.receivers.isEmpty else { return nil }
-        var receivers: [NotificationReceiver] = []
+                     metrics: ServerMetrics, logger: Logger) throws -> NotificationSetup {
+        let receivers: [NotificationReceiver]
         do {
-            for r in config.receivers {
-                let url: String
-                switch r.url {
-                case .inline(let text): url = text
-                case .secret(let ref): url = try secrets.value(ref)
-                }
-                receivers.append(NotificationReceiver(name: r.name, kind: NotificationReceiver.Kind(rawValue: r.kind.rawValue)!, url: url,
-                                                      repository: r.repository, token: try r.token.map { try secrets.value($0) }))
-            }
+            receivers = try Self.receivers(config, secrets: secrets)
         } catch {
             throw CommandExit.invalid("error: receivers: \(error)")
         }
-        let rules = config.notifications.map { NotificationRule(receiver: $0.receiver, namespaces: $0.namespaces, events: $0.events) }
+        let rules = Self.rules(config)
         var log = logger
         log[metadataKey: "task"] = "notifications"
         return NotificationSetup(dispatcher: NotificationDispatcher(store: store, receivers: receivers, rules: rules, httpClient: httpClient, logger: log),
                                  metrics: metrics, store: store, logger: log)
+    }
+
+    /// The config's receivers with their secrets read.
+    static func receivers(_ config: ControllerConfig, secrets: SecretResolver) throws -> [NotificationReceiver] {
+        try config.receivers.map { r in
+            let url: String
+            switch r.url {
+            case .inline(let text): url = text
+            case .secret(let ref): url = try secrets.value(ref)
+            }
+            return NotificationReceiver(name: r.name, kind: NotificationReceiver.Kind(rawValue: r.kind.rawValue)!, url: url,
+                                        repository: r.repository, token: try r.token.map { try secrets.value($0) })
+        }
+    }
+
+    /// The config's routing rules.
+    static func rules(_ config: ControllerConfig) -> [NotificationRule] {
+        config.notifications.map { NotificationRule(receiver: $0.receiver, namespaces: $0.namespaces, events: $0.events) }
     }
 
     /// Asks for routing and delivery now (after a pass or a rollout step wrote events).

@@ -11,6 +11,10 @@ struct RuntimeSource: Sendable {
     var location: RepositoryLocation
     var interval: Duration
     var webhookSecret: String?
+    /// What the source may write.
+    var grant: SourceGrant
+    /// How its commits are verified (nil: any commit applies).
+    var verifier: CommitVerifier?
 
     static func resolve(_ source: ControllerConfig.Source, databasePath: String, secrets: SecretResolver) throws -> RuntimeSource {
         var location = RepositoryLocation(repo: source.url, branch: source.branch, path: source.path, databasePath: databasePath)
@@ -31,7 +35,10 @@ struct RuntimeSource: Sendable {
                                               caFile: try caFile.map { try secrets.file($0, directory: databasePath + ".keys", name: source.name + ".ca.pem") })
             }
             let webhook = try source.webhookSecret.map { try secrets.value($0) }
-            return RuntimeSource(name: source.name, location: location, interval: source.interval, webhookSecret: webhook)
+            let verifier = try source.verify.map { try CommitVerifiers.make($0, secrets: secrets) }
+            return RuntimeSource(name: source.name, location: location, interval: source.interval, webhookSecret: webhook,
+                                 grant: SourceGrant(source: source.name, namespaces: source.namespaces, platform: source.platform),
+                                 verifier: verifier)
         } catch {
             throw SourceSetupError(message: "source \(source.name): \(error)")
         }

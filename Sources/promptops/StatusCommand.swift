@@ -19,7 +19,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Option(help: "Read the serving store directly.")
     var db: String?
 
-    @Option(help: "Ask a running controller instead (e.g. http://127.0.0.1:8080).")
+    @Option(help: "Ask a running controller instead (e.g. http://127.0.0.1:8080); a bearer token is read from PROMPTOPS_TOKEN.")
     var server: String?
 
     @Option(help: "Read the store named by a ControllerConfig file (store.path).")
@@ -73,7 +73,12 @@ struct StatusView: Codable {
         func get<T: Decodable>(_ path: String, as: T.Type) async throws -> T {
             guard let url = URL(string: root + path) else { throw CommandExit.usage("error: bad --server URL \(base)") }
             do {
-                let (data, response) = try await URLSession.shared.data(from: url)
+                var request = URLRequest(url: url)
+                // From the environment, never a flag: a flag's value shows in `ps`.
+                if let token = ProcessInfo.processInfo.environment["PROMPTOPS_TOKEN"], !token.isEmpty {
+                    request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+                }
+                let (data, response) = try await URLSession.shared.data(for: request)
                 guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
                     throw CommandExit.environment("error: \(url) answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(String(decoding: data, as: UTF8.self))")
                 }
@@ -104,6 +109,10 @@ struct StatusView: Codable {
         func short(_ s: String?) -> String { s.map { String($0.prefix(12)) } ?? "-" }
         var out = "revision \(short(status.revision)) on branch \(status.branch ?? "-"), last sync \(status.lastSyncTime.map(iso.string(from:)) ?? "never")\n"
         if let error = status.lastError { out += "last sync error: \(error)\n" }
+        for source in status.sources {
+            if let error = source.lastError { out += "source \(source.name): \(error)\n" }
+            for e in source.errors { out += "source \(source.name): \(e)\n" }
+        }
         out += "\n" + Table.render([["NAMESPACE", "APPLIED", "ATTEMPTED", "STATE"]] + status.namespaces.map { ns in
             let state: String
             if !ns.errors.isEmpty { state = "blocked (\(ns.errors.count) error\(ns.errors.count == 1 ? "" : "s"))" }

@@ -76,11 +76,15 @@ struct SyncCommand: AsyncParsableCommand {
         let again = NamespaceCollector()
         await claims.setOnChange { names in again.add(names) }
         let fetcher = GitFetchRunner(executable: GitFetchRunner.currentExecutable)
+        let platformNames = Set(config.sources.filter(\.platform).map(\.name))
+        let platform = platformNames.isEmpty ? nil : PlatformPolicies(platformSources: platformNames)
         var reconcilers: [String: Reconciler] = [:]
         for (index, source) in sources.enumerated() {
             var location = source.location
             location.fetcher = fetcher
-            reconcilers[source.name] = Reconciler(location: location, store: store, source: .init(name: source.name, primary: index == 0), claims: claims)
+            let reconciler = Reconciler(location: location, store: store, source: .init(name: source.name, primary: index == 0), claims: claims)
+            await reconciler.configure(grant: source.grant, verifier: source.verifier, platform: platform)
+            reconcilers[source.name] = reconciler
         }
         var reports: [String: SyncReport] = [:]
         var failed: [String] = []
@@ -92,7 +96,9 @@ struct SyncCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("error: source \(name): \(error)\n".utf8))
             }
         }
-        for source in sources { await pass(source.name) }
+        // Platform sources first: the others are checked against their Policies.
+        for source in sources where platformNames.contains(source.name) { await pass(source.name) }
+        for source in sources where !platformNames.contains(source.name) { await pass(source.name) }
         for name in again.take().sorted() where reconcilers[name] != nil && !failed.contains(name) { await pass(name) }
         for source in sources {
             guard let report = reports[source.name] else { continue }
@@ -100,7 +106,9 @@ struct SyncCommand: AsyncParsableCommand {
             print("\(source.name): " + SyncSummary.text(report), terminator: "")
         }
         if !failed.isEmpty { throw CommandExit.environment("") }
-        if reports.values.contains(where: { !$0.failedNamespaces.isEmpty || $0.apply.failures.count > 0 }) { throw CommandExit.invalid() }
+        if reports.values.contains(where: { !$0.failedNamespaces.isEmpty || $0.apply.failures.count > 0 || !$0.refused.isEmpty }) {
+            throw CommandExit.invalid()
+        }
     }
 }
 
@@ -136,6 +144,8 @@ enum SyncSummary {
             }
             for w in ns.warnings { out += "    \(w)\n" }
         }
+        for r in report.refused { out += "  refused: \(r)\n" }
+        if let signer = report.signer { out += "  signed by \(signer.principal) (\(signer.mode) \(signer.fingerprint))\n" }
         out += "\(report.filesRead) file\(report.filesRead == 1 ? "" : "s") read in \(report.duration)\n"
         return out
     }

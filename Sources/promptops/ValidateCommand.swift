@@ -17,6 +17,9 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "Output format: text, json or github (workflow annotations).")
     var format: DiagnosticReport.Format = .text
 
+    @Option(help: "A platform repository (file or folder): its platform Policies (spec.namespaces) govern the manifests checked, as the controller applies them.")
+    var platform: [String] = []
+
     @Argument(help: "Files or folders holding manifests (*.yaml, *.yml).")
     var paths: [String]
 
@@ -28,7 +31,15 @@ struct ValidateCommand: ParsableCommand {
         } catch {
             throw CommandExit.environment("error: \(error)")
         }
-        let result = ManifestValidator().validate(ManifestLoader().load(files))
+        let platformPolicies: [Policy]
+        do {
+            platformPolicies = try Self.platformPolicies(platform)
+        } catch let error as CommandExit {
+            throw error
+        } catch {
+            throw CommandExit.environment("error: --platform: \(error)")
+        }
+        let result = ManifestValidator().validate(ManifestLoader().load(files), platformPolicies: platformPolicies)
         print(DiagnosticReport.render(result.diagnostics, format: format), terminator: "")
         if format == .text {
             let errors = result.diagnostics.filter { $0.severity == .error }.count
@@ -37,5 +48,18 @@ struct ValidateCommand: ParsableCommand {
                 "\(files.count) file\(files.count == 1 ? "" : "s") checked: \(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")\n".utf8))
         }
         if result.hasErrors { throw CommandExit.invalid() }
+    }
+
+    /// The platform Policies under `paths`; a platform repository with errors is refused,
+    /// since its verdict would not be the controller's.
+    static func platformPolicies(_ paths: [String]) throws -> [Policy] {
+        guard !paths.isEmpty else { return [] }
+        let set = ManifestLoader().load(try ManifestFileCollector.collect(paths))
+        let problems = ManifestValidator().validate(set).diagnostics.filter { $0.severity == .error }
+        if !problems.isEmpty {
+            throw CommandExit.environment("error: --platform \(paths.joined(separator: " ")) has errors, fix them first:\n"
+                                          + problems.map(\.description).joined(separator: "\n"))
+        }
+        return set.policies.values.filter { $0.namespaces != nil }.sorted { $0.key < $1.key }
     }
 }

@@ -11,6 +11,8 @@ struct TestServer {
     let readiness: Readiness
     let snapshot: ServingSnapshot
     var maxBodyBytes = ServerConfiguration.defaultMaxBodyBytes
+    /// The API tokens (none: open).
+    var access = AccessControl()
 
     /// A server over `served`, ready (one sync pass done) unless `ready` is false.
     init(_ served: ServedStore, ready: Bool = true, snapshotMaxAge: Duration = .seconds(60)) {
@@ -26,15 +28,15 @@ struct TestServer {
         logger.logLevel = .warning
         let app = buildApplication(
             configuration: ServerConfiguration(host: "127.0.0.1", port: 0, maxBodyBytes: maxBodyBytes),
-            store: served.store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot)
+            store: served.store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot, access: access)
         return try await app.test(.live) { client in try await body(client) }
     }
 }
 
 extension TestClientProtocol {
-    /// GET `uri`.
-    func get(_ uri: String) async throws -> TestResponse {
-        try await execute(uri: uri, method: .get)
+    /// GET `uri`, with `Authorization: Bearer token` when a token is given.
+    func get(_ uri: String, token: String? = nil) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get, headers: token.map { [.authorization: "Bearer \($0)"] } ?? [:])
     }
 
     /// POST `json` to `uri`.

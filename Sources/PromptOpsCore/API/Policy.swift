@@ -46,10 +46,20 @@ public struct Policy: Sendable, Equatable {
     public var environments: [String]
     /// Labels every matched object must carry (empty: all).
     public var matchLabels: [String: String]
+    /// `spec.namespaces`: the namespaces (globs) a platform Policy governs; nil for a
+    /// Policy of its own namespace. Only a source marked `platform: true` may set it.
+    public var namespaces: [String]?
     /// The rules.
     public var rules: Rules
     /// The whole document, for locations.
     public var document: LocatedValue
+
+    /// Whether this Policy governs objects of `namespace`: its own namespace, or (a platform
+    /// Policy) every namespace its globs match.
+    public func governs(_ namespace: String) -> Bool {
+        guard let namespaces else { return meta.namespace == namespace }
+        return namespaces.contains { Glob.matches($0, namespace) }
+    }
 
     /// The object's key.
     public var key: ObjectKey { ObjectKey(kind: "Policy", namespace: meta.namespace, name: meta.name) }

@@ -16,6 +16,8 @@ public struct ControllerConfig: Sendable, Equatable {
     public var notifications: [Notification]
     /// `access: {open: true}`: the endpoint is open on purpose (a non-loopback listen needs it).
     public var accessOpen: Bool
+    /// `access.tokens`: with any, every request but the probes and webhooks needs a bearer token.
+    public var tokens: [APIToken] = []
 
     /// Creates a configuration.
     public init(listen: String? = nil, storePath: String? = nil, sources: [Source] = [], receivers: [Receiver] = [],
@@ -48,6 +50,12 @@ public struct ControllerConfig: Sendable, Equatable {
         public var auth: GitAuthConfig?
         /// The secret push webhooks are signed with (nil: no webhook for this source).
         public var webhookSecret: SecretRef?
+        /// Namespace globs this source may write (nil: all).
+        public var namespaces: [String]?
+        /// Whether its Policies may govern other namespaces (`spec.namespaces`).
+        public var platform: Bool = false
+        /// Only commits signed by a trusted key apply (nil: any commit).
+        public var verify: CommitVerification?
 
         /// Creates a source.
         public init(name: String, url: String, branch: String = "main", path: String = "", browseURL: String? = nil,
@@ -62,6 +70,52 @@ public struct ControllerConfig: Sendable, Equatable {
             self.timeout = timeout
             self.auth = auth
             self.webhookSecret = webhookSecret
+        }
+    }
+
+    /// `sources[].verify`: how commits must be signed.
+    public struct CommitVerification: Sendable, Equatable {
+        /// Git's two signature formats.
+        public enum Mode: String, Sendable, Equatable, CaseIterable {
+            /// SSH signatures (`gpg.format=ssh`), checked against an `allowed_signers` file.
+            case ssh
+            /// OpenPGP signatures, checked against a keyring (`gpg --export`).
+            case openpgp
+        }
+        /// The format required.
+        public var mode: Mode
+        /// The trusted keys: an `allowed_signers` file (ssh) or a public keyring (openpgp).
+        public var trustedKeys: SecretRef
+    }
+
+    /// An API bearer token: only its SHA-256 is configured.
+    public struct APIToken: Sendable, Equatable {
+        /// What the token may do.
+        public enum Scope: String, Sendable, Equatable, Hashable, CaseIterable {
+            /// status, templates, deployments, events in the token's namespaces.
+            case read
+            /// resolve and render in the token's namespaces.
+            case render
+            /// `/api/v1/audit` (every record).
+            case audit
+            /// `/metrics`.
+            case metrics
+        }
+        /// Unique name: shown in metrics and audit records (never the token).
+        public var name: String
+        /// SHA-256 of the token, 32 bytes.
+        public var sha256: [UInt8]
+        /// Namespace globs the token sees.
+        public var namespaces: [String]
+        /// What it may do there.
+        public var scopes: Set<Scope>
+
+        /// Creates a token entry.
+        public init(name: String, sha256: [UInt8], namespaces: [String], scopes: Set<Scope>) {
+            self.name = name
+            self.sha256 = sha256
+            self.namespaces = namespaces
+            self.scopes = scopes
         }
     }
 

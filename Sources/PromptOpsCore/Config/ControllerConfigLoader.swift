@@ -25,7 +25,7 @@ public struct ControllerConfigLoader: Sendable {
     }
 
     /// Fields that hold secrets; a plain string there is an inline secret.
-    static let secretFields: Set<String> = ["privateKey", "passphrase", "knownHosts", "password", "caFile", "secret", "token"]
+    static let secretFields: Set<String> = ["privateKey", "passphrase", "knownHosts", "password", "caFile", "secret", "token", "trustedKeys"]
 
     static func explainInlineSecret(_ d: Diagnostic) -> Diagnostic {
         guard d.message.contains("expected a mapping, got a string"),
@@ -46,6 +46,17 @@ public struct ControllerConfigLoader: Sendable {
         }
         config.storePath = root["store"]?["path"]?.string
         config.accessOpen = root["access"]?["open"]?.bool ?? false
+        var tokenNames: Set<String> = [], tokenHashes: Set<[UInt8]> = []
+        for (i, node) in (root["access"]?["tokens"]?.array ?? []).enumerated() {
+            guard let name = node["name"]?.string, let hex = node["sha256"]?.string, let digest = Self.hexBytes(hex) else { continue }
+            if !tokenNames.insert(name).inserted, let at = node["name"] { error(at, "access.tokens[\(i)].name: '\(name)' is used by another token; names are unique") }
+            if !tokenHashes.insert(digest).inserted, let at = node["sha256"] { error(at, "access.tokens[\(i)].sha256: another token has the same hash") }
+            let scopes = Set((node["scopes"]?.array ?? []).compactMap { $0.string.flatMap(ControllerConfig.APIToken.Scope.init(rawValue:)) })
+            config.tokens.append(.init(name: name, sha256: digest, namespaces: node["namespaces"]?.array?.compactMap(\.string) ?? [], scopes: scopes))
+        }
+        if config.accessOpen && !config.tokens.isEmpty, let at = root["access"] {
+            error(at, "access: `open: true` and tokens contradict each other; remove one")
+        }
         var names: Set<String> = []
         for (i, node) in (root["sources"]?.array ?? []).enumerated() {
             guard let source = decodeSource(node, index: i, error: error) else { continue }
@@ -96,6 +107,12 @@ public struct ControllerConfigLoader: Sendable {
             }
         }
         source.webhookSecret = Self.secret(node["webhook"]?["secret"])
+        source.namespaces = node["namespaces"]?.array?.compactMap(\.string)
+        source.platform = node["platform"]?.bool ?? false
+        if let verify = node["verify"], let mode = verify["mode"]?.string.flatMap(ControllerConfig.CommitVerification.Mode.init(rawValue:)),
+           let keys = Self.secret(verify["trustedKeys"]) {
+            source.verify = .init(mode: mode, trustedKeys: keys)
+        }
         return source
     }
 
@@ -140,6 +157,19 @@ public struct ControllerConfigLoader: Sendable {
         guard let schemeEnd = url.range(of: "://") else { return nil }
         let authority = url[schemeEnd.upperBound...].prefix { $0 != "/" }
         return authority.lastIndex(of: "@").map { authority[..<$0] }
+    }
+
+    /// The bytes of lower-case hex (the schema checked the format).
+    static func hexBytes(_ hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(digits.count / 2)
+        for i in stride(from: 0, to: digits.count, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[i...i + 1], as: UTF8.self), radix: 16) else { return nil }
+            out.append(byte)
+        }
+        return out
     }
 
     static func secret(_ node: LocatedValue?) -> SecretRef? {

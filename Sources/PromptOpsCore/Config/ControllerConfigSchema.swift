@@ -43,6 +43,24 @@ public enum ControllerConfigSchema {
         .init("webhook", .object(ObjectSchema("Push webhooks for this source.", fields: [
             .init("secret", .reference("Secret"), required: true, "Shared secret the sender signs with."),
         ])), "Accept push webhooks at POST /api/v1/webhooks/{name}."),
+        .init("namespaces", .array(.string(.init(minLength: 1))),
+              "Namespace globs this source may write (default: all); an object elsewhere is an error and is not applied."),
+        .init("platform", .boolean, "true: its Policies may set spec.namespaces and govern other sources' namespaces."),
+        .init("verify", .object(ObjectSchema("Only commits signed by a trusted key apply.", fields: [
+            .init("mode", .string(.init(allowed: ControllerConfig.CommitVerification.Mode.allCases.map(\.rawValue))), required: true,
+                  "ssh (git's SSH signatures, allowed_signers) or openpgp (a public keyring)."),
+            .init("trustedKeys", .reference("Secret"), required: true,
+                  "ssh: an allowed_signers file; openpgp: a keyring exported with gpg --export."),
+        ])), "Signed commits only: an unsigned or untrusted commit blocks the source at that commit."),
+    ])
+
+    static let token = ObjectSchema("An API bearer token; only its SHA-256 is written here.", fields: [
+        .init("name", .string(.init(format: .dnsLabel)), required: true, "Unique name, shown in metrics and audit records."),
+        .init("sha256", .string(.init(format: .sha256Hex)), required: true,
+              "SHA-256 of the token, lower-case hex: printf %s \"$TOKEN\" | sha256sum."),
+        .init("namespaces", .array(.string(.init(minLength: 1))), "Namespace globs the token sees (default: none)."),
+        .init("scopes", .array(.string(.init(allowed: ControllerConfig.APIToken.Scope.allCases.map(\.rawValue))), minItems: 1), required: true,
+              "read (status, templates, deployments, events), render (resolve, render), audit, metrics."),
     ])
 
     static let receiver = ObjectSchema("Where notifications go.", fields: [
@@ -73,6 +91,7 @@ public enum ControllerConfigSchema {
         .init("notifications", .array(.object(notification)), "Routing of events to receivers."),
         .init("access", .object(ObjectSchema("API access.", fields: [
             .init("open", .boolean, "true: serve without tokens, also on a non-loopback address."),
-        ])), "API access (bearer tokens come with a later release; `open: true` makes an open endpoint explicit)."),
+            .init("tokens", .array(.object(token)), "Bearer tokens; with any, every request but /healthz, /readyz and webhooks needs one."),
+        ])), "API access: bearer tokens with scopes and namespaces, or `open: true` for an open endpoint on purpose."),
     ])
 }

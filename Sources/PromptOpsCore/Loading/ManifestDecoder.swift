@@ -157,6 +157,7 @@ enum ManifestDecoder {
             kinds: spec?.at("match", "kinds")?.array?.compactMap(\.string) ?? [],
             environments: spec?.at("match", "environments")?.array?.compactMap(\.string) ?? [],
             matchLabels: spec?.at("match", "labels")?.stringMap ?? [:],
+            namespaces: spec?["namespaces"]?.array?.compactMap(\.string),
             rules: rules, document: document)
     }
 }

@@ -77,9 +77,11 @@ public struct DesiredState: Sendable {
     /// files whose problems could not be tied to a namespace (a YAML syntax error) to the
     /// namespaces they are known to feed; those namespaces are blocked too, so a broken
     /// file never looks like deleted objects.
-    /// With `only`, just those namespaces are built.
+    /// With `only`, just those namespaces are built. Platform Policies (the set's own with
+    /// `spec.namespaces`, and `platformPolicies` from other sources) add their freeze windows
+    /// to every namespace they govern.
     public init(set: ManifestSet, validation: ManifestValidator.Result, blockedFiles: [String: Set<String>] = [:],
-                only: Set<String>? = nil) {
+                only: Set<String>? = nil, platformPolicies: [Policy] = []) {
         let wanted: (String) -> Bool = { only?.contains($0) ?? true }
         var namespaces: [String: DesiredNamespace] = [:]
         func namespace(_ name: String) -> DesiredNamespace {
@@ -126,8 +128,14 @@ public struct DesiredState: Sendable {
             let spec = CanonicalJSON.encode(p.document["spec"] ?? p.document)
             entry.policies[key.name] = DesiredObject(kind: "Policy", name: key.name, specJSON: spec, hash: Self.sha256(spec),
                                                      path: p.document.location.path, labels: p.meta.labels)
-            entry.policyRules.append(p)
+            if p.namespaces == nil { entry.policyRules.append(p) }
             namespaces[key.namespace] = entry
+        }
+        let platform = set.policies.values.filter { $0.namespaces != nil } + platformPolicies
+        if !platform.isEmpty {
+            for name in Array(namespaces.keys) {
+                namespaces[name]!.policyRules += platform.filter { $0.governs(name) }
+            }
         }
         self.namespaces = namespaces
     }

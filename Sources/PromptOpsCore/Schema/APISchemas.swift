@@ -154,6 +154,8 @@ public enum APISchemas {
 
     static let policySpec = ObjectSchema("Guardrails for objects of its namespace.", fields: [
         .init("enforcement", .string(.init(allowed: ["Deny", "Warn"])), "Deny (errors, block) or Warn; default Deny."),
+        .init("namespaces", .array(.string(), minItems: 1),
+              "Makes this a platform Policy: it governs every namespace these globs match (\"*\": all) instead of its own. Only a source marked platform: true may set it; a tenant's Policy never lifts its Deny."),
         .init("match", .object(.init("Which objects the rules apply to.", fields: [
             .init("kinds", .array(.string(.init(allowed: ["Deployment", "PromptTemplate"]))), "Kinds; default both."),
             .init("environments", .array(.string()), "Deployments by spec.environment, and the templates they serve."),

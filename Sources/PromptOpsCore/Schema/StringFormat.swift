@@ -11,6 +11,8 @@ public enum StringFormat: String, Sendable {
     case regularExpression
     /// A template input name: a letter or `_`, then letters, digits, `_` or `-`.
     case identifier
+    /// A SHA-256 digest: 64 lower-case hex digits.
+    case sha256Hex
 
     /// The JSON Schema `pattern` equivalent, when there is one.
     public var jsonPattern: String? {
@@ -20,6 +22,7 @@ public enum StringFormat: String, Sendable {
         case .timeOfDay: return "^([01][0-9]|2[0-3]):[0-5][0-9]$"
         case .regularExpression: return nil
         case .identifier: return "^[A-Za-z_][A-Za-z0-9_-]*$"
+        case .sha256Hex: return "^[0-9a-f]{64}$"
         }
     }
 
@@ -31,6 +34,7 @@ public enum StringFormat: String, Sendable {
         case .timeOfDay: return "a time of day HH:MM (24-hour clock)"
         case .regularExpression: return "a valid regular expression"
         case .identifier: return "a name made of letters, digits, '_' and '-', starting with a letter or '_'"
+        case .sha256Hex: return "a SHA-256 digest in lower-case hex (64 characters): printf %s \"$TOKEN\" | sha256sum"
         }
     }
 
@@ -41,6 +45,8 @@ public enum StringFormat: String, Sendable {
         case .duration: return Duration.parse(value) != nil
         case .timeOfDay: return TimeOfDay(value) != nil
         case .regularExpression: return (try? Regex(value)) != nil
+        case .sha256Hex:
+            return value.utf8.count == 64 && value.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
         case .identifier:
             guard let first = value.unicodeScalars.first, first.isASCII,
                   first.properties.isAlphabetic || first == "_" else { return false }

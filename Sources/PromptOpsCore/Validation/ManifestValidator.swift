@@ -24,9 +24,16 @@ public struct ManifestValidator: Sendable {
 
     /// Validates everything in `set`, or only the namespaces in `only` (the loader's
     /// diagnostics are always included).
-    public func validate(_ set: ManifestSet, only: Set<String>? = nil) -> Result {
+    ///
+    /// A namespace is governed by its own Policies, by the set's platform Policies
+    /// (`spec.namespaces`) that match it, and by `platformPolicies` from other sources. Each
+    /// Policy is evaluated on its own, so a tenant's Policy can add rules (or the same rule
+    /// as Warn) but never lift a platform `Deny`: that one still reports its error.
+    public func validate(_ set: ManifestSet, only: Set<String>? = nil, platformPolicies: [Policy] = []) -> Result {
         var diagnostics = set.diagnostics
         var compiledNamespaces: [String: CompiledNamespace] = [:]
+        let platform = (set.policies.values.filter { $0.namespaces != nil } + platformPolicies)
+            .sorted { ($0.meta.namespace, $0.meta.name) < ($1.meta.namespace, $1.meta.name) }
         for namespace in set.namespaces where only?.contains(namespace) ?? true {
             let compiled = CompiledNamespace(namespace: namespace, templates: set.templates(in: namespace))
             diagnostics += compiled.diagnostics
@@ -39,11 +46,14 @@ public struct ManifestValidator: Sendable {
             for deployment in deployments {
                 diagnostics += DeploymentChecks.check(deployment, templates: compiled.entries)
             }
-            let policies = set.policies.values.filter { $0.meta.namespace == namespace }.sorted { $0.meta.name < $1.meta.name }
-            for policy in policies {
+            let own = set.policies.values.filter { $0.meta.namespace == namespace }.sorted { $0.meta.name < $1.meta.name }
+            for policy in own {
                 diagnostics += PolicyEvaluator.checkDefinition(policy)
-                diagnostics += PolicyEvaluator(policy: policy).evaluate(
-                    templates: compiled.entries.values.map(\.template), deployments: deployments)
+            }
+            let governing = own.filter { $0.namespaces == nil } + platform.filter { $0.governs(namespace) }
+            let templates = governing.isEmpty ? [] : compiled.entries.values.map(\.template)
+            for policy in governing {
+                diagnostics += PolicyEvaluator(policy: policy).evaluate(templates: templates, deployments: deployments)
             }
             compiledNamespaces[namespace] = compiled
         }

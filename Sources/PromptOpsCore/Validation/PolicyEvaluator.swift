@@ -35,7 +35,9 @@ public struct PolicyEvaluator: Sendable {
     public func evaluate(templates: [PromptTemplate], deployments: [Deployment]) -> [Diagnostic] {
         var out: [Diagnostic] = []
         let severity: Severity = policy.enforcement == .deny ? .error : .warning
-        let prefix = "policy '\(policy.meta.name)' (\(policy.enforcement.rawValue))"
+        let prefix = policy.namespaces == nil
+            ? "policy '\(policy.meta.name)' (\(policy.enforcement.rawValue))"
+            : "platform policy '\(policy.meta.namespace)/\(policy.meta.name)' (\(policy.enforcement.rawValue))"
         func violation(_ key: ObjectKey, _ node: LocatedValue, _ message: String) {
             out.append(Diagnostic(severity, at: node.location, "\(prefix): \(message)",
                                   kind: key.kind, name: key.name, namespace: key.namespace))
