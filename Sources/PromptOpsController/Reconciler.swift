@@ -176,7 +176,7 @@ public actor Reconciler {
             case .trusted(let identity):
                 signer = identity
             case .rejected(let rejection):
-                let key = rejection.fingerprint.map { " (key \($0))" } ?? ""
+                let key = rejection.fingerprint.map { rejection.message.contains($0) ? "" : " (key \($0))" } ?? ""
                 let message = "commit \(sha.prefix(12)) is not applied: \(rejection.message)\(key); "
                     + "source '\(source?.name ?? "default")' applies only commits signed by a trusted \(verifier.mode) key"
                 try? recordPass(revision: sha, error: message, blocked: true)

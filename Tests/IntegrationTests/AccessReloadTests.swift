@@ -1,0 +1,136 @@
+import Crypto
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// API tokens on the controller as users run it: rotated by editing the config and sending
+/// SIGHUP while clients keep calling, a bad config on reload kept out, every reload audited.
+@Suite("API tokens and SIGHUP reload", .serialized)
+struct AccessReloadTests {
+    static func sha(_ token: String) -> String {
+        SHA256.hash(data: Array(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func config(port: Int, store: String, repo: String, app: String, steady: String, extra: String = "") -> String {
+        """
+        apiVersion: promptops.dev/v1alpha1
+        kind: ControllerConfig
+        listen: 127.0.0.1:\(port)
+        store: {path: \(store)}
+        sources:
+          - {name: prompts, url: \(repo), interval: 30s}
+        access:
+          tokens:
+            - {name: app, sha256: \(sha(app)), namespaces: ["alpha"], scopes: [render]}
+            - {name: steady, sha256: \(sha(steady)), namespaces: ["alpha*"], scopes: [render, read]}
+            - {name: auditor, sha256: \(sha("audit-" + steady)), scopes: [audit, metrics]}
+        \(extra)
+        """
+    }
+
+    /// Counts answers of a client loop; requests that fail or answer other than 200 are errors.
+    final class LoadCounter: @unchecked Sendable {
+        // Guarded by `lock`: written by the load tasks, read by the test at the end.
+        private let lock = NSLock()
+        private var ok = 0, failed: [String] = []
+        var stop = false
+        func record(_ answer: (Int, String)?) {
+            lock.withLock {
+                if answer?.0 == 200 { ok += 1 } else if failed.count < 20 { failed.append("\(answer?.0 ?? 0) \(answer?.1.prefix(120) ?? "no answer")") }
+            }
+        }
+        var shouldStop: Bool { lock.withLock { stop } }
+        func finish() -> (Int, [String]) { lock.withLock { stop = true; return (ok, failed) } }
+    }
+
+    @Test func aRotatedTokenWorksAfterSIGHUPWhileNoRequestFails() async throws {
+        let workspace = try GitWorkspace()
+        try workspace.commit(Manifests.twoTeams())
+        let store = workspace.path("store.db")
+        let port = freePort()
+        let old = "old-\(UUID().uuidString)", new = "new-\(UUID().uuidString)", steady = "steady-\(UUID().uuidString)"
+        let controller = try ControllerProcess(config: Self.config(port: port, store: store, repo: workspace.repo.path, app: old, steady: steady),
+                                               dir: workspace.path(""), port: port)
+        defer { controller.stop() }
+        let resolve = "http://127.0.0.1:\(port)/api/v1/namespaces/alpha/deployments/greet-prod/resolve?key=k"
+        func call(_ token: String?) async -> (Int, String)? {
+            await HTTP.request(resolve, headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [])
+        }
+        let ready = await controller.waitForJSON("/api/v1/namespaces/alpha/deployments/greet-prod", seconds: 2) { _ in true }
+        #expect(ready == nil, "without a token the API answers 401, never 200")
+        var waited = 0
+        while await call(steady)?.0 != 200 && waited < 200 { try await Task.sleep(for: .milliseconds(100)); waited += 1 }
+        #expect(await call(old)?.0 == 200)
+        #expect(await call(nil)?.0 == 401)
+        #expect(await call("wrong")?.0 == 401)
+
+        // A wrk-style load: 8 clients calling without pause during both reloads.
+        let load = LoadCounter()
+        let clients = (0..<8).map { _ in
+            Task {
+                while !load.shouldStop { load.record(await call(steady)) }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let configPath = workspace.path("controller.yaml")
+        try Self.config(port: port, store: store, repo: workspace.repo.path, app: new, steady: steady)
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        kill(controller.process.processIdentifier, SIGHUP)
+        var rotated = false
+        for _ in 0..<100 {
+            if await call(old)?.0 == 401, await call(new)?.0 == 200 { rotated = true; break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(rotated, "\(controller.log.suffix(1500))")
+        // A bad file on reload: logged at its line, the running tokens stay.
+        try Self.config(port: port, store: store, repo: workspace.repo.path, app: "third", steady: steady, extra: "colour: blue")
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        kill(controller.process.processIdentifier, SIGHUP)
+        var logged = false
+        for _ in 0..<100 where !logged {
+            logged = controller.log.contains("configuration not reloaded") && controller.log.contains("controller.yaml:12:1")
+            if !logged { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(logged, "\(controller.log.suffix(1500))")
+        #expect(await call(new)?.0 == 200)
+        #expect(await call("third")?.0 == 401)
+        try await Task.sleep(for: .milliseconds(300))
+        let (ok, failed) = load.finish()
+        for client in clients { await client.value }
+        #expect(failed.isEmpty, "requests failed during the reloads: \(failed.prefix(5))")
+        #expect(ok > 50, "the load ran (\(ok) answers)")
+
+        // Both reloads and the token change are audit records; denials are counted by name.
+        let auditor = [("Authorization", "Bearer audit-\(steady)")]
+        let audit = await HTTP.request("http://127.0.0.1:\(port)/api/v1/audit", headers: auditor)?.1 ?? ""
+        #expect(audit.contains(#""action":"reload-config""#) && audit.contains(#""applied":true"#) && audit.contains(#""applied":false"#), "\(audit)")
+        #expect(audit.contains(#""action":"change-tokens""#) && audit.contains(#""changed":["app"]"#), "\(audit)")
+        let metrics = await HTTP.request("http://127.0.0.1:\(port)/metrics", headers: auditor)?.1 ?? ""
+        #expect(metrics.contains(#"promptops_config_reloads_total{result="applied"} 1"#), "\(metrics)")
+        #expect(metrics.contains(#"promptops_config_reloads_total{result="rejected"} 1"#))
+        #expect(metrics.contains(#"promptops_access_denied_total{token="unknown",scope="render",status="401"}"#))
+        // No token ever leaks into the log, the metrics or the audit.
+        for secret in [old, new, steady, "audit-\(steady)"] {
+            #expect(!controller.log.contains(secret) && !metrics.contains(secret) && !audit.contains(secret))
+        }
+    }
+
+    @Test func aNonLoopbackListenWithTokensStartsAndWithoutAccessIsRefused() throws {
+        let workspace = try GitWorkspace()
+        try workspace.commit(Manifests.twoTeams())
+        let file = workspace.path("c.yaml")
+        try """
+        apiVersion: promptops.dev/v1alpha1
+        kind: ControllerConfig
+        listen: 0.0.0.0:0
+        store: {path: \(workspace.path("s.db"))}
+        sources: [{name: prompts, url: \(workspace.repo.path)}]
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let refused = try runCommand(CommandLineTests.binary.path, ["controller", "--config", file])
+        #expect(refused.0 == 1 && refused.1.contains("no access is configured"), "\(refused.1)")
+        let flags = try runCommand(CommandLineTests.binary.path, ["controller", "--repo", workspace.repo.path, "--db", workspace.path("f.db"), "--listen", "0.0.0.0:0"])
+        #expect(flags.0 == 1 && flags.1.contains("no access is configured"), "\(flags.1)")
+    }
+}
