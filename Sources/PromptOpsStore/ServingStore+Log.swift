@@ -41,6 +41,19 @@ extension ServingStore {
         }
     }
 
+    /// The newest audit record with one of `actions`, if any.
+    public func latestAudit(actions: [String]) throws(StoreError) -> AuditRecord? {
+        try reading { db in
+            let marks = actions.map { _ in "?" }.joined(separator: ",")
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT seq, time, actor, action, namespace, object, revision, details_json, prev_hash, hash FROM audit_record
+                WHERE action IN (\(marks)) ORDER BY seq DESC LIMIT 1
+                """, arguments: StatementArguments(actions)) else { return nil }
+            return AuditRecord(seq: row[0], time: StoreTime.parse(row[1]) ?? .distantPast, actor: row[2], action: row[3], namespace: row[4],
+                               object: row[5], revision: row[6], details: EmbeddedJSON(row[7]), prevHash: row[8], hash: row[9])
+        }
+    }
+
     /// Appends an audit record in its own transaction (manual overrides: promote, abort, retry).
     /// - Parameters:
     ///   - actor: who (an operator's name, or `controller`).

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -74,7 +75,7 @@ struct ConfigReloader: Service {
                 "tokensChanged": "\(summary.tokens.changed)", "needsRestart": "\(summary.needsRestart)",
             ])
             audit(action: "reload-config", details: .object([
-                "file": .string(path), "applied": .bool(true),
+                "file": .string(path), "applied": .bool(true), "tokensDigest": .string(Self.tokensDigest(current.withLockedValue { $0 }.tokens)),
                 "needsRestart": .array(summary.needsRestart.map(JSONValue.string)),
                 "sourcesReconfigured": .array(summary.reconfigured.map(JSONValue.string)),
             ]))
@@ -162,6 +163,33 @@ struct ConfigReloader: Service {
         current.withLockedValue { $0 = kept }
         for name in reconfigured { sources[name]?.wake.signal() }
         return .success(Summary(tokens: tokens, needsRestart: needsRestart, reconfigured: reconfigured))
+    }
+
+    /// Identifies a token set (names, hashes, scopes, namespaces) without revealing anything.
+    static func tokensDigest(_ tokens: [ControllerConfig.APIToken]) -> String {
+        let text = tokens.sorted { $0.name < $1.name }.map { t in
+            "\(t.name)|\(t.sha256.map { String(format: "%02x", $0) }.joined())|\(t.scopes.map(\.rawValue).sorted())|\(t.namespaces)"
+        }.joined(separator: "\n")
+        return SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// At start: an audit record when the token set differs from the one last recorded (the
+    /// file was edited while the controller was down), so every change of the set is audited.
+    static func auditStart(path: String, tokens: [ControllerConfig.APIToken], store: ServingStore, logger: Logger) {
+        let digest = tokensDigest(tokens)
+        let last = try? store.latestAudit(actions: ["load-config", "reload-config"])
+        let lastDigest = last.flatMap { JSONValue(json: $0.details.text)?["tokensDigest"]?.stringValue }
+        guard lastDigest != digest else { return }
+        let details = JSONValue.object(["file": .string(path), "tokens": .array(tokens.map(\.name).sorted().map(JSONValue.string)),
+                                        "tokensDigest": .string(digest)])
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            try store.appendAudit(actor: "controller", action: "load-config", details: String(decoding: try encoder.encode(details), as: UTF8.self),
+                                  now: Date())
+        } catch {
+            logger.error("cannot write the audit record of the configuration's token set", metadata: ["error": "\(error)"])
+        }
     }
 
     private func audit(action: String, details: JSONValue) {

@@ -163,6 +163,7 @@ struct ControllerCommand: AsyncParsableCommand {
                                                       onRollouts: { snapshot.invalidate(); notifications.wake() })))
         services.append(.init(service: notifications))
         if let file = self.config {
+            ConfigReloader.auditStart(path: file, tokens: config.tokens, store: store, logger: logger)
             let (host, _) = ControllerConfigLoader.address(config.listen ?? "127.0.0.1:8080")!
             services.append(.init(service: ConfigReloader(
                 path: file, running: config, listenIsLoopback: Self.isLoopback(host), access: access, webhooks: webhooks,

@@ -45,6 +45,15 @@ struct ControllerConfigTests {
         ("notifications: [{receiver: nobody}]", "controller.yaml:3:28", "no receiver is named 'nobody'"),
         ("notifications: [{receiver: r, events: [Exploded]}]", "controller.yaml:3:40", "not allowed"),
         ("listen: nowhere", "controller.yaml:3:9", "HOST:PORT"),
+        ("access: {tokens: [{name: a, sha256: 'ABC', scopes: [read]}]}", "controller.yaml:3:37", "SHA-256 digest"),
+        ("access: {tokens: [{name: a, sha256: '\(String(repeating: "a", count: 64))', scopes: [write]}]}", "controller.yaml:3:114", "not allowed"),
+        ("access: {tokens: [{name: a, sha256: '\(String(repeating: "a", count: 64))', scopes: []}]}", "controller.yaml:3:113", "at least 1"),
+        ("access: {open: true, tokens: [{name: a, sha256: '\(String(repeating: "a", count: 64))', scopes: [read]}]}", "controller.yaml:3:9", "contradict"),
+        ("access: {tokens: [{name: a, sha256: '\(String(repeating: "a", count: 64))', scopes: [read]}, {name: a, sha256: '\(String(repeating: "b", count: 64))', scopes: [read]}]}",
+         "controller.yaml:3:129", "used by another token"),
+        ("sources: [{name: a, url: /r, verify: {mode: x509, trustedKeys: {fromFile: /k}}}]", "controller.yaml:3:45", "not allowed"),
+        ("sources: [{name: a, url: /r, verify: {mode: ssh, trustedKeys: 'ssh-ed25519 AAAA'}}]", "controller.yaml:3:63", "secrets are never written inline"),
+        ("sources: [{name: a, url: /r, platform: yes}]", "controller.yaml:3:40", "expected true or false"),
     ])
     func problemsAreLocated(document: String, at location: String, words: String) throws {
         let text = "apiVersion: promptops.dev/v1alpha1\nkind: ControllerConfig\n" + document + "\n"
@@ -56,6 +65,30 @@ struct ControllerConfigTests {
         #expect(match != nil, "\(problems)")
         #expect(match.map { "\($0.location)" } == location, "\(problems)")
         #expect(!problems.description.contains("hunter2") && !problems.description.contains(":pw@"))
+    }
+
+    @Test func governanceFieldsLoad() throws {
+        let digest = String(repeating: "0f", count: 32)
+        let config = try load("""
+            apiVersion: promptops.dev/v1alpha1
+            kind: ControllerConfig
+            sources:
+              - {name: platform, url: /p, platform: true, namespaces: ["platform"]}
+              - name: support
+                url: /s
+                namespaces: ["support", "support-*"]
+                verify: {mode: openpgp, trustedKeys: {fromFile: /etc/promptops/keyring.gpg}}
+            access:
+              tokens:
+                - {name: app, sha256: \(digest), namespaces: ["support"], scopes: [read, render]}
+                - {name: prometheus, sha256: "\(String(repeating: "1", count: 64))", scopes: [metrics]}
+            """).get()
+        #expect(config.sources[0].platform && config.sources[0].namespaces == ["platform"] && config.sources[0].verify == nil)
+        #expect(!config.sources[1].platform && config.sources[1].namespaces == ["support", "support-*"])
+        #expect(config.sources[1].verify == .init(mode: .openpgp, trustedKeys: .file("/etc/promptops/keyring.gpg")))
+        #expect(config.tokens.map(\.name) == ["app", "prometheus"])
+        #expect(config.tokens[0].sha256 == Array(repeating: 0x0f, count: 32) && config.tokens[0].scopes == [.read, .render])
+        #expect(config.tokens[1].namespaces.isEmpty && config.tokens[1].scopes == [.metrics])
     }
 
     @Test func defaultsApply() throws {
