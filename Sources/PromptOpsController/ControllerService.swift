@@ -63,7 +63,7 @@ public struct ControllerService: Service {
                 if let wake { _ = await wake.wait(timeout: sleep) } else { try await Task.sleep(for: sleep) }
             }
         }
-        logger.info("controller stopped")
+        logger.debug("source loop stopped")
     }
 
     /// Logs a pass: info when something applied or failed, debug when nothing changed.

@@ -40,6 +40,14 @@ public actor NamespaceClaims {
         return conflicts
     }
 
+    /// Forgets a source that was removed from the configuration; the sources that shared a
+    /// namespace with it pass again (their conflict is gone).
+    public func release(_ source: String) {
+        guard let namespaces = bySource.removeValue(forKey: source) else { return }
+        let affected = Set(bySource.filter { !$0.value.isDisjoint(with: namespaces) }.keys)
+        if !affected.isEmpty { onChange?(affected) }
+    }
+
     /// Namespaces some other source than `source` defines.
     public func definedElsewhere(than source: String) -> Set<String> {
         bySource.filter { $0.key != source }.values.reduce(into: Set<String>()) { $0.formUnion($1) }

@@ -14,13 +14,32 @@ public final class PlatformPolicies: Sendable {
         var onChange: (@Sendable () -> Void)?
     }
 
-    /// The sources marked `platform: true`.
-    public let platformSources: Set<String>
     private let state = NIOLockedValueBox(State())
+    private let platform: NIOLockedValueBox<Set<String>>
 
     /// Creates the registry for these platform sources.
     public init(platformSources: Set<String>) {
-        self.platformSources = platformSources
+        platform = NIOLockedValueBox(platformSources)
+    }
+
+    /// The sources marked `platform: true`.
+    public var platformSources: Set<String> { platform.withLockedValue { $0 } }
+
+    /// Replaces the platform sources (config reload): Policies of a source no longer a
+    /// platform stop governing, and the others validate again.
+    public func setPlatformSources(_ sources: Set<String>) {
+        let dropped = platform.withLockedValue { current -> Set<String> in
+            defer { current = sources }
+            return current.subtracting(sources)
+        }
+        let action: (@Sendable () -> Void)?? = state.withLockedValue { s in
+            let had = dropped.contains { s.bySource[$0] != nil }
+            for name in dropped { s.bySource[name] = nil }
+            guard had else { return .none }
+            s.generation += 1
+            return .some(s.onChange)
+        }
+        if case .some(let a) = action { a?() }
     }
 
     /// Called (outside the lock) after the policies changed: wakes the other sources.
@@ -42,8 +61,8 @@ public final class PlatformPolicies: Sendable {
     /// What governs the sources other than `source`: the generation (changes when any
     /// platform source's Policies change), the Policies, and the platform sources not read yet.
     public func view(for source: String) -> (generation: Int, policies: [Policy], waitingFor: [String]) {
-        state.withLockedValue { s in
-            let others = platformSources.subtracting([source])
+        let others = platformSources.subtracting([source])
+        return state.withLockedValue { s in
             let policies = others.sorted().flatMap { s.bySource[$0] ?? [] }
             return (s.generation, policies, others.filter { s.bySource[$0] == nil }.sorted())
         }

@@ -6,7 +6,7 @@ import ServiceLifecycle
 /// evaluation never delays a fetch, and a slow or hung fetch never delays a rollout step.
 /// Runs when a step is due, when a pass finished (``wake``), and at least every `idle`.
 public struct RolloutService: Service {
-    let reconcilers: [Reconciler]
+    let reconcilers: @Sendable () async -> [Reconciler]
     let driver: RolloutDriver
     let logger: Logger
     let idle: Duration
@@ -17,6 +17,12 @@ public struct RolloutService: Service {
     /// Creates the service.
     public init(reconcilers: [Reconciler], driver: RolloutDriver, logger: Logger, idle: Duration = .seconds(30),
                 wake: WakeSignal = WakeSignal(), onRollouts: @escaping @Sendable () -> Void = {}) {
+        self.init(reconcilers: { reconcilers }, driver: driver, logger: logger, idle: idle, wake: wake, onRollouts: onRollouts)
+    }
+
+    /// Creates the service over a set of sources that changes while it runs (config reload).
+    public init(reconcilers: @escaping @Sendable () async -> [Reconciler], driver: RolloutDriver, logger: Logger,
+                idle: Duration = .seconds(30), wake: WakeSignal = WakeSignal(), onRollouts: @escaping @Sendable () -> Void = {}) {
         self.reconcilers = reconcilers
         self.driver = driver
         self.logger = logger
@@ -29,7 +35,7 @@ public struct RolloutService: Service {
     public func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var targets: [RolloutTarget] = []
-            for reconciler in reconcilers {
+            for reconciler in await reconcilers() {
                 if let more = try? await reconciler.rolloutTargets() { targets += more }
             }
             var delay = idle

@@ -102,6 +102,12 @@ extension ServingStore {
         }
     }
 
+    /// Drops the status row of a source removed from the configuration (its namespaces keep
+    /// serving what they last applied, and keep its name as their last writer).
+    public func forgetSource(_ name: String) throws(StoreError) {
+        try writing { db in try db.execute(sql: "DELETE FROM source_status WHERE name = ?", arguments: [name]) }
+    }
+
     /// Every configured source's last pass, by name.
     public func sourceStatuses() throws(StoreError) -> [SourceStatus] {
         try reading { db in try Self.sourceStatuses(db) }

@@ -16,38 +16,32 @@ import UnixSignals
 /// with its `path:line:col` and the running configuration stays. Every reload, applied or
 /// not, and every change of the token set is an audit record.
 ///
-/// Not changed by a reload (logged, they take effect at the next start): `listen`, `store`,
-/// a source added or removed, and a source's url, branch, path, auth, interval, timeout or
-/// `platform` flag.
+/// Sources are added, removed and re-pointed too: a source whose url, branch, path, auth
+/// (or the secrets behind it), interval or timeout changed is stopped after its pass in
+/// flight and started afresh; the others keep running untouched. Not changed by a reload
+/// (logged, they take effect at the next start): `listen` and `store`.
 struct ConfigReloader: Service {
-    /// A running source's handles.
-    struct RunningSource: Sendable {
-        var reconciler: Reconciler
-        var wake: WakeSignal
-        var branch: String
-    }
-
     let path: String
     let current: NIOLockedValueBox<ControllerConfig>
     let listenIsLoopback: Bool
     let access: AccessControl
     let webhooks: WebhookEndpoints
-    let sources: [String: RunningSource]
-    let platform: PlatformPolicies?
+    let factory: SourceFactory
+    let platform: PlatformPolicies
     let notifications: NotificationSetup
     let store: ServingStore
     let metrics: ServerMetrics
     let logger: Logger
 
     init(path: String, running: ControllerConfig, listenIsLoopback: Bool, access: AccessControl, webhooks: WebhookEndpoints,
-         sources: [String: RunningSource], platform: PlatformPolicies?, notifications: NotificationSetup, store: ServingStore,
+         factory: SourceFactory, platform: PlatformPolicies, notifications: NotificationSetup, store: ServingStore,
          metrics: ServerMetrics, logger: Logger) {
         self.path = path
         self.current = NIOLockedValueBox(running)
         self.listenIsLoopback = listenIsLoopback
         self.access = access
         self.webhooks = webhooks
-        self.sources = sources
+        self.factory = factory
         self.platform = platform
         self.notifications = notifications
         self.store = store
@@ -73,11 +67,14 @@ struct ConfigReloader: Service {
             logger.notice("configuration reloaded", metadata: [
                 "file": "\(path)", "tokensAdded": "\(summary.tokens.added)", "tokensRemoved": "\(summary.tokens.removed)",
                 "tokensChanged": "\(summary.tokens.changed)", "needsRestart": "\(summary.needsRestart)",
+                "sourcesStarted": "\(summary.started)", "sourcesStopped": "\(summary.stopped)", "sourcesReconfigured": "\(summary.reconfigured)",
             ])
             audit(action: "reload-config", details: .object([
                 "file": .string(path), "applied": .bool(true), "tokensDigest": .string(Self.tokensDigest(current.withLockedValue { $0 }.tokens)),
                 "needsRestart": .array(summary.needsRestart.map(JSONValue.string)),
                 "sourcesReconfigured": .array(summary.reconfigured.map(JSONValue.string)),
+                "sourcesStarted": .array(summary.started.map(JSONValue.string)),
+                "sourcesStopped": .array(summary.stopped.map(JSONValue.string)),
             ]))
             if !summary.tokens.isEmpty {
                 audit(action: "change-tokens", details: .object([
@@ -98,7 +95,12 @@ struct ConfigReloader: Service {
     struct Summary {
         var tokens: TokenSetChange
         var needsRestart: [String]
+        /// Sources whose namespaces or verification changed in place.
         var reconfigured: [String]
+        /// Sources added or re-pointed (started afresh).
+        var started: [String]
+        /// Sources removed (their namespaces keep serving what they last applied).
+        var stopped: [String]
     }
 
     private func prepareAndApply() async -> Result<Summary, ReloadProblems> {
@@ -114,55 +116,53 @@ struct ConfigReloader: Service {
                              + "or `access: {open: true}` would open it"])
         }
         // Read every secret and trusted key before changing anything.
-        let secrets = SecretResolver()
-        var hooks: [String: WebhookEndpoints.Endpoint] = [:]
-        var grants: [String: (SourceGrant, CommitVerifier?)] = [:]
         var needsRestart: [String] = []
         if config.listen != old.listen { needsRestart.append("listen") }
         if config.storePath != old.storePath { needsRestart.append("store") }
-        let oldSources = Dictionary(old.sources.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for name in Set(oldSources.keys).subtracting(config.sources.map(\.name)).sorted() { needsRestart.append("sources/\(name) (removed)") }
+        let storePath = old.storePath ?? ""
+        let secrets = SecretResolver()
+        let resolved: [RuntimeSource]
         let receivers: [NotificationReceiver]
         do {
-            for source in config.sources {
-                guard let running = sources[source.name], let before = oldSources[source.name] else {
-                    needsRestart.append("sources/\(source.name) (added)")
-                    continue
-                }
-                if source.url != before.url || source.branch != before.branch || source.path != before.path || source.auth != before.auth
-                    || source.interval != before.interval || source.timeout != before.timeout || source.platform != before.platform {
-                    needsRestart.append("sources/\(source.name)")
-                }
-                if let ref = source.webhookSecret {
-                    let secret = try secrets.value(ref)
-                    let wake = running.wake
-                    hooks[source.name] = .init(secret: Array(secret.utf8), branch: running.branch, trigger: { wake.signal() })
-                }
-                let verifier = try source.verify.map { try CommitVerifiers.make($0, secrets: secrets) }
-                grants[source.name] = (SourceGrant(source: source.name, namespaces: source.namespaces, platform: before.platform), verifier)
-            }
+            resolved = try config.sources.map { try RuntimeSource.resolve($0, databasePath: storePath, secrets: secrets) }
             receivers = try NotificationSetup.receivers(config, secrets: secrets)
         } catch {
             return .failure(["\(path): \(error)"])
         }
         // Apply: each piece is swapped whole; requests keep being answered throughout.
         let tokens = access.replace(config.tokens)
-        webhooks.replace(hooks)
         await notifications.dispatcher.update(receivers: receivers, rules: NotificationSetup.rules(config))
-        var reconfigured: [String] = []
-        for (name, (grant, verifier)) in grants.sorted(by: { $0.key < $1.key }) {
-            let before = oldSources[name]!
-            let source = config.sources.first { $0.name == name }!
-            if before.namespaces != source.namespaces || before.verify != source.verify { reconfigured.append(name) }
-            await sources[name]!.reconciler.configure(grant: grant, verifier: verifier, platform: platform)
+        let oldSources = Dictionary(old.sources.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let running = await factory.loops.names
+        var stopped: [String] = [], started: [String] = [], reconfigured: [String] = []
+        for name in running.subtracting(config.sources.map(\.name)).sorted() {
+            await factory.loops.stop(name)
+            await factory.claims.release(name)
+            do { try store.forgetSource(name) } catch { logger.error("cannot drop the status of a removed source", metadata: ["source": "\(name)", "error": "\(error)"]) }
+            stopped.append(name)
         }
+        platform.setPlatformSources(Set(config.sources.filter(\.platform).map(\.name)))
+        for (index, source) in resolved.enumerated() {
+            let spec = config.sources[index]
+            if let loop = await factory.loops.loop(source.name), loop.settings == source.settings {
+                await loop.reconciler.configure(grant: source.grant, verifier: source.verifier, platform: platform)
+                if let before = oldSources[source.name], before.namespaces != spec.namespaces || before.verify != spec.verify
+                    || before.platform != spec.platform {
+                    reconfigured.append(source.name)
+                    loop.wake.signal()
+                }
+            } else {
+                await factory.start(source, primary: index == 0)
+                started.append(source.name)
+            }
+        }
+        webhooks.replace(await factory.webhooks(resolved))
         // Keep the parts that did not change as they run (a restart applies those).
         var kept = config
         kept.listen = old.listen
         kept.storePath = old.storePath
         current.withLockedValue { $0 = kept }
-        for name in reconfigured { sources[name]?.wake.signal() }
-        return .success(Summary(tokens: tokens, needsRestart: needsRestart, reconfigured: reconfigured))
+        return .success(Summary(tokens: tokens, needsRestart: needsRestart, reconfigured: reconfigured, started: started, stopped: stopped))
     }
 
     /// Identifies a token set (names, hashes, scopes, namespaces) without revealing anything.

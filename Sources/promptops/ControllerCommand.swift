@@ -112,54 +112,24 @@ struct ControllerCommand: AsyncParsableCommand {
         let rolloutWake = WakeSignal()
         let access = AccessControl(tokens: config.tokens)
         let platformNames = Set(config.sources.filter(\.platform).map(\.name))
-        let platform = self.config != nil && !platformNames.isEmpty ? PlatformPolicies(platformSources: platformNames) : nil
+        let platform = PlatformPolicies(platformSources: platformNames)
         let notifications = try NotificationSetup.make(config: config, store: store, httpClient: httpClient, secrets: secrets,
                                                        metrics: metrics, logger: logger)
         let webhooks = WebhookEndpoints()
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        var reconcilers: [Reconciler] = []
-        var wakes: [String: WakeSignal] = [:]
-        var hooks: [String: WebhookEndpoints.Endpoint] = [:]
-        var running: [String: ConfigReloader.RunningSource] = [:]
-        for (index, source) in runtimeSources.enumerated() {
-            var location = source.location
-            location.fetcher = fetcher
-            let reconciler = self.config == nil
-                ? Reconciler(location: location, store: store)
-                : Reconciler(location: location, store: store, source: .init(name: source.name, primary: index == 0), claims: claims)
-            await reconciler.configure(grant: source.grant, verifier: source.verifier, platform: platform)
-            reconcilers.append(reconciler)
-            let wake = WakeSignal()
-            wakes[source.name] = wake
-            running[source.name] = .init(reconciler: reconciler, wake: wake, branch: location.branch)
-            if let secret = source.webhookSecret {
-                hooks[source.name] = .init(secret: Array(secret.utf8), branch: location.branch, trigger: { wake.signal() })
-            }
-            let name = source.name
-            let service = ControllerService(reconciler: reconciler, interval: source.interval, logger: logger.with(source: self.config == nil ? nil : name),
-                                            onPass: { result in
-                switch result {
-                case .success(let report):
-                    metrics.recordSync(success: true, duration: report.duration, at: Date())
-                    snapshot.invalidate()
-                case .failure:
-                    metrics.recordSync(success: false, duration: .zero, at: Date())
-                }
-                readiness.markSynced(source: name)
-                rolloutWake.signal()
-                notifications.wake()
-            }, wake: wake)
-            services.append(.init(service: service))
-        }
+        let loops = SourceLoops()
+        let factory = SourceFactory(store: store, fetcher: fetcher, claims: claims, platform: self.config == nil ? nil : platform,
+                                    loops: loops, metrics: metrics, snapshot: snapshot, readiness: readiness, rolloutWake: rolloutWake,
+                                    notifications: notifications, logger: logger, configured: self.config != nil)
         if self.config != nil {
             await claims.seed((try? store.namespaceOwners()) ?? [:], sources: Set(runtimeSources.map(\.name)))
         }
-        webhooks.replace(hooks)
-        let wakeByName = wakes
-        await claims.setOnChange { names in for name in names { wakeByName[name]?.signal() } }
-        platform?.setOnChange { for (name, wake) in wakeByName where !platformNames.contains(name) { wake.signal() } }
+        await claims.setOnChange { names in Task { await factory.wake(names) } }
+        platform.setOnChange { Task { await factory.wake(await loops.names.subtracting(platform.platformSources)) } }
+        for (index, source) in runtimeSources.enumerated() { await factory.start(source, primary: index == 0) }
+        webhooks.replace(await factory.webhooks(runtimeSources))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: SourceLoopsService(loops: loops, logger: logger))]
         let driver = RolloutDriver(store: store, runner: MetricRunner(httpClient: httpClient, logger: logger), logger: logger)
-        services.append(.init(service: RolloutService(reconcilers: reconcilers, driver: driver, logger: logger, wake: rolloutWake,
+        services.append(.init(service: RolloutService(reconcilers: { await loops.reconcilers }, driver: driver, logger: logger, wake: rolloutWake,
                                                       onRollouts: { snapshot.invalidate(); notifications.wake() })))
         services.append(.init(service: notifications))
         if let file = self.config {
@@ -167,8 +137,7 @@ struct ControllerCommand: AsyncParsableCommand {
             let (host, _) = ControllerConfigLoader.address(config.listen ?? "127.0.0.1:8080")!
             services.append(.init(service: ConfigReloader(
                 path: file, running: config, listenIsLoopback: Self.isLoopback(host), access: access, webhooks: webhooks,
-                sources: running,
-                platform: platform, notifications: notifications, store: store, metrics: metrics, logger: logger)))
+                factory: factory, platform: platform, notifications: notifications, store: store, metrics: metrics, logger: logger)))
         }
         let app = buildApplication(
             configuration: ServerConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes),

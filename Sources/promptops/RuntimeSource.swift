@@ -15,6 +15,8 @@ struct RuntimeSource: Sendable {
     var grant: SourceGrant
     /// How its commits are verified (nil: any commit applies).
     var verifier: CommitVerifier?
+    /// What its loop is started with (see ``settings(_:location:)``).
+    var settings: String
 
     static func resolve(_ source: ControllerConfig.Source, databasePath: String, secrets: SecretResolver) throws -> RuntimeSource {
         var location = RepositoryLocation(repo: source.url, branch: source.branch, path: source.path, databasePath: databasePath)
@@ -38,7 +40,7 @@ struct RuntimeSource: Sendable {
             let verifier = try source.verify.map { try CommitVerifiers.make($0, secrets: secrets) }
             return RuntimeSource(name: source.name, location: location, interval: source.interval, webhookSecret: webhook,
                                  grant: SourceGrant(source: source.name, namespaces: source.namespaces, platform: source.platform),
-                                 verifier: verifier)
+                                 verifier: verifier, settings: Self.settings(source, location: location))
         } catch {
             throw SourceSetupError(message: "source \(source.name): \(error)")
         }

@@ -134,3 +134,60 @@ struct AccessReloadTests {
         #expect(flags.0 == 1 && flags.1.contains("no access is configured"), "\(flags.1)")
     }
 }
+
+/// Sources change on SIGHUP too: added, re-granted and removed while the others run.
+@Suite("Sources on SIGHUP", .serialized)
+struct SourceReloadTests {
+    static func config(port: Int, store: String, sources: String) -> String {
+        GitAccessTests.config(port: port, store: store, sources: sources)
+    }
+
+    @Test func aSourceIsAddedRegrantedAndRemovedWithoutARestart() async throws {
+        let a = try GitWorkspace(), b = try GitWorkspace()
+        try a.commit(Manifests.twoTeams())
+        try b.commit(["gamma/greet.yaml": Manifests.template("greet", namespace: "gamma", text: "Gamma {{who}}")])
+        let store = a.path("store.db")
+        let port = freePort()
+        let first = Self.config(port: port, store: store, sources: """
+              - {name: team-a, url: \(a.repo.path), interval: 300ms, namespaces: ["alpha"]}
+            """)
+        let controller = try ControllerProcess(config: first, dir: a.path(""), port: port)
+        defer { controller.stop() }
+        let pid = controller.process.processIdentifier
+        let refused = await controller.waitForJSON("/api/v1/status") { status in
+            !((ControllerProcess.source(status, "team-a")?["errors"] as? [Any]) ?? []).isEmpty
+        }
+        #expect(refused != nil, "beta is outside team-a's namespaces: \(controller.log.suffix(1500))")
+        #expect(await controller.get("/api/v1/namespaces/beta/templates/greet")?.0 == 404)
+
+        // Grant beta to team-a and add team-b: both take effect without a restart.
+        try Self.config(port: port, store: store, sources: """
+              - {name: team-a, url: \(a.repo.path), interval: 300ms, namespaces: ["alpha", "beta"]}
+              - {name: team-b, url: \(b.repo.path), interval: 300ms, namespaces: ["gamma"]}
+            """).write(toFile: a.path("controller.yaml"), atomically: true, encoding: .utf8)
+        kill(pid, SIGHUP)
+        let widened = await controller.waitForJSON("/api/v1/status") { status in
+            let names = (status["namespaces"] as? [[String: Any]] ?? []).filter { $0["lastAppliedRevision"] is String }.compactMap { $0["name"] as? String }
+            return Set(names) == ["alpha", "beta", "gamma"]
+                && ((ControllerProcess.source(status, "team-a")?["errors"] as? [Any]) ?? ["x"]).isEmpty
+        }
+        #expect(widened != nil, "\(controller.log.suffix(2000))")
+        #expect(controller.log.contains("configuration reloaded") && controller.log.contains(#"sourcesStarted":"[\"team-b\"]"#), "\(controller.log.suffix(1500))")
+
+        // Remove team-a: it stops (its namespaces keep serving), team-b carries on.
+        try Self.config(port: port, store: store, sources: """
+              - {name: team-b, url: \(b.repo.path), interval: 300ms, namespaces: ["gamma"]}
+            """).write(toFile: a.path("controller.yaml"), atomically: true, encoding: .utf8)
+        kill(pid, SIGHUP)
+        let removed = await controller.waitForJSON("/api/v1/status") { status in
+            (status["sources"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String } == ["team-b"]
+        }
+        #expect(removed != nil, "\(controller.log.suffix(1500))")
+        try a.commit(["alpha/greet.yaml": Manifests.template("greet", namespace: "alpha", text: "changed after removal {{who}}")])
+        try b.commit(["gamma/greet.yaml": Manifests.template("greet", namespace: "gamma", text: "Gamma v2 {{who}}")])
+        let moved = await controller.waitForJSON("/api/v1/namespaces/gamma/templates/greet") { ($0["version"] as? Int) == 2 }
+        #expect(moved != nil, "team-b still polls")
+        #expect((await controller.get("/api/v1/namespaces/alpha/templates/greet"))?.1.contains("changed after removal") == false)
+        #expect(await controller.get("/api/v1/namespaces/alpha/templates/greet")?.0 == 200, "a removed source's namespaces keep serving")
+    }
+}

@@ -152,7 +152,7 @@ final class Daemon: Sendable {
 }
 
 /// Waits until something accepts TCP connections on 127.0.0.1:`port`.
-func waitForPort(_ port: Int, seconds: Double = 10) async -> Bool {
+func waitForPort(_ port: Int, seconds: Double = 30) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
