@@ -47,7 +47,7 @@ public final class AccessControl: Sendable {
         let tokens = box.withLockedValue { $0 }
         if tokens.isEmpty { return .open }
         guard let header, let token = Self.bearerToken(header) else { return .missing }
-        let digest = Array(SHA256.hash(data: Array(token.utf8)))
+        let digest = Array(SHA256.hash(data: Array(token)))
         var found: ControllerConfig.APIToken?
         for entry in tokens where Self.constantTimeEqual(entry.sha256, digest) {
             found = entry
@@ -56,9 +56,17 @@ public final class AccessControl: Sendable {
     }
 
     /// The token of `Bearer TOKEN` (scheme case-insensitive, as RFC 7235 says).
-    static func bearerToken(_ header: String) -> Substring? {
-        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
-        let token = header.dropFirst(7).drop { $0 == " " }
+    static func bearerToken(_ header: String) -> Substring.UTF8View? {
+        let bytes = header.utf8
+        guard bytes.count > 7 else { return nil }
+        // "bearer " compared byte-wise, letters folded to lower case (no String built per request).
+        var index = bytes.startIndex
+        for expected in "bearer ".utf8 {
+            let byte = bytes[index]
+            guard byte == expected || (byte >= 0x41 && byte <= 0x5A && byte | 0x20 == expected) else { return nil }
+            index = bytes.index(after: index)
+        }
+        let token = bytes[index...].drop { $0 == 0x20 }
         return token.isEmpty ? nil : token
     }
 

@@ -9,7 +9,10 @@ extension ServingAPI {
         var status = try store.status()
         if let grant = context.grant {
             // A token sees its namespaces, and the sources that write them (by recorded owner).
+            let before = status.namespaces.count
             status.namespaces.removeAll { !grant.sees($0.name) }
+            // The top-level error is the first source's: only a token that sees everything gets it.
+            if status.namespaces.count != before { status.lastError = nil }
             let owners = try store.namespaceOwners()
             status.sources.removeAll { source in !(owners[source.name] ?? []).contains(where: grant.sees) }
         }

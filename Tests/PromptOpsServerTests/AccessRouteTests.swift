@@ -147,6 +147,22 @@ struct AccessRouteTests {
         }
     }
 
+    @Test("the Authorization header: scheme case-insensitive, anything else is 401")
+    func headerForms() async throws {
+        let served = try Self.store(["support"])
+        let (secret, token) = Self.token("app", ["support"], [.read])
+        var server = TestServer(served)
+        server.access = AccessControl(tokens: [token])
+        try await server.run { client in
+            for (header, code) in [("Bearer \(secret)", 200), ("bearer \(secret)", 200), ("BEARER  \(secret)", 200),
+                                   ("Basic \(secret)", 401), ("Bearer", 401), ("Bearer ", 401), ("Bearer \(secret)x", 401),
+                                   ("Bearer \(secret.dropLast())", 401), (secret, 401), ("Bearer \(secret.uppercased())", 401)] {
+                let response = try await client.execute(uri: "/api/v1/status", method: .get, headers: [.authorization: header])
+                #expect(Int(response.status.code) == code, "\(header.replacingOccurrences(of: secret, with: "TOKEN")): \(response.status)")
+            }
+        }
+    }
+
     @Test("a rotated token: the old one is refused, the new one works, on the running server")
     func rotation() async throws {
         let served = try Self.store(["support"])
