@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import PromptOpsCore
+import PromptOpsStore
 
 /// The platform Policies (`spec.namespaces`) each platform source last read, shared with
 /// every other source's reconciler: they govern namespaces of other repositories.
@@ -60,11 +61,53 @@ public final class PlatformPolicies: Sendable {
 
     /// What governs the sources other than `source`: the generation (changes when any
     /// platform source's Policies change), the Policies, and the platform sources not read yet.
+    ///
+    /// A platform source waits for no other (two platform sources would wait for each other
+    /// forever): it is checked against the others' Policies once they are read.
     public func view(for source: String) -> (generation: Int, policies: [Policy], waitingFor: [String]) {
-        let others = platformSources.subtracting([source])
+        let platform = platformSources
+        let others = platform.subtracting([source])
         return state.withLockedValue { s in
             let policies = others.sorted().flatMap { s.bySource[$0] ?? [] }
-            return (s.generation, policies, others.filter { s.bySource[$0] == nil }.sorted())
+            let waiting = platform.contains(source) ? [] : others.filter { s.bySource[$0] == nil }.sorted()
+            return (s.generation, policies, waiting)
+        }
+    }
+
+    /// The platform Policies `source` has applied: those the store serves in the namespaces
+    /// it owns, decoded from their stored specs. What governs is what was applied, never what
+    /// was merely read: a platform commit that breaks a Policy's file (a typo, a YAML error)
+    /// blocks the platform's namespace and leaves the last applied Policy in force — it
+    /// can never lift a Deny by accident.
+    public static func applied(by source: String, store: ServingStore) throws -> [Policy] {
+        let namespaces = try store.namespaces(ownedBy: source)
+        guard !namespaces.isEmpty else { return [] }
+        let served = try store.servedState(namespaces: namespaces)
+        var out: [Policy] = []
+        for namespace in namespaces.sorted() {
+            for (name, object) in (served.namespaces[namespace]?.objects["Policy"] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                let document = "{\"apiVersion\":\"\(APISchemas.apiVersion)\",\"kind\":\"Policy\",\"metadata\":{\"name\":"
+                    + CanonicalJSON.encodeKey(name) + ",\"namespace\":" + CanonicalJSON.encodeKey(namespace) + "},\"spec\":" + object.specJSON + "}"
+                let load = ManifestLoader().loadFile(ManifestFile(path: object.path, bytes: Array(document.utf8)))
+                for loaded in load.objects where !loaded.isInvalid {
+                    if case .policy(let policy) = loaded.object, policy.namespaces != nil { out.append(policy) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Whether `source` has applied anything yet (a store from an earlier run counts).
+    public static func hasApplied(_ source: String, store: ServingStore) -> Bool {
+        !((try? store.namespaces(ownedBy: source)) ?? []).isEmpty
+    }
+
+    /// At start: the platform Policies each platform source applied in an earlier run, so the
+    /// other sources need not wait for a fresh read (and a platform source that cannot be
+    /// fetched still governs with what it applied).
+    public func seed(from store: ServingStore) {
+        for source in platformSources.sorted() where Self.hasApplied(source, store: store) {
+            if let policies = try? Self.applied(by: source, store: store) { publish(policies, from: source) }
         }
     }
 }

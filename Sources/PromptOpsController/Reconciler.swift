@@ -63,20 +63,31 @@ public actor Reconciler {
     private var platformGeneration: Int?
     /// Refused objects (outside the grant), by file, each at its `path:line:col`.
     private var refused: [String: [Diagnostic]] = [:]
-    /// The last commit's signature verdict (a poll of an unchanged branch does not check again).
-    private var lastVerdict: (sha: String, verdict: SignatureVerdict)?
+    /// The last commit's signature verdict, with the trusted keys it was reached under (a poll
+    /// of an unchanged branch does not check again; new keys do).
+    private var lastVerdict: (sha: String, keys: String, verdict: SignatureVerdict)?
+    /// A configuration waiting for the next pass (see ``configure(grant:verifier:platform:)``).
+    private var pending: (grant: SourceGrant, verifier: CommitVerifier?, platform: PlatformPolicies?)?
 
     /// Sets what the source may write, how its commits are verified and where platform
-    /// Policies come from (at start, and on a config reload). A changed grant re-reads every
-    /// file on the next pass: objects it refused before may now be allowed.
+    /// Policies come from (at start, and on a config reload). It takes effect when the next
+    /// pass starts, never in the middle of one (a pass suspends while it reads git, and must
+    /// not see its caches change under it). A changed grant re-reads every file on that pass:
+    /// objects it refused before may now be allowed.
     public func configure(grant: SourceGrant, verifier: CommitVerifier?, platform: PlatformPolicies?) {
+        pending = (grant, verifier, platform)
+    }
+
+    /// Applies a configuration set by ``configure(grant:verifier:platform:)``.
+    private func applyPendingConfiguration() {
+        guard let (grant, verifier, platform) = pending else { return }
+        pending = nil
         if grant != self.grant {
             files = [:]
             refused = [:]
             cachedRevision = nil
             lastSet = nil
         }
-        if verifier?.description != self.verifier?.description { lastVerdict = nil }
         self.grant = grant
         self.verifier = verifier
         self.platform = platform
@@ -103,21 +114,23 @@ public actor Reconciler {
         self.grant = .unrestricted(source.name)
     }
 
-    private func recordPass(revision: String?, error: String?, problems: [Diagnostic] = [], blocked: Bool = false) throws(StoreError) {
+    private func recordPass(revision: String?, error: String?, problems: [Diagnostic] = [], blocked: Bool = false,
+                            quiet: Bool = false) throws(StoreError) {
         try store.recordSyncPass(source: source.map { ($0.name, location.repo) }, primary: source?.primary ?? true,
-                                 branch: location.branch, revision: revision, error: error, problems: problems, blocked: blocked, now: now())
+                                 branch: location.branch, revision: revision, error: error, problems: problems, blocked: blocked,
+                                 quiet: quiet, now: now())
     }
 
     /// The verdict on `sha`'s signature; blocking work (gpg) runs on NIO's thread pool.
     private func verdict(_ verifier: CommitVerifier, repo: GitRepository, sha: String, time: Date) async throws(GitError) -> SignatureVerdict {
-        if let last = lastVerdict, last.sha == sha { return last.verdict }
+        if let last = lastVerdict, last.sha == sha, last.keys == verifier.description { return last.verdict }
         let verdict: SignatureVerdict
         if let signature = try await repo.commitSignature(sha) {
             verdict = await verifier.verify(signature, at: time)
         } else {
             verdict = .rejected(SignatureRejection(reason: .unsigned, fingerprint: nil, message: "the commit is not signed"))
         }
-        lastVerdict = (sha, verdict)
+        lastVerdict = (sha, verifier.description, verdict)
         return verdict
     }
 
@@ -125,6 +138,7 @@ public actor Reconciler {
     /// ``SyncFailure/git(_:)`` after being recorded in the store; what is served stays.
     public func reconcile(revision: String? = nil) async throws(SyncFailure) -> SyncReport {
         let started = ContinuousClock.now
+        applyPendingConfiguration()
         let repo: GitRepository
         let sha: String
         let commit: GitCommitInfo
@@ -133,15 +147,19 @@ public actor Reconciler {
         // tenant's commit unchecked), and validate everything again when they change.
         var platformPolicies: [Policy] = []
         var platformChanged = false
+        var seenGeneration: Int?
         if let platform, let name = source?.name {
             let view = platform.view(for: name)
             if !view.waitingFor.isEmpty {
+                let message = "waiting for the platform Policies of source\(view.waitingFor.count == 1 ? "" : "s") "
+                    + view.waitingFor.map { "'\($0)'" }.joined(separator: ", ") + " (nothing applies until they are read once)"
+                try? recordPass(revision: nil, error: message, quiet: true)
                 throw .waiting("waiting for the platform Policies of source\(view.waitingFor.count == 1 ? "" : "s") "
                                + view.waitingFor.map { "'\($0)'" }.joined(separator: ", "))
             }
             platformPolicies = view.policies
             platformChanged = view.generation != platformGeneration
-            platformGeneration = view.generation
+            seenGeneration = view.generation
         }
         do {
             if location.fetcher != nil && location.isURL {
@@ -204,9 +222,10 @@ public actor Reconciler {
             compact(&set, keepTyped: Self.pathsWithProblems(validation))
             lastSet = set
             if grant.platform, let platform, let name = source?.name, platform.platformSources.contains(name) {
-                platform.publish(set.policies.values.filter { $0.namespaces != nil && !set.invalidObjects.contains($0.key) }
-                    .sorted { $0.key < $1.key }, from: name)
+                platform.publish(try PlatformPolicies.applied(by: name, store: store), from: name)
             }
+            // Only a pass that got this far has validated against these platform Policies.
+            if let seenGeneration { platformGeneration = seenGeneration }
             try recordPass(revision: sha, error: nil, problems: refusedDiagnostics)
             return SyncReport(revision: sha, commit: commit, plan: plan, apply: report,
                               duration: ContinuousClock.now - started, filesRead: lastFilesRead, refused: refusedDiagnostics, signer: signer)
@@ -422,7 +441,9 @@ public actor Reconciler {
                 namespace: ns))
         }
         let elsewhere = await claims.definedElsewhere(than: source.name)
-        let owned = try store.namespaces(ownedBy: source.name).subtracting(elsewhere)
+        // What it wrote before counts only inside its grant: a narrowed grant leaves the
+        // namespaces it lost serving as they are, never pruned by this source.
+        let owned = try store.namespaces(ownedBy: source.name).subtracting(elsewhere).filter(grant.allows)
         return (checked, defined.union(owned), Set(conflicts.keys))
     }
 
@@ -433,7 +454,8 @@ public actor Reconciler {
         let only = owned.map { owned in affected.map { $0.intersection(owned) } ?? owned } ?? affected
         let desired = DesiredState(set: set, validation: validation, blockedFiles: blockedFiles, only: only, platformPolicies: platformPolicies)
         let served = try store.servedState(namespaces: only)
-        var plan = Planner.plan(revision: sha, desired: desired, served: served, now: now())
+        var plan = Planner.plan(revision: sha, desired: desired, served: served, now: now(),
+                                platformPolicies: set.policies.values.filter { $0.namespaces != nil } + platformPolicies)
         if let affected {
             let known = Set(set.namespaces).intersection(owned ?? Set(set.namespaces))
             for name in known.subtracting(affected).sorted() {

@@ -94,8 +94,14 @@ public struct AccessGrant: Sendable {
         scopes = token.scopes
     }
 
-    /// Whether the token sees `namespace`.
-    public func sees(_ namespace: String) -> Bool { namespaces.contains { Glob.matches($0, namespace) } }
+    /// Whether the token sees `namespace` (only well-formed names, DNS labels, ever match).
+    public func sees(_ namespace: String) -> Bool {
+        StringFormat.isDNSLabel(namespace) && namespaces.contains { Glob.matches($0, namespace) }
+    }
+
+    /// Whether the token sees every namespace (`*`): it also sees what belongs to no
+    /// namespace (a source's errors and events).
+    public var seesAll: Bool { namespaces.contains("*") }
 }
 
 /// How the token set changed on a reload.

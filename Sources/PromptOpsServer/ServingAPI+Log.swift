@@ -12,9 +12,12 @@ extension ServingAPI {
         let namespace = query["namespace"].flatMap { $0.isEmpty ? nil : String($0) }
         let since = try Self.integer(query["since"], name: "since", minimum: 0)
         let limit = try Self.integer(query["limit"], name: "limit", minimum: 1) ?? Int64(Self.defaultPage)
-        // A token sees the events of its namespaces only; the visible set is taken from the
-        // store's namespaces, so a glob never matches a name the token could not list.
-        let visible = try context.grant.map { grant in Set(try store.status().namespaces.map(\.name).filter(grant.sees)) }
+        // A token sees the events of its namespaces only (a `*` token: every event, a source's
+        // included); the visible set is taken from the store's namespaces, so a glob never
+        // matches a name the token could not list.
+        let visible = try context.grant.flatMap { grant in
+            grant.seesAll ? nil : Set(try store.status().namespaces.map(\.name).filter(grant.sees))
+        }
         let events = try store.events(namespace: namespace, visible: visible, sinceID: since,
                                       limit: Int(min(limit, Int64(ServingStore.maxPage))))
         var json = JSONWriter(capacity: 256 * (events.count + 1))

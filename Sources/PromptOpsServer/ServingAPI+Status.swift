@@ -7,14 +7,20 @@ extension ServingAPI {
     /// configured source).
     func status(_ request: Request, _ context: Context) async throws -> Response {
         var status = try store.status()
-        if let grant = context.grant {
-            // A token sees its namespaces, and the sources that write them (by recorded owner).
-            let before = status.namespaces.count
+        if let grant = context.grant, !grant.seesAll {
+            // A token sees its namespaces, and the sources that write them (by recorded owner)
+            // without their refused-object errors (those name other namespaces). The top-level
+            // fields are the first source's: only a token that sees everything gets them.
             status.namespaces.removeAll { !grant.sees($0.name) }
-            // The top-level error is the first source's: only a token that sees everything gets it.
-            if status.namespaces.count != before { status.lastError = nil }
             let owners = try store.namespaceOwners()
             status.sources.removeAll { source in !(owners[source.name] ?? []).contains(where: grant.sees) }
+            for i in status.sources.indices { status.sources[i].errors = [] }
+            status.revision = nil
+            status.attemptedRevision = nil
+            status.branch = nil
+            status.lastSyncTime = nil
+            status.lastSuccessTime = nil
+            status.lastError = nil
         }
         var json = JSONWriter(capacity: 1024)
         json.objectStart()

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PromptOpsCore
 
 extension ServingStore {
     /// The largest page `events` and `audit` return.
@@ -12,9 +13,7 @@ extension ServingStore {
     public func events(namespace: String? = nil, visible: Set<String>? = nil, sinceID: Int64? = nil,
                        limit: Int = 100) throws(StoreError) -> [StoreEvent] {
         let limit = try Self.page(limit)
-        let visibleJSON = visible.map { set in
-            "[" + set.sorted().map { "\"" + $0 + "\"" }.joined(separator: ",") + "]"
-        }
+        let visibleJSON = visible.map { set in "[" + set.sorted().map(CanonicalJSON.encodeKey).joined(separator: ",") + "]" }
         return try reading { db in
             let columns = "SELECT id, time, namespace, kind, name, type, reason, message, revision FROM event"
             let filter = "(?1 IS NULL OR namespace = ?1) AND (?4 IS NULL OR namespace IN (SELECT value FROM json_each(?4)))"

@@ -17,8 +17,10 @@ extension ServingStore {
     ///     namespace the source may not write); they block no namespace.
     ///   - blocked: the error is a commit refused by signature verification: it is reported
     ///     as `Blocked` (event and notification) instead of `SyncFailed`.
+    ///   - quiet: a state, not a failure (waiting for platform Policies): reported in status, no event.
     public func recordSyncPass(source: (name: String, url: String)? = nil, primary: Bool = true, branch: String, revision: String?,
-                               error: String?, problems: [Diagnostic] = [], blocked: Bool = false, now: Date) throws(StoreError) {
+                               error: String?, problems: [Diagnostic] = [], blocked: Bool = false, quiet: Bool = false,
+                               now: Date) throws(StoreError) {
         let time = StoreTime.format(now)
         let problemsJSON: String
         do { problemsJSON = try NamespaceWriter.json(problems) } catch { throw StoreError(.invalidArgument, "diagnostics are not encodable: \(error)") }
@@ -50,6 +52,7 @@ extension ServingStore {
                                               revision: revision)
                     }
                 }
+                if quiet { return }
                 if !primary {
                     try Self.recordSourceChange(db, source: source.name, branch: branch, revision: revision, error: error, previous: previous,
                                                 blocked: blocked, time: time)

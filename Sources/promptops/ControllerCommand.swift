@@ -123,6 +123,7 @@ struct ControllerCommand: AsyncParsableCommand {
         if self.config != nil {
             await claims.seed((try? store.namespaceOwners()) ?? [:], sources: Set(runtimeSources.map(\.name)))
         }
+        if self.config != nil { platform.seed(from: store) }
         await claims.setOnChange { names in Task { await factory.wake(names) } }
         platform.setOnChange { Task { await factory.wake(await loops.names.subtracting(platform.platformSources)) } }
         for (index, source) in runtimeSources.enumerated() { await factory.start(source, primary: index == 0) }

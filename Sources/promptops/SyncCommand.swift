@@ -78,6 +78,7 @@ struct SyncCommand: AsyncParsableCommand {
         let fetcher = GitFetchRunner(executable: GitFetchRunner.currentExecutable)
         let platformNames = Set(config.sources.filter(\.platform).map(\.name))
         let platform = platformNames.isEmpty ? nil : PlatformPolicies(platformSources: platformNames)
+        platform?.seed(from: store)
         var reconcilers: [String: Reconciler] = [:]
         for (index, source) in sources.enumerated() {
             var location = source.location

@@ -20,6 +20,9 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "A platform repository (file or folder): its platform Policies (spec.namespaces) govern the manifests checked, as the controller applies them.")
     var platform: [String] = []
 
+    @Option(help: "A namespace glob the repository may write, as its source's `namespaces` in the controller config (repeatable); objects elsewhere are errors.")
+    var namespaces: [String] = []
+
     @Argument(help: "Files or folders holding manifests (*.yaml, *.yml).")
     var paths: [String]
 
@@ -39,7 +42,19 @@ struct ValidateCommand: ParsableCommand {
         } catch {
             throw CommandExit.environment("error: --platform: \(error)")
         }
-        let result = ManifestValidator().validate(ManifestLoader().load(files), platformPolicies: platformPolicies)
+        // As the controller admits a tenant's files: checked against platform Policies, the
+        // repository may not define platform Policies itself, and (with --namespaces) writes
+        // only its namespaces.
+        let grant = SourceGrant(source: "this repository", namespaces: namespaces.isEmpty ? nil : namespaces, platform: platform.isEmpty)
+        let loader = ManifestLoader()
+        var refused: [Diagnostic] = []
+        let loads = loader.loadFiles(files).map { load in
+            let (kept, out) = grant.restrict(load)
+            refused += out
+            return kept
+        }
+        var result = ManifestValidator().validate(loader.assemble(loads), platformPolicies: platformPolicies)
+        result.diagnostics = (result.diagnostics + refused).sortedByLocation()
         print(DiagnosticReport.render(result.diagnostics, format: format), terminator: "")
         if format == .text {
             let errors = result.diagnostics.filter { $0.severity == .error }.count

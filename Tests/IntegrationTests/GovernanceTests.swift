@@ -1,4 +1,5 @@
 import Foundation
+import PromptOpsCore
 import PromptOpsStore
 import Testing
 #if canImport(Glibc)
@@ -157,6 +158,13 @@ struct GovernanceTests {
         // `validate --platform` gives the pull request the controller's verdict; without it, the tenant's Warn only.
         let withPlatform = try runCommand(CommandLineTests.binary.path, ["validate", "--platform", platform.repo.path, tenant.repo.path + "/support/reply.yaml", tenant.repo.path + "/support/relax.yaml"])
         #expect(withPlatform.0 == 1 && withPlatform.1.contains("platform policy 'platform/no-keys' (Deny)"), "\(withPlatform.1)")
+        // The whole tenant repository, with its grant: the exemption is refused as the controller refuses it.
+        try FileManager.default.createDirectory(atPath: tenant.repo.path + "/billing", withIntermediateDirectories: true)
+        try Manifests.template("x", namespace: "billing", text: "x {{who}}").write(toFile: tenant.repo.path + "/billing/x.yaml", atomically: true, encoding: .utf8)
+        let granted = try runCommand(CommandLineTests.binary.path, ["validate", "--platform", platform.repo.path, "--namespaces", "support", tenant.repo.path])
+        #expect(granted.0 == 1 && granted.1.contains("only a source marked `platform: true`") && granted.1.contains("billing/x.yaml:3:")
+                && granted.1.contains("may not write"), "\(granted.1)")
+        try FileManager.default.removeItem(atPath: tenant.repo.path + "/billing")
         let alone = try runCommand(CommandLineTests.binary.path, ["validate", tenant.repo.path + "/support/reply.yaml", tenant.repo.path + "/support/relax.yaml"])
         #expect(alone.0 == 0 && alone.1.contains("warning: policy 'no-keys' (Warn)"), "\(alone.1)")
 
@@ -173,6 +181,71 @@ struct GovernanceTests {
             """), dir: platform.path(""))
         #expect(again == 0, "\(out2)")
         #expect(try ServingStore(path: store).template(namespace: "support", name: "reply")?.version == 1)
+    }
+
+    static func platformConfig(store: String, platform: String, tenant: String, second: String? = nil) -> String {
+        config(store: store, sources: """
+              - name: tenant
+                url: \(tenant)
+                namespaces: ["support"]
+              - name: platform
+                url: \(platform)
+                namespaces: ["platform"]
+                platform: true
+            """ + (second.map { """
+
+              - name: security
+                url: \($0)
+                namespaces: ["security"]
+                platform: true
+            """ } ?? ""))
+    }
+
+    @Test func aBrokenPlatformPolicyFileKeepsTheAppliedDenyInForceAndTwoPlatformsBothApply() async throws {
+        let platform = try GitWorkspace(), tenant = try GitWorkspace(), security = try GitWorkspace()
+        try platform.commit(["platform/no-keys.yaml": Self.platformGuard])
+        try security.commit(["security/models.yaml": """
+            apiVersion: promptops.dev/v1alpha1
+            kind: Policy
+            metadata: {name: models, namespace: security}
+            spec:
+              namespaces: ["support"]
+              rules: {maxTokens: 500}
+            """])
+        try tenant.commit(["support/reply.yaml": Manifests.template("reply", namespace: "support", text: "Hello {{who}}")])
+        let store = platform.path("store.db")
+        let config = Self.platformConfig(store: store, platform: platform.repo.path, tenant: tenant.repo.path, second: security.repo.path)
+        var (code, out) = try Self.sync(config, dir: platform.path(""))
+        #expect(code == 0, "two platform sources must not wait for each other: \(out)")
+        // The platform breaks its own Policy file; the tenant then adds a key.
+        try platform.commit(["platform/no-keys.yaml": Self.platformGuard.replacingOccurrences(of: "rules:", with: "rules: {maxTokens: lots}\n  oops:")])
+        try tenant.commit(["support/reply.yaml": Manifests.template("reply", namespace: "support", text: "key sk-ABCDEFGH12345 {{who}}")])
+        (code, out) = try Self.sync(config, dir: platform.path(""))
+        #expect(code == 1, "\(out)")
+        #expect(out.contains("platform policy 'platform/no-keys' (Deny)"), "the applied Deny still governs: \(out)")
+        let status = try ServingStore(path: store).status()
+        #expect(status.namespaces.first { $0.name == "platform" }?.errors.isEmpty == false, "the platform's broken file blocks its namespace")
+        #expect(try ServingStore(path: store).template(namespace: "support", name: "reply")?.version == 1)
+    }
+
+    @Test func aNarrowedGrantNeverPrunesWhatTheSourceMayNoLongerWrite() async throws {
+        let repo = try GitWorkspace()
+        try repo.commit(Manifests.twoTeams())
+        let store = repo.path("store.db")
+        let wide = Self.config(store: store, sources: "  - {name: team, url: \(repo.repo.path), namespaces: [\"alpha\", \"beta\"]}")
+        var (code, out) = try Self.sync(wide, dir: repo.path(""))
+        #expect(code == 0, "\(out)")
+        try repo.commit(["beta/greet.yaml": nil, "beta/deploy.yaml": nil])
+        let narrow = Self.config(store: store, sources: "  - {name: team, url: \(repo.repo.path), namespaces: [\"alpha\"]}")
+        (code, out) = try Self.sync(narrow, dir: repo.path(""))
+        #expect(code == 0, "\(out)")
+        #expect(try ServingStore(path: store).template(namespace: "beta", name: "greet") != nil, "beta is outside the grant now: not pruned")
+        // A crafted namespace name never slips through a glob.
+        try repo.commit(["alpha/odd.yaml": Manifests.template("odd", namespace: "'alpha\\\",\\\"beta'", text: "x {{who}}")])
+        let globbed = Self.config(store: store, sources: "  - {name: team, url: \(repo.repo.path), namespaces: [\"alpha*\"]}")
+        (code, out) = try Self.sync(globbed, dir: repo.path(""))
+        #expect(out.contains("refused") && out.contains("may not write"), "\(out)")
+        #expect(try ServingStore(path: store).status().namespaces.allSatisfy { StringFormat.isDNSLabel($0.name) })
     }
 
     // MARK: signed commits

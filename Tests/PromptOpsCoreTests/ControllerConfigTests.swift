@@ -67,6 +67,23 @@ struct ControllerConfigTests {
         #expect(!problems.description.contains("hunter2") && !problems.description.contains(":pw@"))
     }
 
+    @Test func aTokenPastedWhereItsDigestBelongsIsNeverRepeated() throws {
+        let pasted = "s3cr3t-plaintext-token-\(UUID().uuidString)"
+        guard case .failure(let problems) = load("""
+            apiVersion: promptops.dev/v1alpha1
+            kind: ControllerConfig
+            access: {tokens: [{name: app, sha256: \(pasted), scopes: [read]}]}
+            """) else { Issue.record("expected problems"); return }
+        #expect(!problems.description.contains(pasted) && !problems.description.contains("s3cr3t"), "\(problems)")
+        #expect(problems.description.contains("write the token's digest, never the token"))
+        guard case .failure(let reserved) = load("""
+            apiVersion: promptops.dev/v1alpha1
+            kind: ControllerConfig
+            access: {tokens: [{name: unknown, sha256: \(String(repeating: "c", count: 64)), scopes: [read]}]}
+            """) else { Issue.record("expected problems"); return }
+        #expect(reserved.description.contains("'unknown' is reserved"))
+    }
+
     @Test func governanceFieldsLoad() throws {
         let digest = String(repeating: "0f", count: 32)
         let config = try load("""

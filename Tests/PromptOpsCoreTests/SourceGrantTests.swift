@@ -89,4 +89,27 @@ struct SourceGrantAndPlatformPolicyTests {
         #expect(desired.namespaces["billing"]?.policyRules.map(\.meta.name) == ["weekend"])
         #expect(Set(desired.namespaces["support"]?.policyRules.map(\.meta.name) ?? []) == ["no-keys", "weekend"])
     }
+
+    @Test func emptyingANamespaceWaitsForAPlatformFreezeWindow() throws {
+        let freeze = Self.load(["platform/freeze.yaml": Self.policy("always", "platform", enforcement: "Deny", namespaces: "[\"team\"]",
+            rules: "{freezeWindows: [{days: [Mon, Tue, Wed, Thu, Fri, Sat, Sun], start: \"00:00\", end: \"00:00\"}]}")])
+            .policies.values.filter { $0.namespaces != nil }
+        // The namespace is served; git no longer defines anything in it.
+        let served = ServedState(namespaces: ["team": ServedNamespace(name: "team", objects: [
+            "PromptTemplate": ["greet": .init(hash: "h", specJSON: "{}", path: "team/greet.yaml")]])])
+        let empty = Self.load([:])
+        let desired = DesiredState(set: empty, validation: ManifestValidator().validate(empty))
+        let plan = Planner.plan(revision: "r", desired: desired, served: served, now: Date(), platformPolicies: freeze)
+        guard case .frozen = plan.namespaces.first?.outcome else {
+            Issue.record("a prune during a platform freeze must wait: \(String(describing: plan.namespaces.first?.outcome))")
+            return
+        }
+        #expect(plan.namespaces.first?.removed.count == 1)
+    }
+
+    @Test func aCraftedNamespaceNameNeverMatchesAGlob() {
+        let grant = SourceGrant(source: "a", namespaces: ["alpha*"], platform: false)
+        #expect(grant.allows("alpha-eu"))
+        #expect(!grant.allows("alpha\",\"beta") && !grant.allows("alpha/../beta") && !grant.allows("alpha beta"))
+    }
 }

@@ -147,6 +147,30 @@ struct AccessRouteTests {
         }
     }
 
+    @Test("a '*' token sees everything, source-level events included; a narrower one gets no other source's top-level state")
+    func everythingVersusSome() async throws {
+        let served = try Self.store(["support", "billing"])
+        // A source-level event (no namespace), as a failing fetch writes it.
+        try served.store.recordSyncPass(source: ("team-a", "/repo"), primary: true, branch: "main", revision: nil,
+                                        error: "git: connection refused", now: ServedStore.now)
+        let (allSecret, all) = Self.token("ops", ["*"], [.read])
+        let (someSecret, some) = Self.token("support", ["support"], [.read])
+        var server = TestServer(served)
+        server.access = AccessControl(tokens: [all, some])
+        try await server.run { client in
+            let everything = try await client.get("/api/v1/events?limit=1000", token: allSecret)
+            #expect(everything.array.contains { $0["namespace"] is NSNull && ($0["message"] as? String ?? "").contains("connection refused") },
+                    "\(everything.text)")
+            let wide = try await client.get("/api/v1/status", token: allSecret)
+            #expect(wide.object["lastError"] as? String == "git: connection refused")
+            let narrow = try await client.get("/api/v1/status", token: someSecret)
+            #expect(narrow.object["revision"] is NSNull && narrow.object["lastError"] is NSNull && narrow.object["branch"] is NSNull,
+                    "\(narrow.text)")
+            let events = try await client.get("/api/v1/events?limit=1000", token: someSecret)
+            #expect(!events.text.contains("connection refused") && !events.text.contains("billing"))
+        }
+    }
+
     @Test("the Authorization header: scheme case-insensitive, anything else is 401")
     func headerForms() async throws {
         let served = try Self.store(["support"])

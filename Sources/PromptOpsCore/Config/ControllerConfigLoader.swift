@@ -50,6 +50,9 @@ public struct ControllerConfigLoader: Sendable {
         for (i, node) in (root["access"]?["tokens"]?.array ?? []).enumerated() {
             guard let name = node["name"]?.string, let hex = node["sha256"]?.string, let digest = Self.hexBytes(hex) else { continue }
             if !tokenNames.insert(name).inserted, let at = node["name"] { error(at, "access.tokens[\(i)].name: '\(name)' is used by another token; names are unique") }
+            if name == "unknown", let at = node["name"] {
+                error(at, "access.tokens[\(i)].name: 'unknown' is reserved (metrics count requests with an unknown token under it)")
+            }
             if !tokenHashes.insert(digest).inserted, let at = node["sha256"] { error(at, "access.tokens[\(i)].sha256: another token has the same hash") }
             let scopes = Set((node["scopes"]?.array ?? []).compactMap { $0.string.flatMap(ControllerConfig.APIToken.Scope.init(rawValue:)) })
             config.tokens.append(.init(name: name, sha256: digest, namespaces: node["namespaces"]?.array?.compactMap(\.string) ?? [], scopes: scopes))

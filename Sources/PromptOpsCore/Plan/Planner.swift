@@ -4,10 +4,17 @@ import Foundation
 /// time for freeze windows is passed in.
 public enum Planner {
     /// Plans `desired` against `served` at `now`.
-    public static func plan(revision: String, desired: DesiredState, served: ServedState, now: Date) -> Plan {
+    ///
+    /// `platformPolicies` govern a namespace git no longer defines too: emptying a namespace
+    /// (a prune) waits for a platform freeze window like any other change.
+    public static func plan(revision: String, desired: DesiredState, served: ServedState, now: Date,
+                            platformPolicies: [Policy] = []) -> Plan {
         let names = Set(desired.namespaces.keys).union(served.namespaces.keys).sorted()
         let plans = names.map { name in
-            plan(namespace: name, desired: desired.namespaces[name], served: served.namespaces[name] ?? ServedNamespace(name: name), now: now)
+            let wanted = desired.namespaces[name] ?? DesiredNamespace(
+                name: name, errors: [], warnings: [], templates: [:], deployments: [:], policies: [:],
+                policyRules: platformPolicies.filter { $0.governs(name) })
+            return plan(namespace: name, desired: wanted, served: served.namespaces[name] ?? ServedNamespace(name: name), now: now)
         }
         return Plan(revision: revision, namespaces: plans)
     }

@@ -51,6 +51,12 @@ public struct SchemaChecker: Sendable {
                 return fail(value, fieldPath, "'\(s)' is not allowed; expected one of: \(allowed.joined(separator: ", "))", &out)
             }
             if let format = rule.format, !format.accepts(s) {
+                // A token pasted where its digest belongs must not be repeated in the error
+                // (it would reach logs and audit records): say its shape, not its value.
+                if format == .sha256Hex {
+                    return fail(value, fieldPath, "a value of \(s.count) characters is not \(format.expectation); "
+                                + "write the token's digest, never the token", &out)
+                }
                 return fail(value, fieldPath, "'\(s)' is not \(format.expectation)", &out)
             }
             if let max = rule.maxLength, s.count > max {

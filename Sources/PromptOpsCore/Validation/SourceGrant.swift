@@ -19,9 +19,11 @@ public struct SourceGrant: Sendable, Equatable {
     /// The one-repository command line: everything, platform Policies included.
     public static func unrestricted(_ source: String) -> SourceGrant { SourceGrant(source: source, namespaces: nil, platform: true) }
 
-    /// Whether the source may write objects of `namespace`.
+    /// Whether the source may write objects of `namespace`. With a namespace list, only a
+    /// well-formed name (a DNS label) can match: `*` must not let a crafted name through.
     public func allows(_ namespace: String) -> Bool {
-        namespaces?.contains { Glob.matches($0, namespace) } ?? true
+        guard let namespaces else { return true }
+        return StringFormat.isDNSLabel(namespace) && namespaces.contains { Glob.matches($0, namespace) }
     }
 
     /// Splits one file's objects: those the source may write stay in the returned load; every
