@@ -6,27 +6,48 @@ import PromptOpsCore
 /// SHA-256. The token table is replaced as a whole on config reload (SIGHUP); a request
 /// takes the lock only to copy the table's reference, never while a pass runs.
 public final class AccessControl: Sendable {
-    /// The configured tokens (empty: the endpoint is open).
-    private let box: NIOLockedValueBox<[ControllerConfig.APIToken]>
+    /// One configured token, ready for the request path: its digest as four words (compared
+    /// without allocating) and its grant built once.
+    struct Entry: Sendable {
+        var digest: (UInt64, UInt64, UInt64, UInt64)
+        var grant: AccessGrant
+    }
+
+    /// The configured tokens and their entries (empty: the endpoint is open).
+    private let box: NIOLockedValueBox<(tokens: [ControllerConfig.APIToken], entries: [Entry])>
 
     /// Creates the access rules; no tokens means an open endpoint.
     public init(tokens: [ControllerConfig.APIToken] = []) {
-        box = NIOLockedValueBox(tokens)
+        box = NIOLockedValueBox((tokens, Self.entries(tokens)))
+    }
+
+    static func entries(_ tokens: [ControllerConfig.APIToken]) -> [Entry] {
+        tokens.compactMap { token in
+            guard token.sha256.count == 32 else { return nil }
+            return Entry(digest: token.sha256.withUnsafeBytes(Self.words), grant: AccessGrant(token))
+        }
+    }
+
+    /// 32 bytes as four words.
+    static func words(_ bytes: UnsafeRawBufferPointer) -> (UInt64, UInt64, UInt64, UInt64) {
+        (bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self),
+         bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
     }
 
     /// Replaces the tokens (reload). Returns the names added and removed, and those whose
     /// hash, scopes or namespaces changed, for the audit record.
     @discardableResult
     public func replace(_ tokens: [ControllerConfig.APIToken]) -> TokenSetChange {
+        let entries = Self.entries(tokens)
         let old = box.withLockedValue { current in
-            defer { current = tokens }
-            return current
+            defer { current = (tokens, entries) }
+            return current.tokens
         }
         return TokenSetChange(old: old, new: tokens)
     }
 
     /// Whether tokens are required.
-    public var isEnforced: Bool { !box.withLockedValue { $0 }.isEmpty }
+    public var isEnforced: Bool { !box.withLockedValue { $0.entries }.isEmpty }
 
     /// The result of checking a request's `Authorization` header.
     enum Authentication {
@@ -44,15 +65,21 @@ public final class AccessControl: Sendable {
     /// configured hash in constant time, without stopping at a match, so the time taken does
     /// not say how much of a hash matched or which entry did.
     func authenticate(_ header: String?) -> Authentication {
-        let tokens = box.withLockedValue { $0 }
-        if tokens.isEmpty { return .open }
+        let entries = box.withLockedValue { $0.entries }
+        if entries.isEmpty { return .open }
         guard let header, let token = Self.bearerToken(header) else { return .missing }
-        let digest = Array(SHA256.hash(data: Array(token)))
-        var found: ControllerConfig.APIToken?
-        for entry in tokens where Self.constantTimeEqual(entry.sha256, digest) {
-            found = entry
+        var hasher = SHA256()
+        if token.withContiguousStorageIfAvailable({ hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
+            hasher.update(data: Array(token))
         }
-        return found.map { .granted(AccessGrant($0)) } ?? .unknown
+        let digest = hasher.finalize().withUnsafeBytes(Self.words)
+        var found: AccessGrant?
+        for entry in entries {
+            // XOR-or over all four words: no early exit, whatever matches.
+            let difference = (entry.digest.0 ^ digest.0) | (entry.digest.1 ^ digest.1) | (entry.digest.2 ^ digest.2) | (entry.digest.3 ^ digest.3)
+            if difference == 0 { found = entry.grant }
+        }
+        return found.map { .granted($0) } ?? .unknown
     }
 
     /// The token of `Bearer TOKEN` (scheme case-insensitive, as RFC 7235 says).
@@ -70,13 +97,6 @@ public final class AccessControl: Sendable {
         return token.isEmpty ? nil : token
     }
 
-    /// Byte equality whose time depends only on the length.
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for i in a.indices { difference |= a[i] ^ b[i] }
-        return difference == 0
-    }
 }
 
 /// What one authenticated token may see and do.
