@@ -107,7 +107,7 @@ let package = Package(
         ),
         .testTarget(name: "PromptOpsServerTests", dependencies: [
             "PromptOpsServer", "PromptOpsCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(
             name: "IntegrationTests",

@@ -15,6 +15,9 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var allowed: [HTTPRequest.Method]
     /// For `invalid_variables`: each input that breaks the template's contract.
     public var violations: [ContractViolation]
+    /// What went wrong inside, for the log only (never sent: it may name files, SQL or
+    /// paths). Set on 5xx answers; the client gets a request id to quote instead.
+    public var detail: String?
 
     /// Creates an error.
     public init(_ status: HTTPResponse.Status, code: String, _ message: String, allowed: [HTTPRequest.Method] = [],
@@ -55,14 +58,25 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         APIError(.contentTooLarge, code: "body_too_large", "the request body is larger than \(limit) bytes")
     }
 
-    /// A store failure: 503 when it may pass (busy), else 500.
+    /// A store failure: 503 when it may pass (busy), else 500. The store's own words go to
+    /// the log only.
     static func store(_ error: StoreError) -> APIError {
+        var answer: APIError
         switch error.code {
         case .busy, .open, .io:
-            return APIError(.serviceUnavailable, code: "store_unavailable", "the serving store cannot answer now: \(error.message)")
+            answer = APIError(.serviceUnavailable, code: "store_unavailable", "the serving store cannot answer now; retry")
         default:
-            return APIError(.internalServerError, code: "store_error", "the serving store failed: \(error.description)")
+            answer = APIError(.internalServerError, code: "store_error", "the serving store failed")
         }
+        answer.detail = error.description
+        return answer
+    }
+
+    /// Any other failure: a generic 500, the error kept for the log.
+    static func `internal`(_ error: any Error) -> APIError {
+        var answer = APIError(.internalServerError, code: "internal", "internal error")
+        answer.detail = "\(error)"
+        return answer
     }
 
     /// The JSON answer.

@@ -19,7 +19,19 @@ struct ResponseAccountingMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch {
-            response = answer(for: error, request: request).response()
+            var apiError = answer(for: error, request: request)
+            var requestID: String?
+            if let detail = apiError.detail {
+                // The details stay in the log under an id the client can quote.
+                let id = Self.requestID()
+                requestID = id
+                logger.error("request failed", metadata: ["requestId": "\(id)", "path": "\(request.uri.path)", "code": "\(apiError.code)",
+                                                          "error": "\(detail)"])
+                apiError.message += " (request id \(id))"
+            }
+            var answered = apiError.response()
+            if let requestID { answered.headers[.init("X-Request-Id")!] = requestID }
+            response = answered
         }
         let route = context.endpointPath.flatMap { $0 == "NotFound" ? nil : $0 } ?? Self.unmatchedRoute
         metrics.recordRequest(route: route, method: request.method.rawValue, status: Int(response.status.code))
@@ -32,7 +44,6 @@ struct ResponseAccountingMiddleware: RouterMiddleware {
         case let error as APIError:
             return error
         case let error as StoreError:
-            logger.error("store failure while answering", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
             return .store(error)
         case is NIOTooManyBytesError:
             return APIError(.contentTooLarge, code: "body_too_large", "the request body is too large")
@@ -41,9 +52,15 @@ struct ResponseAccountingMiddleware: RouterMiddleware {
         case let error as any HTTPResponseError:
             return APIError(error.status, code: Self.code(for: error.status), "\(error)")
         default:
-            logger.error("unexpected failure while answering", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
-            return APIError(.internalServerError, code: "internal", "internal error: \(error)")
+            return .internal(error)
         }
+    }
+
+    /// 16 hex digits, random: unique enough to find one request in the log.
+    static func requestID() -> String {
+        let value = UInt64.random(in: 1...UInt64.max)
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     private static func code(for status: HTTPResponse.Status) -> String {

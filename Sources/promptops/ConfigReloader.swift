@@ -157,6 +157,7 @@ struct ConfigReloader: Service {
             }
         }
         webhooks.replace(await factory.webhooks(resolved))
+        factory.readiness.expect(sources: Set(resolved.map(\.name)))
         // Keep the parts that did not change as they run (a restart applies those).
         var kept = config
         kept.listen = old.listen

@@ -104,7 +104,7 @@ struct ControllerCommand: AsyncParsableCommand {
         let store = try openStore(dbPath)
         let (host, port) = ControllerConfigLoader.address(config.listen ?? "127.0.0.1:8080")!
         let metrics = ServerMetrics()
-        let readiness = Readiness(expectedPasses: runtimeSources.count)
+        let readiness = Readiness(sources: Set(runtimeSources.map(\.name)))
         let snapshot = ServingSnapshot(store: store)
         let httpClient = MetricRunner.makeHTTPClient()
         let claims = NamespaceClaims()

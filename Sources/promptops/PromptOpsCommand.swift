@@ -11,7 +11,7 @@ struct PromptOpsCommand: AsyncParsableCommand {
         abstract: "GitOps controller for LLM prompts.",
         subcommands: [
             ValidateCommand.self, RenderCommand.self, DiffCommand.self, SyncCommand.self, ControllerCommand.self,
-            StatusCommand.self, RolloutCommand.self, EvalCommand.self, HistoryCommand.self, AuditCommand.self, SchemaCommand.self,
+            StatusCommand.self, RolloutCommand.self, EvalCommand.self, HistoryCommand.self, AuditCommand.self, BackupCommand.self, SchemaCommand.self,
             GitFetchCommand.self,
         ])
 

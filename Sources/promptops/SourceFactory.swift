@@ -41,10 +41,11 @@ struct SourceFactory: Sendable {
             case .success(let report):
                 metrics.recordSync(success: true, duration: report.duration, at: Date())
                 snapshot.invalidate()
+                readiness.markSynced(source: name)
             case .failure:
                 metrics.recordSync(success: false, duration: .zero, at: Date())
+                readiness.markFailed(source: name)
             }
-            readiness.markSynced(source: name)
             rolloutWake.signal()
             notifications.wake()
         }, wake: wake)

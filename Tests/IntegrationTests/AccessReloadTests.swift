@@ -191,3 +191,36 @@ struct SourceReloadTests {
         #expect(await controller.get("/api/v1/namespaces/alpha/templates/greet")?.0 == 200, "a removed source's namespaces keep serving")
     }
 }
+
+/// `/readyz` after a failed first pass.
+@Suite("Readiness of several sources")
+struct ReadinessTests {
+    @Test func readyzNamesASourceWhoseFirstPassFailedUntilItIsRemoved() async throws {
+        let good = try GitWorkspace()
+        try good.commit(Manifests.twoTeams())
+        let port = freePort()
+        let missing = good.path("no-such-repository")
+        let controller = try ControllerProcess(config: GitAccessTests.config(port: port, store: good.path("store.db"), sources: """
+              - {name: good, url: \(good.repo.path), interval: 300ms}
+              - {name: broken, url: \(missing), interval: 300ms}
+            """), dir: good.path(""), port: port)
+        defer { controller.stop() }
+        var answer: (Int, String)?
+        for _ in 0..<100 {
+            answer = await controller.get("/readyz")
+            if answer?.1.contains("failing: source 'broken'") == true { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(answer?.0 == 503 && answer?.1.contains("failing: source 'broken'") == true, "\(String(describing: answer)) \(controller.log.suffix(1000))")
+        #expect(answer?.1.contains(missing) == false, "readyz is public: it names sources, never their errors")
+        try GitAccessTests.config(port: port, store: good.path("store.db"), sources: "  - {name: good, url: \(good.repo.path), interval: 300ms}")
+            .write(toFile: good.path("controller.yaml"), atomically: true, encoding: .utf8)
+        kill(controller.process.processIdentifier, SIGHUP)
+        var ready = false
+        for _ in 0..<100 where !ready {
+            ready = await controller.get("/readyz")?.0 == 200
+            if !ready { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(ready, "\(controller.log.suffix(1000))")
+    }
+}

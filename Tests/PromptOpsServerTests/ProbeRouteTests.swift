@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Hummingbird
 import HummingbirdTesting
 import PromptOpsServer
@@ -16,7 +17,7 @@ struct ProbeRouteTests {
         }
     }
 
-    @Test("readyz is 503 with a JSON error until a sync pass finished, then 200")
+    @Test("readyz is 503 with a JSON error until a sync pass succeeded, then 200")
     func readinessFlip() async throws {
         let server = TestServer(try ServedStore(Manifests.repository()), ready: false)
         try await server.run { client in
@@ -24,11 +25,33 @@ struct ProbeRouteTests {
             #expect(before.status == .serviceUnavailable)
             #expect(before.errorCode == "not_ready")
             #expect(before.errorMessage.contains("sync"))
+            server.readiness.markFailed(source: "default")
+            let failed = try await client.get("/readyz")
+            #expect(failed.status == .serviceUnavailable && failed.errorMessage.contains("failing: source 'default'"), "\(failed.text)")
             server.readiness.markSynced()
             let after = try await client.get("/readyz")
             #expect(after.status == .ok)
             server.readiness.setStoreOpen(false)
             #expect(try await client.get("/readyz").status == .serviceUnavailable)
+        }
+    }
+
+    @Test("a store failure is a 500 with a generic message and a request id, never the store's own words")
+    func internalErrorsAreGeneric() async throws {
+        let served = try ServedStore(Manifests.repository())
+        // Break the store behind its back: the deployments table is gone.
+        let queue = try DatabaseQueue(path: served.directory.appendingPathComponent("serving.sqlite").path)
+        try await queue.write { db in
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: "DROP TABLE deployment")
+        }
+        try await TestServer(served).run { client in
+            let response = try await client.get("/api/v1/namespaces/support/deployments")
+            #expect(response.status == .internalServerError)
+            #expect(response.errorCode == "store_error")
+            let id = try #require(response.headers[.init("X-Request-Id")!])
+            #expect(id.count == 16 && response.errorMessage == "the serving store failed (request id \(id))", "\(response.text)")
+            #expect(!response.text.contains("deployment\"") && !response.text.lowercased().contains("no such table") && !response.text.contains("SQL"))
         }
     }
 
