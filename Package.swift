@@ -65,6 +65,7 @@ let package = Package(
             dependencies: [
                 "PromptOpsCore", "PromptOpsStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import PromptOpsStore
 
@@ -22,8 +23,14 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let api = ServingAPI(configuration: configuration, store: store, snapshot: snapshot ?? ServingSnapshot(store: store),
                          metrics: metrics, readiness: readiness, webhooks: webhooks, access: access)
+    let idle = configuration.idleTimeout.components
+    let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
+        maxHeaderFieldSize: configuration.maxHeaderBytes, maxHeaderListSize: configuration.maxHeaderBytes,
+        maxHeaderFieldCount: configuration.maxHeaderFields)
     return Application(
         router: api.router(logger: logger),
+        server: .http1(configuration: HTTP1Channel.Configuration(
+            idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000), httpDecoderConfiguration: decoder)),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             // Room for a burst of connections (1,000 clients opening at once) before the

@@ -6,6 +6,13 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var port: Int
     /// The largest request body accepted; a larger one is answered 413.
     public var maxBodyBytes: Int
+    /// How long a connection may go without a complete request head (a new connection, or
+    /// one waiting between requests) before it is closed: a client trickling a request's
+    /// header bytes (slowloris) holds its connection this long at most.
+    public var idleTimeout: Duration = .seconds(30)
+    /// The largest header block accepted (all fields), and the most fields.
+    public var maxHeaderBytes = 32 * 1024
+    public var maxHeaderFields = 100
 
     /// The default body limit: 64 KiB, far above any real render request.
     public static let defaultMaxBodyBytes = 64 * 1024

@@ -380,7 +380,7 @@ private struct Fixture: Sendable {
 }
 
 /// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-private func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
+private func eventually(timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import Hummingbird
 import HummingbirdTesting
@@ -52,6 +55,45 @@ struct ProbeRouteTests {
             let id = try #require(response.headers[.init("X-Request-Id")!])
             #expect(id.count == 16 && response.errorMessage == "the serving store failed (request id \(id))", "\(response.text)")
             #expect(!response.text.contains("deployment\"") && !response.text.lowercased().contains("no such table") && !response.text.contains("SQL"))
+        }
+    }
+
+    @Test("a client trickling its request head (slowloris) is cut off at the idle timeout; others are answered meanwhile")
+    func slowHeadersAreCutOff() async throws {
+        var server = TestServer(try ServedStore(Manifests.repository()))
+        server.idleTimeout = .seconds(1)
+        try await server.run { client in
+            let port = try #require(client.port)
+            let started = ContinuousClock.now
+            // 50 connections, each sending half a request head and then one byte every 200 ms.
+            let sockets = (0..<50).map { _ in RawSocket(port: port) }
+            for s in sockets { s.send("GET /healthz HTTP/1.1\r\nHost: x\r\n") }
+            var closed = Set<Int>()
+            var answered = 0
+            var lastAnswer = ""
+            while closed.count < sockets.count, ContinuousClock.now - started < .seconds(20) {
+                // Meanwhile a well-behaved client, on a connection of its own, is answered.
+                // Blocking socket calls run on a thread of their own: the server's handlers run on
+                // Swift's cooperative pool, which a blocked test thread would starve.
+                lastAnswer = await withCheckedContinuation { continuation in
+                    Thread.detachNewThread {
+                        let probe = RawSocket(port: port)
+                        probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                        let answer = probe.receive()
+                        probe.close()
+                        continuation.resume(returning: answer)
+                    }
+                }
+                if lastAnswer.hasPrefix("HTTP/1.1 200") { answered += 1 }
+                for (i, s) in sockets.enumerated() where !closed.contains(i) {
+                    if !s.send("X") || s.peerClosed() { closed.insert(i) }
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let elapsed = ContinuousClock.now - started
+            #expect(closed.count == sockets.count, "\(closed.count) of \(sockets.count) slow connections closed after \(elapsed)")
+            #expect(answered > 0, "last answer: \(lastAnswer.prefix(200))")
+            for s in sockets { s.close() }
         }
     }
 
@@ -120,4 +162,51 @@ struct ProbeRouteTests {
         // The /metrics request itself is counted once its answer is known.
         #expect(server.metrics.requestCount(route: "/metrics", method: "GET", status: 200) == 1)
     }
+}
+
+/// A blocking TCP client socket for protocol-level tests.
+final class RawSocket: @unchecked Sendable {
+    // Used by one task at a time.
+    let fd: Int32
+
+    init(port: Int) {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// Sends `text`; false once the peer has closed.
+    @discardableResult
+    func send(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        return bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } >= 0
+    }
+
+    /// Whether the peer closed the connection (a read returns end of file without waiting).
+    func peerClosed() -> Bool {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT))
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+    }
+
+    /// Reads until the peer closes or 5 s pass.
+    func receive() -> String {
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            out += buffer[0..<n]
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    func close() { Glibc.close(fd) }
 }

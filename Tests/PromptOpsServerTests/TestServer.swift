@@ -13,6 +13,8 @@ struct TestServer {
     var maxBodyBytes = ServerConfiguration.defaultMaxBodyBytes
     /// The API tokens (none: open).
     var access = AccessControl()
+    /// Time a connection may wait without a complete request head.
+    var idleTimeout: Duration = .seconds(30)
 
     /// A server over `served`, ready (one sync pass done) unless `ready` is false.
     init(_ served: ServedStore, ready: Bool = true, snapshotMaxAge: Duration = .seconds(60)) {
@@ -26,8 +28,10 @@ struct TestServer {
     func run<T: Sendable>(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
         var logger = Logger(label: "PromptOpsServerTests")
         logger.logLevel = .warning
+        var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, maxBodyBytes: maxBodyBytes)
+        configuration.idleTimeout = idleTimeout
         let app = buildApplication(
-            configuration: ServerConfiguration(host: "127.0.0.1", port: 0, maxBodyBytes: maxBodyBytes),
+            configuration: configuration,
             store: served.store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot, access: access)
         return try await app.test(.live) { client in try await body(client) }
     }
