@@ -73,11 +73,10 @@ public struct ChatCompletionsClient: Sendable {
         let url = self.url
         let answer = try await exchange.send(.POST, url: url, headers: headers, body: Array(encoded), timeout: timeout)
         guard let json = JSONValue.parse(answer.body.readableBytesView) else {
-            throw .badResponse(url: url, reason: "the body is not JSON: \(AssertionScorer.excerpt(String(buffer: answer.body)))")
+            throw .badResponse(url: url, reason: "the body is not JSON (\(answer.body.readableBytes) bytes)")
         }
         guard let choice = json["choices"]?[0] else {
-            let apiError = json["error"]?["message"]?.string ?? json["error"]?.string
-            throw .badResponse(url: url, reason: apiError.map { "error: \($0)" } ?? "no choices[0] in the answer")
+            throw .badResponse(url: url, reason: json["error"] != nil ? "the answer is an error object" : "no choices[0] in the answer")
         }
         guard let content = choice["message"]?["content"]?.string else {
             throw .badResponse(url: url, reason: "choices[0].message.content is missing or not a string")

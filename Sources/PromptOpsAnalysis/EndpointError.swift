@@ -10,8 +10,10 @@ public enum EndpointError: Error, Sendable, Equatable, CustomStringConvertible {
     case connectionFailed(url: String, reason: String)
     /// No complete answer within the timeout.
     case timedOut(url: String, after: Duration)
-    /// The server answered with a non-2xx status; `body` is the start of its answer.
-    case httpStatus(url: String, status: Int, body: String)
+    /// The server answered with a non-2xx status. Its body is never kept: measurements are
+    /// served by the API, and a provider URL must not become a way to read another service's
+    /// answers (the status and a classified reason are enough to act on).
+    case httpStatus(url: String, status: Int)
     /// The answer was not the expected JSON shape.
     case badResponse(url: String, reason: String)
 
@@ -36,10 +38,23 @@ public enum EndpointError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot connect to \(url): \(reason)"
         case .timedOut(let url, let after):
             return "no answer from \(url) within \(after.promptOpsText)"
-        case .httpStatus(let url, let status, let body):
-            return "\(url) answered HTTP \(status)" + (body.isEmpty ? "" : ": \(body)")
+        case .httpStatus(let url, let status):
+            return "\(url) answered HTTP \(status) (\(Self.reason(status)))"
         case .badResponse(let url, let reason):
             return "unexpected answer from \(url): \(reason)"
+        }
+    }
+
+    /// A status class people can act on.
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 300..<400: return "a redirect, not followed"
+        case 401, 403: return "not authorized"
+        case 404: return "not found"
+        case 408, 504: return "timed out upstream"
+        case 429: return "rate limited"
+        case 400..<500: return "request refused"
+        default: return "server error"
         }
     }
 

@@ -43,10 +43,7 @@ struct HTTPExchange: Sendable {
             throw EndpointError.classify(error, url: url, timeout: timeout, elapsed: clock.now - start)
         }
         let latency = clock.now - start
-        guard (200..<300).contains(status) else {
-            let text = String(buffer: bytes).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw .httpStatus(url: url, status: status, body: text.count > 300 ? String(text.prefix(300)) + "…" : text)
-        }
+        guard (200..<300).contains(status) else { throw .httpStatus(url: url, status: status) }
         return Answer(body: bytes, latency: latency)
     }
 
@@ -54,7 +51,7 @@ struct HTTPExchange: Sendable {
     func getJSON(_ url: String, timeout: Duration) async throws(EndpointError) -> JSONValue {
         let answer = try await send(.GET, url: url, headers: [("Accept", "application/json")], timeout: timeout)
         guard let json = JSONValue.parse(answer.body.readableBytesView) else {
-            throw .badResponse(url: url, reason: "the body is not JSON: \(AssertionScorer.excerpt(String(buffer: answer.body)))")
+            throw .badResponse(url: url, reason: "the body is not JSON (\(answer.body.readableBytes) bytes)")
         }
         return json
     }

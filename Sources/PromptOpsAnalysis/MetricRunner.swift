@@ -41,7 +41,9 @@ public struct MetricRunner: Sendable {
     public static func makeHTTPClient() -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.redirectConfiguration = .follow(max: 3, allowCycles: false)
+        // A provider URL is checked where it is written; a redirect could send the request
+        // (and its credential) anywhere, so none is followed.
+        configuration.redirectConfiguration = .disallow
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

@@ -38,8 +38,10 @@ public struct PrometheusProvider: Sendable {
         let url = Self.url(address: address, query: query)
         let json = try await exchange.getJSON(url, timeout: timeout)
         guard json["status"]?.string == "success" else {
-            let kind = json["errorType"]?.string.map { " (\($0))" } ?? ""
-            throw .badResponse(url: url, reason: "status \(json["status"]?.summary ?? "missing")\(kind): \(json["error"]?.string ?? "no error message")")
+            // Prometheus' errorType is one of a few fixed words; its error text is not kept.
+            let known: Set<String> = ["timeout", "canceled", "execution", "bad_data", "internal", "unavailable", "not_found"]
+            let kind = json["errorType"]?.string.flatMap { known.contains($0) ? " (\($0))" : nil } ?? ""
+            throw .badResponse(url: url, reason: "status \(json["status"]?.string == "error" ? "error" : "not success")\(kind)")
         }
         let data = json["data"]
         switch data?["resultType"]?.string {

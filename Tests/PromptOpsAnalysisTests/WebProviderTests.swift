@@ -15,7 +15,12 @@ struct WebProviderTests {
                  "p 95": 3, "nan": "NaN"}
                 """)
         }
-        router.get("/garbage") { _, _ in jsonResponse("<html>oops</html>") }
+        router.get("/garbage") { _, _ in jsonResponse("<html>oops INTERNAL-SECRET-PAGE</html>") }
+        // A redirect elsewhere (where the request, and a credential, must never go).
+        router.get("/moved") { _, _ in
+            Response(status: .found, headers: [.location: "http://169.254.169.254/latest/meta-data/?score=1"])
+        }
+        router.get("/denied") { _, _ in jsonResponse(#"{"error": "INTERNAL-SECRET-DETAIL for admin@corp"}"#, status: .forbidden) }
         router.get("/slow") { _, _ -> Response in
             try await Task.sleep(for: .seconds(2))
             return jsonResponse(#"{"score": 1}"#)
@@ -44,7 +49,9 @@ struct WebProviderTests {
         ("/score", "data.x", .error, nil, "invalid JSONPath \"data.x\": it must start with $"),
         ("/score", "$.data[?(@.x)]", .error, nil, "not an array index"),
         ("/garbage", "$.score", .error, nil, "the body is not JSON"),
-        ("/nowhere", "$.score", .error, nil, "answered HTTP 404"),
+        ("/nowhere", "$.score", .error, nil, "answered HTTP 404 (not found)"),
+        ("/moved", "$.score", .error, nil, "answered HTTP 302 (a redirect, not followed)"),
+        ("/denied", "$.score", .error, nil, "answered HTTP 403 (not authorized)"),
     ])
     func readsANumberAtAPath(path: String, jsonPath: String, verdict: MeasurementVerdict, value: Double?, message: String) async throws {
         let measurement = try await StubServer.run(Self.router()) { base in
@@ -55,6 +62,8 @@ struct WebProviderTests {
         #expect(measurement.verdict == verdict, "\(measurement.message ?? "")")
         #expect(measurement.value == value)
         #expect(measurement.message?.contains(message) == true, "\(measurement.message ?? "")")
+        // No text of the answer reaches the measurement (the API serves it).
+        #expect(measurement.message?.contains("INTERNAL-SECRET") == false, "\(measurement.message ?? "")")
     }
 
     @Test func aNestedPathReadsFromTheRealDocument() throws {
