@@ -17,31 +17,28 @@ public struct ChatCompletionsClient: Sendable {
     public var endpoint: String
     /// The model name sent as `model`.
     public var model: String
-    /// The environment variable holding the API key; nil or unset sends no `Authorization`.
-    public var apiKeyEnv: String?
+    /// The API key sent as a bearer token (a granted secret's value); nil sends none.
+    public var apiKey: String?
     /// How long one call may take, answer included.
     public var timeout: Duration
     /// Sampling parameters sent when set.
     public var parameters: ModelParameters
     private let exchange: HTTPExchange
-    private let environment: [String: String]
 
     /// A client for `model` at `endpoint`.
     /// - Parameters:
     ///   - httpClient: shared connection pool; its owner shuts it down.
-    ///   - environment: where `apiKeyEnv` is looked up (the process environment in production).
+    ///   - apiKey: sent as `Authorization: Bearer`.
     public init(
-        httpClient: HTTPClient, endpoint: String, model: String, apiKeyEnv: String? = nil,
-        timeout: Duration = .seconds(30), parameters: ModelParameters = ModelParameters(),
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        httpClient: HTTPClient, endpoint: String, model: String, apiKey: String? = nil,
+        timeout: Duration = .seconds(30), parameters: ModelParameters = ModelParameters()
     ) {
         self.exchange = HTTPExchange(client: httpClient)
         self.endpoint = endpoint
         self.model = model
-        self.apiKeyEnv = apiKeyEnv
+        self.apiKey = apiKey
         self.timeout = timeout
         self.parameters = parameters
-        self.environment = environment
     }
 
     /// `{endpoint}/chat/completions`, with or without a trailing slash on the endpoint.
@@ -67,7 +64,7 @@ public struct ChatCompletionsClient: Sendable {
             throw .invalidEndpoint(endpoint, reason: "cannot encode the request: \(error)")
         }
         var headers = [("Content-Type", "application/json"), ("Accept", "application/json")]
-        if let name = apiKeyEnv, let key = environment[name], !key.isEmpty {
+        if let key = apiKey, !key.isEmpty {
             headers.append(("Authorization", "Bearer \(key)"))
         }
         let url = self.url

@@ -8,37 +8,31 @@ import PromptOpsCore
 /// No tests → Inconclusive; a failed model call (endpoint down, timeout, ...) → Error.
 public struct EvaluationProvider: Sendable {
     private let httpClient: HTTPClient
-    private let environment: [String: String]
+    private let secrets: ProviderSecrets
     private let maxConcurrentCalls: Int
 
     /// A provider using `httpClient` (its owner shuts it down).
     /// - Parameters:
-    ///   - environment: where the metric's `apiKeyEnv` is looked up.
+    ///   - secrets: the values a metric's `secretRef` may name, per namespace.
     ///   - maxConcurrentCalls: model calls in flight at once, per measurement.
-    public init(
-        httpClient: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment,
-        maxConcurrentCalls: Int = 4
-    ) {
+    public init(httpClient: HTTPClient, secrets: ProviderSecrets = ProviderSecrets(), maxConcurrentCalls: Int = 4) {
         self.httpClient = httpClient
-        self.environment = environment
+        self.secrets = secrets
         self.maxConcurrentCalls = maxConcurrentCalls
     }
 
     /// The runner for an `evaluation` provider's settings.
-    public func runner(
-        endpoint: String, model: String, apiKeyEnv: String?, repeats: Int, timeout: Duration
-    ) -> EvaluationRunner {
-        let client = ChatCompletionsClient(
-            httpClient: httpClient, endpoint: endpoint, model: model, apiKeyEnv: apiKeyEnv, timeout: timeout,
-            environment: environment)
+    public func runner(endpoint: String, model: String, apiKey: String?, repeats: Int, timeout: Duration) -> EvaluationRunner {
+        let client = ChatCompletionsClient(httpClient: httpClient, endpoint: endpoint, model: model, apiKey: apiKey, timeout: timeout)
         return EvaluationRunner(client: client, repeats: repeats, maxConcurrentCalls: maxConcurrentCalls)
     }
 
     /// Runs the evaluation `metric` describes on `input`; nil when `metric` is not an evaluation.
     public func evaluate(_ metric: Deployment.Metric, input: EvaluationInput) async -> EvaluationReport? {
-        guard case .evaluation(let endpoint, let model, let apiKeyEnv, let repeats, let timeout) = metric.provider
+        guard case .evaluation(let endpoint, let model, let secretRef, let repeats, let timeout) = metric.provider
         else { return nil }
-        return await runner(endpoint: endpoint, model: model, apiKeyEnv: apiKeyEnv, repeats: repeats, timeout: timeout)
+        let key = secretRef.flatMap { secrets.value($0, for: input.namespace.namespace) }
+        return await runner(endpoint: endpoint, model: model, apiKey: key, repeats: repeats, timeout: timeout)
             .run(input, threshold: metric.min)
     }
 

@@ -18,16 +18,15 @@ public struct MetricRunner: Sendable {
     /// A runner over `httpClient`.
     /// - Parameters:
     ///   - httpClient: shared by all providers; the caller shuts it down after the last measure.
-    ///   - environment: where evaluation metrics look up their `apiKeyEnv`.
+    ///   - secrets: the values evaluation metrics may name with `secretRef`, per namespace.
     ///   - maxConcurrentCalls: model calls in flight at once, per evaluation.
     ///   - logger: receives one line per measurement (debug) or provider error (warning).
     public init(
-        httpClient: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment,
+        httpClient: HTTPClient, secrets: ProviderSecrets = ProviderSecrets(),
         maxConcurrentCalls: Int = 4, logger: Logger = Logger(label: "promptops.analysis")
     ) {
         self.httpClient = httpClient
-        self.evaluation = EvaluationProvider(httpClient: httpClient, environment: environment,
-                                             maxConcurrentCalls: maxConcurrentCalls)
+        self.evaluation = EvaluationProvider(httpClient: httpClient, secrets: secrets, maxConcurrentCalls: maxConcurrentCalls)
         self.prometheus = PrometheusProvider(httpClient: httpClient)
         self.web = WebProvider(httpClient: httpClient)
         self.logger = logger

@@ -66,22 +66,28 @@ public actor Reconciler {
     /// The last commit's signature verdict, with the trusted keys it was reached under (a poll
     /// of an unchanged branch does not check again; new keys do).
     private var lastVerdict: (sha: String, keys: String, verdict: SignatureVerdict)?
-    /// A configuration waiting for the next pass (see ``configure(grant:verifier:platform:)``).
-    private var pending: (grant: SourceGrant, verifier: CommitVerifier?, platform: PlatformPolicies?)?
+    /// A configuration waiting for the next pass (see ``configure(grant:verifier:platform:providers:)``).
+    private var pending: (grant: SourceGrant, verifier: CommitVerifier?, platform: PlatformPolicies?, providers: ProviderGrants?)?
+    /// What analysis providers may use (secrets, egress); nil: not checked (no config file).
+    private var providers: ProviderGrants?
+    /// Set when the provider grants changed: the next pass validates every namespace.
+    private var revalidateAll = false
 
     /// Sets what the source may write, how its commits are verified and where platform
     /// Policies come from (at start, and on a config reload). It takes effect when the next
     /// pass starts, never in the middle of one (a pass suspends while it reads git, and must
     /// not see its caches change under it). A changed grant re-reads every file on that pass:
     /// objects it refused before may now be allowed.
-    public func configure(grant: SourceGrant, verifier: CommitVerifier?, platform: PlatformPolicies?) {
-        pending = (grant, verifier, platform)
+    public func configure(grant: SourceGrant, verifier: CommitVerifier?, platform: PlatformPolicies?, providers: ProviderGrants? = nil) {
+        pending = (grant, verifier, platform, providers)
     }
 
     /// Applies a configuration set by ``configure(grant:verifier:platform:)``.
     private func applyPendingConfiguration() {
-        guard let (grant, verifier, platform) = pending else { return }
+        guard let (grant, verifier, platform, providers) = pending else { return }
         pending = nil
+        if providers != self.providers { revalidateAll = true }
+        self.providers = providers
         if grant != self.grant {
             files = [:]
             refused = [:]
@@ -205,11 +211,17 @@ public actor Reconciler {
             replaced = nil
             var affected = try await refreshFiles(repo: repo, sha: sha)
             // A platform Policy changed (here or in another source): every namespace again.
-            if platformChanged || (replaced ?? []).contains(where: { Self.holdsPlatformPolicy($0.old) || Self.holdsPlatformPolicy($0.new) }) {
+            if platformChanged || revalidateAll
+                || (replaced ?? []).contains(where: { Self.holdsPlatformPolicy($0.old) || Self.holdsPlatformPolicy($0.new) }) {
                 affected = nil
             }
             var set = currentSet(replacing: replaced)
-            let validation = try await validate(&set, repo: repo, sha: sha, affected: affected, platformPolicies: platformPolicies)
+            var validation = try await validate(&set, repo: repo, sha: sha, affected: affected, platformPolicies: platformPolicies)
+            // Secrets and egress of analysis providers, as the controller config grants them.
+            if let providers {
+                let checked = set.deployments.values.filter { affected?.contains($0.meta.namespace) ?? true }.flatMap(providers.check)
+                if !checked.isEmpty { validation.diagnostics = (validation.diagnostics + checked).sortedByLocation() }
+            }
             let (checked, owned, conflicted) = try await checkOwnership(set: set, validation: validation)
             // A conflicted namespace is planned on every pass (it must stay blocked with its error).
             let plan = try planFor(set: set, validation: checked, sha: sha, affected: affected.map { $0.union(conflicted) }, owned: owned,
@@ -226,6 +238,7 @@ public actor Reconciler {
             }
             // Only a pass that got this far has validated against these platform Policies.
             if let seenGeneration { platformGeneration = seenGeneration }
+            revalidateAll = false
             try recordPass(revision: sha, error: nil, problems: refusedDiagnostics)
             return SyncReport(revision: sha, commit: commit, plan: plan, apply: report,
                               duration: ContinuousClock.now - started, filesRead: lastFilesRead, refused: refusedDiagnostics, signer: signer)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PromptOpsAnalysis
 import Logging
 import NIOConcurrencyHelpers
 import PromptOpsController
@@ -8,6 +9,8 @@ import PromptOpsServer
 import PromptOpsStore
 import ServiceLifecycle
 import UnixSignals
+
+private typealias JSONValue = PromptOpsStore.JSONValue
 
 /// SIGHUP: reads the configuration file again and applies what changes while running —
 /// API tokens, webhook secrets, receivers and notification rules, and each source's
@@ -29,13 +32,15 @@ struct ConfigReloader: Service {
     let factory: SourceFactory
     let platform: PlatformPolicies
     let notifications: NotificationSetup
+    let providerSecrets: ProviderSecrets
     let store: ServingStore
     let metrics: ServerMetrics
     let logger: Logger
 
     init(path: String, running: ControllerConfig, listenIsLoopback: Bool, access: AccessControl, webhooks: WebhookEndpoints,
-         factory: SourceFactory, platform: PlatformPolicies, notifications: NotificationSetup, store: ServingStore,
-         metrics: ServerMetrics, logger: Logger) {
+         factory: SourceFactory, platform: PlatformPolicies, notifications: NotificationSetup, providerSecrets: ProviderSecrets,
+         store: ServingStore, metrics: ServerMetrics, logger: Logger) {
+        self.providerSecrets = providerSecrets
         self.path = path
         self.current = NIOLockedValueBox(running)
         self.listenIsLoopback = listenIsLoopback
@@ -123,14 +128,22 @@ struct ConfigReloader: Service {
         let secrets = SecretResolver()
         let resolved: [RuntimeSource]
         let receivers: [NotificationReceiver]
+        let secretEntries: [String: ProviderSecrets.Entry]
         do {
-            resolved = try config.sources.map { try RuntimeSource.resolve($0, databasePath: storePath, secrets: secrets) }
+            resolved = try config.sources.map { source in
+                var runtime = try RuntimeSource.resolve(source, databasePath: storePath, secrets: secrets)
+                runtime.providers = config.providerGrants
+                return runtime
+            }
             receivers = try NotificationSetup.receivers(config, secrets: secrets)
+            secretEntries = try config.providerSecretEntries(secrets)
         } catch {
             return .failure(["\(path): \(error)"])
         }
         // Apply: each piece is swapped whole; requests keep being answered throughout.
         let tokens = access.replace(config.tokens)
+        providerSecrets.replace(secretEntries)
+        let providersChanged = config.providerGrants != old.providerGrants
         await notifications.dispatcher.update(receivers: receivers, rules: NotificationSetup.rules(config))
         let oldSources = Dictionary(old.sources.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let running = await factory.loops.names
@@ -145,9 +158,9 @@ struct ConfigReloader: Service {
         for (index, source) in resolved.enumerated() {
             let spec = config.sources[index]
             if let loop = await factory.loops.loop(source.name), loop.settings == source.settings {
-                await loop.reconciler.configure(grant: source.grant, verifier: source.verifier, platform: platform)
+                await loop.reconciler.configure(grant: source.grant, verifier: source.verifier, platform: platform, providers: source.providers)
                 if let before = oldSources[source.name], before.namespaces != spec.namespaces || before.verify != spec.verify
-                    || before.platform != spec.platform {
+                    || before.platform != spec.platform || providersChanged {
                     reconfigured.append(source.name)
                     loop.wake.signal()
                 }

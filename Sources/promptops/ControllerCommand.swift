@@ -96,8 +96,14 @@ struct ControllerCommand: AsyncParsableCommand {
         let dbPath = config.storePath!
         let secrets = SecretResolver()
         let runtimeSources: [RuntimeSource]
+        let providerSecrets: ProviderSecrets
         do {
-            runtimeSources = try config.sources.map { try RuntimeSource.resolve($0, databasePath: dbPath, secrets: secrets) }
+            runtimeSources = try config.sources.map { source in
+                var resolved = try RuntimeSource.resolve(source, databasePath: dbPath, secrets: secrets)
+                if self.config != nil { resolved.providers = config.providerGrants }
+                return resolved
+            }
+            providerSecrets = ProviderSecrets(try config.providerSecretEntries(secrets))
         } catch {
             throw CommandExit.invalid("error: \(error)")
         }
@@ -129,7 +135,7 @@ struct ControllerCommand: AsyncParsableCommand {
         for (index, source) in runtimeSources.enumerated() { await factory.start(source, primary: index == 0) }
         webhooks.replace(await factory.webhooks(runtimeSources))
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: SourceLoopsService(loops: loops, logger: logger))]
-        let driver = RolloutDriver(store: store, runner: MetricRunner(httpClient: httpClient, logger: logger), logger: logger)
+        let driver = RolloutDriver(store: store, runner: MetricRunner(httpClient: httpClient, secrets: providerSecrets, logger: logger), logger: logger)
         services.append(.init(service: RolloutService(reconcilers: { await loops.reconcilers }, driver: driver, logger: logger, wake: rolloutWake,
                                                       onRollouts: { snapshot.invalidate(); notifications.wake() })))
         services.append(.init(service: notifications))
@@ -138,7 +144,8 @@ struct ControllerCommand: AsyncParsableCommand {
             let (host, _) = ControllerConfigLoader.address(config.listen ?? "127.0.0.1:8080")!
             services.append(.init(service: ConfigReloader(
                 path: file, running: config, listenIsLoopback: Self.isLoopback(host), access: access, webhooks: webhooks,
-                factory: factory, platform: platform, notifications: notifications, store: store, metrics: metrics, logger: logger)))
+                factory: factory, platform: platform, notifications: notifications, providerSecrets: providerSecrets, store: store,
+                metrics: metrics, logger: logger)))
         }
         let app = buildApplication(
             configuration: ServerConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes),

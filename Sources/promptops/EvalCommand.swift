@@ -58,7 +58,8 @@ struct EvalCommand: AsyncParsableCommand {
         if entry.template.tests.isEmpty { throw CommandExit.invalid("error: PromptTemplate '\(template)' has no tests") }
 
         let httpClient = MetricRunner.makeHTTPClient()
-        let client = ChatCompletionsClient(httpClient: httpClient, endpoint: endpoint, model: model, apiKeyEnv: apiKeyEnv,
+        let client = ChatCompletionsClient(httpClient: httpClient, endpoint: endpoint, model: model,
+                                           apiKey: apiKeyEnv.flatMap { ProcessInfo.processInfo.environment[$0] },
                                            timeout: Duration.parse(timeout)!)
         let report = await EvaluationRunner(client: client, repeats: repeats)
             .run(EvaluationInput(namespace: compiled, template: template), threshold: threshold)

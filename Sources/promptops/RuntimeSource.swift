@@ -1,4 +1,5 @@
 import Foundation
+import PromptOpsAnalysis
 import PromptOpsController
 import PromptOpsCore
 import PromptOpsGit
@@ -17,6 +18,8 @@ struct RuntimeSource: Sendable {
     var verifier: CommitVerifier?
     /// What its loop is started with (see ``settings(_:location:)``).
     var settings: String
+    /// What its analysis providers may use (nil: the one-repository command line).
+    var providers: ProviderGrants? = nil
 
     static func resolve(_ source: ControllerConfig.Source, databasePath: String, secrets: SecretResolver) throws -> RuntimeSource {
         var location = RepositoryLocation(repo: source.url, branch: source.branch, path: source.path, databasePath: databasePath)
@@ -44,6 +47,21 @@ struct RuntimeSource: Sendable {
         } catch {
             throw SourceSetupError(message: "source \(source.name): \(error)")
         }
+    }
+}
+
+extension ControllerConfig {
+    /// The provider secrets with their values read (names and namespaces as configured).
+    func providerSecretEntries(_ secrets: SecretResolver) throws -> [String: ProviderSecrets.Entry] {
+        var out: [String: ProviderSecrets.Entry] = [:]
+        for secret in self.secrets {
+            do {
+                out[secret.name] = .init(value: try secrets.value(secret.value), namespaces: secret.namespaces)
+            } catch {
+                throw SourceSetupError(message: "secrets/\(secret.name): \(error)")
+            }
+        }
+        return out
     }
 }
 

@@ -31,7 +31,7 @@ struct SourceFactory: Sendable {
         let reconciler = configured
             ? Reconciler(location: location, store: store, source: .init(name: source.name, primary: primary), claims: claims)
             : Reconciler(location: location, store: store)
-        await reconciler.configure(grant: source.grant, verifier: source.verifier, platform: platform)
+        await reconciler.configure(grant: source.grant, verifier: source.verifier, platform: platform, providers: source.providers)
         let wake = WakeSignal()
         let name = source.name
         let (metrics, snapshot, readiness, rolloutWake, notifications) = (self.metrics, self.snapshot, self.readiness, self.rolloutWake, self.notifications)

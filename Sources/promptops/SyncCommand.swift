@@ -65,7 +65,11 @@ struct SyncCommand: AsyncParsableCommand {
         guard revision == nil || config.sources.count == 1 else { throw CommandExit.usage("error: --revision needs a config with one source") }
         let sources: [RuntimeSource]
         do {
-            sources = try config.sources.map { try RuntimeSource.resolve($0, databasePath: dbPath, secrets: SecretResolver()) }
+            sources = try config.sources.map { source in
+                var resolved = try RuntimeSource.resolve(source, databasePath: dbPath, secrets: SecretResolver())
+                resolved.providers = config.providerGrants
+                return resolved
+            }
         } catch {
             throw CommandExit.invalid("error: \(error)")
         }
@@ -84,7 +88,7 @@ struct SyncCommand: AsyncParsableCommand {
             var location = source.location
             location.fetcher = fetcher
             let reconciler = Reconciler(location: location, store: store, source: .init(name: source.name, primary: index == 0), claims: claims)
-            await reconciler.configure(grant: source.grant, verifier: source.verifier, platform: platform)
+            await reconciler.configure(grant: source.grant, verifier: source.verifier, platform: platform, providers: source.providers)
             reconcilers[source.name] = reconciler
         }
         var reports: [String: SyncReport] = [:]

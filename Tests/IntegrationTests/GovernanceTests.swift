@@ -381,3 +381,66 @@ struct GovernanceTests {
         #expect(try ServingStore(path: store).status().sources.first?.lastError?.contains("not signed") == true)
     }
 }
+
+/// Analysis providers use only what the controller config grants: a named secret, and
+/// addresses under an egress prefix (loopback, link-local and private refused otherwise).
+@Suite("Provider secrets and egress", .serialized)
+struct ProviderGrantTests {
+    static func deployment(_ name: String, provider: String) -> String {
+        """
+        apiVersion: promptops.dev/v1alpha1
+        kind: Deployment
+        metadata: {name: \(name), namespace: alpha}
+        spec:
+          template: greet
+          strategy: {type: Canary, canary: {steps: [{setWeight: 10}, {analysis: {}}]}}
+          analysis:
+            metrics:
+              - name: m
+                provider: \(provider)
+                thresholdRange: {min: 0.5}
+        """
+    }
+
+    @Test(arguments: [
+        ("{evaluation: {endpoint: 'https://api.example.com/v1', model: m, apiKeyEnv: HOME}}", "deploy.yaml:10:", "apiKeyEnv' (removed: a manifest never names the controller's environment"),
+        ("{web: {url: 'http://169.254.169.254/latest/meta-data/x', jsonPath: '$.x'}}", "deploy.yaml:10:", "link-local (cloud metadata) address"),
+        ("{prometheus: {address: 'http://10.0.0.1:9090', query: up}}", "deploy.yaml:10:", "is a private address"),
+        ("{web: {url: 'http://2130706433/score', jsonPath: '$.x'}}", "deploy.yaml:10:", "non-canonical numeric address"),
+        ("{evaluation: {endpoint: 'https://api.example.com/v1', model: m, secretRef: openai}}", "deploy.yaml:10:", "no secret 'openai' is granted to namespace 'alpha'"),
+    ])
+    func aProviderReachingWhatItWasNotGrantedIsALocatedError(provider: String, at location: String, words: String) throws {
+        let repo = try GitWorkspace()
+        try repo.commit(["alpha/greet.yaml": Manifests.template("greet", namespace: "alpha", text: "Hi {{who}}"),
+                         "alpha/deploy.yaml": Self.deployment("d", provider: provider)])
+        let config = GovernanceTests.config(store: repo.path("store.db"), sources: "  - {name: team, url: \(repo.repo.path)}") + """
+
+            secrets:
+              - {name: openai, value: {fromEnv: HOME}, namespaces: ["billing"]}
+            """
+        let (code, out) = try GovernanceTests.sync(config, dir: repo.path(""))
+        #expect(code == 1, "\(out)")
+        #expect(out.contains("alpha/\(location)") && out.contains(words), "\(out)")
+        #expect(!out.contains(ProcessInfo.processInfo.environment["HOME"] ?? "/root"), "the secret's value never shows")
+    }
+
+    @Test func withAnEgressSectionOnlyGrantedPrefixesPass() throws {
+        let repo = try GitWorkspace()
+        try repo.commit(["alpha/greet.yaml": Manifests.template("greet", namespace: "alpha", text: "Hi {{who}}"),
+                         "alpha/deploy.yaml": Self.deployment("d", provider: "{evaluation: {endpoint: 'http://127.0.0.1:11434/v1', model: m, secretRef: local}}")])
+        let base = GovernanceTests.config(store: repo.path("store.db"), sources: "  - {name: team, url: \(repo.repo.path)}")
+        let granted = base + """
+
+            secrets:
+              - {name: local, value: {fromEnv: HOME}, namespaces: ["alpha"]}
+            egress:
+              - {namespaces: ["alpha"], urls: ["http://127.0.0.1:11434/"]}
+            """
+        var (code, out) = try GovernanceTests.sync(granted, dir: repo.path(""))
+        #expect(code == 0, "\(out)")
+        // The same URL granted only to another namespace: refused, naming what is granted.
+        try repo.commit(["alpha/deploy.yaml": Self.deployment("d", provider: "{evaluation: {endpoint: 'https://api.openai.com/v1', model: m, secretRef: local}}")])
+        (code, out) = try GovernanceTests.sync(granted, dir: repo.path(""))
+        #expect(code == 1 && out.contains("is not under an egress URL granted to namespace 'alpha' (granted: http://127.0.0.1:11434/)"), "\(out)")
+    }
+}

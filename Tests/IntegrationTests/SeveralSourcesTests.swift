@@ -163,6 +163,8 @@ struct RolloutsBesidePassesTests {
                 url: file://\(remote.bare)
                 interval: 1h
                 webhook: {secret: {fromEnv: HOOK}}
+            egress:
+              - {namespaces: ["*"], urls: ["http://127.0.0.1:\(scorerPort)/"]}
             """), dir: remote.path(""), port: port, environment: ["HOOK": secret])
         defer { controller.stop() }
         #expect(await controller.waitForJSON("/api/v1/status") { ($0["namespaces"] as? [[String: Any]])?.count == 3 } != nil)

@@ -7,11 +7,10 @@ import Testing
 
 /// The evaluation against a real fake model endpoint on loopback.
 struct EvaluationRunnerTests {
-    func runner(_ client: HTTPClient, _ base: String, repeats: Int = 1, apiKeyEnv: String? = nil,
-                environment: [String: String] = [:], timeout: Duration = .seconds(5)) -> EvaluationRunner {
+    func runner(_ client: HTTPClient, _ base: String, repeats: Int = 1, apiKey: String? = nil,
+                timeout: Duration = .seconds(5)) -> EvaluationRunner {
         EvaluationRunner(
-            client: ChatCompletionsClient(httpClient: client, endpoint: base + "/v1", model: "fake-model",
-                                          apiKeyEnv: apiKeyEnv, timeout: timeout, environment: environment),
+            client: ChatCompletionsClient(httpClient: client, endpoint: base + "/v1", model: "fake-model", apiKey: apiKey, timeout: timeout),
             repeats: repeats)
     }
 
@@ -75,9 +74,9 @@ struct EvaluationRunnerTests {
         let log = RequestLog()
         try await StubServer.run(FakeModelEndpoint.router(log: log)) { base in
             try await withHTTPClient { client in
-                let keyed = runner(client, base, apiKeyEnv: "FAKE_API_KEY", environment: ["FAKE_API_KEY": "sk-test-123"])
+                let keyed = runner(client, base, apiKey: "sk-test-123")
                 _ = await keyed.run(try Fixtures.input(tests: ["greets-ana"]))
-                let unset = runner(client, base, apiKeyEnv: "FAKE_API_KEY", environment: [:])
+                let unset = runner(client, base, apiKey: nil)
                 _ = await unset.run(try Fixtures.input(tests: ["greets-ana"]))
             }
         }
@@ -99,7 +98,7 @@ struct EvaluationRunnerTests {
         let report = try await StubServer.run(FakeModelEndpoint.router(log: log)) { base in
             try await withHTTPClient { client in
                 let runner = EvaluationRunner(client: ChatCompletionsClient(
-                    httpClient: client, endpoint: base + "/v1/", model: "m", environment: [:]))
+                    httpClient: client, endpoint: base + "/v1/", model: "m"))
                 return await runner.run(try Fixtures.input("summary"))
             }
         }
@@ -154,7 +153,7 @@ struct EvaluationRunnerTests {
     func badAnswersOfTheEndpointAreTyped(ticket: String, expected: String) async throws {
         let outcome = try await StubServer.run(FakeModelEndpoint.router(log: RequestLog())) { base in
             try await withHTTPClient { client in
-                let chat = ChatCompletionsClient(httpClient: client, endpoint: base + "/v1", model: "m", environment: [:])
+                let chat = ChatCompletionsClient(httpClient: client, endpoint: base + "/v1", model: "m")
                 do {
                     _ = try await chat.complete(.text(ticket))
                     return "no error"
@@ -189,7 +188,7 @@ struct EvaluationRunnerTests {
         let report = try await StubServer.run(router) { base in
             try await withHTTPClient { client in
                 await EvaluationRunner(
-                    client: ChatCompletionsClient(httpClient: client, endpoint: base + "/v1", model: "m", environment: [:]),
+                    client: ChatCompletionsClient(httpClient: client, endpoint: base + "/v1", model: "m"),
                     outputLimit: 50
                 ).run(try Fixtures.input(tests: ["greets-ana"]))
             }

@@ -27,7 +27,7 @@ struct MetricRunnerTests {
             metrics:
               - name: eval-pass-rate
                 provider:
-                  evaluation: {endpoint: "\(evalEndpoint ?? base + "/v1")", model: llama3.1, apiKeyEnv: FAKE_KEY, repeats: 2}
+                  evaluation: {endpoint: "\(evalEndpoint ?? base + "/v1")", model: llama3.1, secretRef: fake-key, repeats: 2}
                 thresholdRange: {min: \(minPassRate)}
               - name: negative-feedback
                 provider:
@@ -45,7 +45,8 @@ struct MetricRunnerTests {
         let now = Date(timeIntervalSince1970: 1_750_000_000)
         let results = try await StubServer.run(Self.router(log: log)) { base in
             try await withHTTPClient { client in
-                let runner = MetricRunner(httpClient: client, environment: ["FAKE_KEY": "sk-abc"], logger: .quiet)
+                let secrets = ProviderSecrets(["fake-key": .init(value: "sk-abc", namespaces: ["support*"])])
+                let runner = MetricRunner(httpClient: client, secrets: secrets, logger: .quiet)
                 let metrics = try Fixtures.metrics(Self.deployment(base))
                 return await runner.measure(metrics, evaluation: try Fixtures.input(tests: ["greets-ana", "greets-bo"]), now: now)
             }
@@ -58,11 +59,25 @@ struct MetricRunnerTests {
         #expect(await log.entries.map(\.authorization) == Array(repeating: "Bearer sk-abc", count: 4))
     }
 
+    @Test func aSecretGrantedToAnotherNamespaceIsNeverSent() async throws {
+        let log = RequestLog()
+        _ = try await StubServer.run(Self.router(log: log)) { base in
+            try await withHTTPClient { client in
+                let secrets = ProviderSecrets(["fake-key": .init(value: "sk-not-yours", namespaces: ["billing"])])
+                let runner = MetricRunner(httpClient: client, secrets: secrets, logger: .quiet)
+                let metrics = try Fixtures.metrics(Self.deployment(base))
+                return await runner.measure(metrics, evaluation: try Fixtures.input(tests: ["greets-ana"]), now: Date())
+            }
+        }
+        let entries = await log.entries
+        #expect(!entries.isEmpty && entries.allSatisfy { $0.authorization == nil }, "\(entries.map(\.authorization))")
+    }
+
     @Test func aPassRateBelowTheRangeFailsWithTheFailingTestNamed() async throws {
         let measurement = try await StubServer.run(Self.router(log: RequestLog())) { base in
             try await withHTTPClient { client in
                 let metric = try Fixtures.metrics(Self.deployment(base))[0]
-                return await MetricRunner(httpClient: client, environment: [:], logger: .quiet)
+                return await MetricRunner(httpClient: client, logger: .quiet)
                     .measure(metric, evaluation: try Fixtures.input(), now: Date())
             }
         }
@@ -76,7 +91,7 @@ struct MetricRunnerTests {
         let (closed, measurement) = try await StubServer.withRefusingAddress { closed in
             try await withHTTPClient { client in
                 let metric = try Fixtures.metrics(Self.deployment("http://127.0.0.1:1", evalEndpoint: closed + "/v1"))[0]
-                return (closed, await MetricRunner(httpClient: client, environment: [:], logger: .quiet)
+                return (closed, await MetricRunner(httpClient: client, logger: .quiet)
                     .measure(metric, evaluation: try Fixtures.input(), now: Date()))
             }
         }
@@ -88,7 +103,7 @@ struct MetricRunnerTests {
     @Test func anEvaluationWithoutTestsOrWithoutAVersion() async throws {
         try await StubServer.run(Self.router(log: RequestLog())) { base in
             try await withHTTPClient { client in
-                let runner = MetricRunner(httpClient: client, environment: [:], logger: .quiet)
+                let runner = MetricRunner(httpClient: client, logger: .quiet)
                 let metric = try Fixtures.metrics(Self.deployment(base))[0]
                 let noTests = try Fixtures.input(tests: ["no-such-test"])
                 let inconclusive = await runner.measure(metric, evaluation: noTests, now: Date())

@@ -53,9 +53,9 @@ struct RolloutPersistenceTests {
     }
 
     @Test("the rollout spec round-trips exactly", arguments: [
-        Deployment.Provider.evaluation(endpoint: "http://127.0.0.1:11434/v1", model: "llama3.1", apiKeyEnv: "OPENAI_API_KEY",
+        Deployment.Provider.evaluation(endpoint: "http://127.0.0.1:11434/v1", model: "llama3.1", secretRef: "openai",
                                        repeats: 3, timeout: .milliseconds(30_250)),
-        .evaluation(endpoint: "http://e", model: "m", apiKeyEnv: nil, repeats: 1, timeout: .seconds(30)),
+        .evaluation(endpoint: "http://e", model: "m", secretRef: nil, repeats: 1, timeout: .seconds(30)),
         .prometheus(address: "http://127.0.0.1:9090", query: "sum(rate(x[5m]))", timeout: .seconds(10)),
         .web(url: "http://127.0.0.1:8099/score", jsonPath: "$.score", timeout: .nanoseconds(1)),
     ])

@@ -13,7 +13,7 @@ public struct Deployment: Sendable, Equatable {
 
     /// Where a measurement comes from.
     public enum Provider: Sendable, Equatable {
-        case evaluation(endpoint: String, model: String, apiKeyEnv: String?, repeats: Int, timeout: Duration)
+        case evaluation(endpoint: String, model: String, secretRef: String?, repeats: Int, timeout: Duration)
         case prometheus(address: String, query: String, timeout: Duration)
         case web(url: String, jsonPath: String, timeout: Duration)
     }

@@ -18,6 +18,22 @@ public struct ControllerConfig: Sendable, Equatable {
     public var accessOpen: Bool
     /// `access.tokens`: with any, every request but the probes and webhooks needs a bearer token.
     public var tokens: [APIToken] = []
+    /// `secrets`: what analysis providers may send, named by manifests with `secretRef`.
+    public var secrets: [ProviderSecret] = []
+    /// `egress`: where analysis providers may connect (nil: no section; public addresses only).
+    public var egress: [ProviderGrants.Egress] = []
+
+    /// A provider credential: read from the environment or a file, granted to namespaces.
+    public struct ProviderSecret: Sendable, Equatable {
+        public var name: String
+        public var value: SecretRef
+        public var namespaces: [String]
+    }
+
+    /// The grants the reconciler checks manifests against.
+    public var providerGrants: ProviderGrants {
+        ProviderGrants(secrets: secrets.map { .init(name: $0.name, namespaces: $0.namespaces) }, egress: egress)
+    }
 
     /// Creates a configuration.
     public init(listen: String? = nil, storePath: String? = nil, sources: [Source] = [], receivers: [Receiver] = [],

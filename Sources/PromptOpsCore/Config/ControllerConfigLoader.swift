@@ -25,7 +25,7 @@ public struct ControllerConfigLoader: Sendable {
     }
 
     /// Fields that hold secrets; a plain string there is an inline secret.
-    static let secretFields: Set<String> = ["privateKey", "passphrase", "knownHosts", "password", "caFile", "secret", "token", "trustedKeys"]
+    static let secretFields: Set<String> = ["privateKey", "passphrase", "knownHosts", "password", "caFile", "secret", "token", "trustedKeys", "value"]
 
     static func explainInlineSecret(_ d: Diagnostic) -> Diagnostic {
         guard d.message.contains("expected a mapping, got a string"),
@@ -56,6 +56,22 @@ public struct ControllerConfigLoader: Sendable {
             if !tokenHashes.insert(digest).inserted, let at = node["sha256"] { error(at, "access.tokens[\(i)].sha256: another token has the same hash") }
             let scopes = Set((node["scopes"]?.array ?? []).compactMap { $0.string.flatMap(ControllerConfig.APIToken.Scope.init(rawValue:)) })
             config.tokens.append(.init(name: name, sha256: digest, namespaces: node["namespaces"]?.array?.compactMap(\.string) ?? [], scopes: scopes))
+        }
+        var secretNames: Set<String> = []
+        for (i, node) in (root["secrets"]?.array ?? []).enumerated() {
+            guard let name = node["name"]?.string, let value = Self.secret(node["value"]) else { continue }
+            if !secretNames.insert(name).inserted, let at = node["name"] { error(at, "secrets[\(i)].name: '\(name)' is used by another secret; names are unique") }
+            config.secrets.append(.init(name: name, value: value, namespaces: node["namespaces"]?.array?.compactMap(\.string) ?? []))
+        }
+        for (i, node) in (root["egress"]?.array ?? []).enumerated() {
+            let urls = node["urls"]?.array ?? []
+            for (j, u) in urls.enumerated() {
+                let text = u.string ?? ""
+                if !(text.hasPrefix("http://") || text.hasPrefix("https://")) || Self.urlHasUserInfo(text) {
+                    error(u, "egress[\(i)].urls[\(j)]: expected an http:// or https:// URL prefix without credentials")
+                }
+            }
+            config.egress.append(.init(namespaces: node["namespaces"]?.array?.compactMap(\.string) ?? [], urls: urls.compactMap(\.string)))
         }
         if config.accessOpen && !config.tokens.isEmpty, let at = root["access"] {
             error(at, "access: `open: true` and tokens contradict each other; remove one")

@@ -54,6 +54,18 @@ public enum ControllerConfigSchema {
         ])), "Signed commits only: an unsigned or untrusted commit blocks the source at that commit."),
     ])
 
+    static let providerSecret = ObjectSchema("A credential analysis providers may send (a manifest's secretRef).", fields: [
+        .init("name", .string(.init(format: .dnsLabel)), required: true, "What a provider's secretRef names."),
+        .init("value", .reference("Secret"), required: true, "The value: {fromEnv} or {fromFile}."),
+        .init("namespaces", .array(.string(.init(minLength: 1))), required: true, "Namespace globs that may use it."),
+    ])
+
+    static let egress = ObjectSchema("Where the analysis providers of some namespaces may connect.", fields: [
+        .init("namespaces", .array(.string(.init(minLength: 1)), minItems: 1), required: true, "Namespace globs."),
+        .init("urls", .array(.string(.init(minLength: 1)), minItems: 1), required: true,
+              "URL prefixes (scheme and host, a path prefix optional): https://api.openai.com/, http://127.0.0.1:11434/."),
+    ])
+
     static let token = ObjectSchema("An API bearer token; only its SHA-256 is written here.", fields: [
         .init("name", .string(.init(format: .dnsLabel)), required: true, "Unique name, shown in metrics and audit records."),
         .init("sha256", .string(.init(format: .sha256Hex)), required: true,
@@ -89,6 +101,9 @@ public enum ControllerConfigSchema {
         .init("sources", .array(.object(source), minItems: 1), "The git sources."),
         .init("receivers", .array(.object(receiver)), "Notification targets."),
         .init("notifications", .array(.object(notification)), "Routing of events to receivers."),
+        .init("secrets", .array(.object(providerSecret)), "Credentials analysis providers may send, by name and namespace."),
+        .init("egress", .array(.object(egress)),
+              "Where analysis providers may connect; without it, public addresses only (loopback, link-local and private refused)."),
         .init("access", .object(ObjectSchema("API access.", fields: [
             .init("open", .boolean, "true: serve without tokens, also on a non-loopback address."),
             .init("tokens", .array(.object(token)), "Bearer tokens; with any, every request but /healthz, /readyz and webhooks needs one."),

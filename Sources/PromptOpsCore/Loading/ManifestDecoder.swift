@@ -113,7 +113,7 @@ enum ManifestDecoder {
         let provider: Deployment.Provider
         if let e = p?["evaluation"] {
             provider = .evaluation(endpoint: e["endpoint"]?.string ?? "", model: e["model"]?.string ?? "",
-                                   apiKeyEnv: e["apiKeyEnv"]?.string, repeats: e["repeats"]?.int ?? 1,
+                                   secretRef: e["secretRef"]?.string, repeats: e["repeats"]?.int ?? 1,
                                    timeout: duration(e["timeout"], default: .seconds(30)))
         } else if let q = p?["prometheus"] {
             provider = .prometheus(address: q["address"]?.string ?? "", query: q["query"]?.string ?? "",

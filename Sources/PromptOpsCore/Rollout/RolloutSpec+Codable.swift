@@ -117,16 +117,16 @@ private struct MetricRecord: Codable {
 
 private struct ProviderRecord: Codable {
     var kind: String
-    var endpoint: String?, model: String?, apiKeyEnv: String?, repeats: Int?
+    var endpoint: String?, model: String?, secretRef: String?, repeats: Int?
     var address: String?, query: String?
     var url: String?, jsonPath: String?
     var timeout: DurationRecord
 
     init(_ p: Deployment.Provider) {
         switch p {
-        case let .evaluation(endpoint, model, apiKeyEnv, repeats, timeout):
+        case let .evaluation(endpoint, model, secretRef, repeats, timeout):
             kind = "evaluation"
-            self.endpoint = endpoint; self.model = model; self.apiKeyEnv = apiKeyEnv; self.repeats = repeats
+            self.endpoint = endpoint; self.model = model; self.secretRef = secretRef; self.repeats = repeats
             self.timeout = DurationRecord(timeout)
         case let .prometheus(address, query, timeout):
             kind = "prometheus"
@@ -143,7 +143,8 @@ private struct ProviderRecord: Codable {
         get throws {
             switch (kind, endpoint, model, repeats, address, query, url, jsonPath) {
             case let ("evaluation", endpoint?, model?, repeats?, _, _, _, _):
-                return .evaluation(endpoint: endpoint, model: model, apiKeyEnv: apiKeyEnv,
+                // A state saved before secretRef (its `apiKeyEnv` key is ignored) carries none.
+                return .evaluation(endpoint: endpoint, model: model, secretRef: secretRef,
                                    repeats: repeats, timeout: timeout.duration)
             case let ("prometheus", _, _, _, address?, query?, _, _):
                 return .prometheus(address: address, query: query, timeout: timeout.duration)

@@ -107,7 +107,8 @@ public enum APISchemas {
         .init("evaluation", .object(.init("The template's tests against an OpenAI-compatible endpoint.", fields: [
             .init("endpoint", .string(), required: true, "Base URL, e.g. http://127.0.0.1:11434/v1."),
             .init("model", .string(), required: true, "Model name."),
-            .init("apiKeyEnv", .string(), "Environment variable holding the API key."),
+            .init("secretRef", .string(.init(format: .dnsLabel)),
+                  "A secret of the controller config granted to this namespace, sent as the bearer token."),
             .init("repeats", .integer(minimum: 1, maximum: 100), "Runs per test; default 1."),
             .init("timeout", .string(.init(format: .duration)), "Per-call timeout; default 30s."),
         ])), "Evaluation provider."),

@@ -1,6 +1,11 @@
 /// Strictly checks a located YAML value against a ``SchemaType``, collecting every
 /// problem (unknown field, wrong type, missing field, bad value) with its location.
 public struct SchemaChecker: Sendable {
+    /// Fields that existed once, with what replaced them.
+    static let removedFields = [
+        "apiKeyEnv": "removed: a manifest never names the controller's environment; name a secret of the controller config granted to this namespace with secretRef",
+    ]
+
     /// Named definitions that ``SchemaType/reference(_:)`` points at.
     public var definitions: [String: SchemaType]
 
@@ -105,8 +110,9 @@ public struct SchemaChecker: Sendable {
             for member in members {
                 guard let field = schema.field(member.key) else {
                     let known = schema.fields.map(\.name).joined(separator: ", ")
+                    let hint = Self.removedFields[member.key].map { " (\($0))" } ?? ""
                     out.append(Diagnostic(.error, at: member.keyLocation,
-                        "\(fieldPath.isEmpty ? "" : fieldPath + ": ")unknown field '\(member.key)'; expected one of: \(known)"))
+                        "\(fieldPath.isEmpty ? "" : fieldPath + ": ")unknown field '\(member.key)'\(hint); expected one of: \(known)"))
                     continue
                 }
                 let child = fieldPath.isEmpty ? member.key : "\(fieldPath).\(member.key)"
