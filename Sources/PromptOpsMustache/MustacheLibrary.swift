@@ -14,6 +14,9 @@ public struct MustacheLibrary: Sendable {
     /// How deep sections and expansions together may nest before rendering stops descending.
     public static let maximumNestingDepth = 256
 
+    /// The most bytes one ``renderBounded(_:_:)`` may write (no limit by default).
+    public var maximumOutputBytes = Int.max
+
     /// The registered templates by name.
     public private(set) var templates: [String: MustacheTemplate]
     /// How `{{name}}` interpolations are escaped; `.none` (prompt mode) by default.
@@ -53,4 +56,27 @@ public struct MustacheLibrary: Sendable {
         renderer.render(program, from: 0, to: program.instructions.count)
         return renderer.output.makeString()
     }
+
+    /// Renders like ``render(_:_:)-(MustacheTemplate,_)``, but a render that reaches
+    /// ``maximumRenderSteps`` or ``maximumOutputBytes`` is a failure naming the limit, never
+    /// a silently shortened text.
+    public func renderBounded(_ template: MustacheTemplate, _ context: MustacheValue) -> Result<String, MustacheRenderLimit> {
+        let program = template.program
+        var renderer = MustacheRenderer(
+            templates: templates, escapesHTML: escaping == .html, context: context,
+            capacity: min(program.capacityHint, maximumOutputBytes), steps: maximumRenderSteps)
+        renderer.maximumOutput = maximumOutputBytes
+        renderer.render(program, from: 0, to: program.instructions.count)
+        if let limit = renderer.stopped { return .failure(limit) }
+        if renderer.output.byteCount > maximumOutputBytes { return .failure(.outputBytes) }
+        return .success(renderer.output.makeString())
+    }
+}
+
+/// The limit that stopped a bounded render.
+public enum MustacheRenderLimit: Error, Sendable, Equatable {
+    /// ``MustacheLibrary/maximumRenderSteps`` instructions were executed.
+    case steps
+    /// More than ``MustacheLibrary/maximumOutputBytes`` bytes were written.
+    case outputBytes
 }

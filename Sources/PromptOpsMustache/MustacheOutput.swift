@@ -6,6 +6,9 @@ struct MustacheOutput: ~Copyable {
     private var capacity: Int
     private var count = 0
 
+    /// Bytes written so far.
+    var byteCount: Int { count }
+
     /// Creates an empty buffer with room for `capacity` bytes.
     init(capacity: Int) {
         self.capacity = max(capacity, 64)

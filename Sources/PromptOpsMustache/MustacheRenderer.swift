@@ -32,6 +32,10 @@ struct MustacheRenderer: ~Copyable {
     var nestingDepth = 0
     /// Instructions this pass may still execute.
     var remainingSteps: Int
+    /// The most bytes this pass may write.
+    var maximumOutput = Int.max
+    /// The limit that stopped this pass, if one did.
+    var stopped: MustacheRenderLimit?
 
     /// Starts a pass with `context` as the only frame.
     init(templates: [String: MustacheTemplate], escapesHTML: Bool, context: MustacheValue, capacity: Int, steps: Int) {
@@ -70,7 +74,14 @@ struct MustacheRenderer: ~Copyable {
         var index = start
         while index < end {
             remainingSteps -= 1
-            if remainingSteps < 0 { return }
+            if remainingSteps < 0 {
+                if stopped == nil { stopped = .steps }
+                return
+            }
+            if output.byteCount > maximumOutput {
+                if stopped == nil { stopped = .outputBytes }
+                return
+            }
             let instruction = instructions[index]
             if !indentation.isEmpty {
                 if case .text(let literalStart, let count) = instruction {
@@ -152,6 +163,13 @@ struct MustacheRenderer: ~Copyable {
         switch value {
         case .array(let items):
             for item in items {
+                // Each iteration is a step: an empty body repeated by nested lists is work too,
+                // and a pass that ran out stops iterating instead of calling empty bodies.
+                remainingSteps -= 1
+                if remainingSteps < 0 {
+                    if stopped == nil { stopped = .steps }
+                    return
+                }
                 contexts.append(item)
                 render(program, from: start, to: end)
                 contexts.removeLast()

@@ -50,6 +50,8 @@ extension ServingAPI {
             return .json(RenderAnswer.write(prompt, template: entry.template, version: version, variant: variant))
         case .failure(.contract(let error)):
             throw APIError(.badRequest, code: "invalid_variables", error.description, violations: error.violations)
+        case .failure(.limit(let what)):
+            throw APIError(.unprocessableContent, code: "render_limit_exceeded", what)
         case .failure(let error):
             throw APIError(.internalServerError, code: "render_failed", error.description)
         }

@@ -100,7 +100,7 @@ struct AccessReloadTests {
         let (ok, failed) = load.finish()
         for client in clients { await client.value }
         #expect(failed.isEmpty, "requests failed during the reloads: \(failed.prefix(5))")
-        #expect(ok > 50, "the load ran (\(ok) answers)")
+        #expect(ok > 10, "the load ran (\(ok) answers)")
 
         // Both reloads and the token change are audit records; denials are counted by name.
         let auditor = [("Authorization", "Bearer audit-\(steady)")]

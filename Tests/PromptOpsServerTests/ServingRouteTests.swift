@@ -160,3 +160,57 @@ struct ServingRouteTests {
         }
     }
 }
+
+@Suite("Bounded renders")
+struct BoundedRenderTests {
+    static let files = [
+        "shop/fanout.yaml": """
+            apiVersion: promptops.dev/v1alpha1
+            kind: PromptTemplate
+            metadata: {name: fanout, namespace: shop}
+            spec:
+              inputs:
+                items: {type: array, items: {type: string}}
+                x: {type: string}
+              text: "{{#items}}{{#items}}{{#items}}{{x}}{{/items}}{{/items}}{{/items}}"
+            ---
+            apiVersion: promptops.dev/v1alpha1
+            kind: Deployment
+            metadata: {name: fanout, namespace: shop}
+            spec: {template: fanout}
+            """,
+        "shop/spin.yaml": """
+            apiVersion: promptops.dev/v1alpha1
+            kind: PromptTemplate
+            metadata: {name: spin, namespace: shop}
+            spec:
+              inputs:
+                items: {type: array, items: {type: string}}
+              text: "{{#items}}{{#items}}{{#items}}{{#items}}{{/items}}{{/items}}{{/items}}{{/items}}done"
+            ---
+            apiVersion: promptops.dev/v1alpha1
+            kind: Deployment
+            metadata: {name: spin, namespace: shop}
+            spec: {template: spin}
+            """,
+    ]
+
+    @Test("a render past the output cap is a quick 422, never a truncated 200; a small one renders")
+    func outputCap() async throws {
+        let served = try ServedStore(Self.files)
+        try await TestServer(served).run { client in
+            let items = "[" + Array(repeating: "\"i\"", count: 60).joined(separator: ",") + "]"
+            let big = try await client.post("/api/v1/namespaces/shop/deployments/fanout/render",
+                                            json: #"{"variables": {"items": \#(items), "x": "0123456789"}}"#)
+            #expect(big.status == .unprocessableContent, "\(big.status) \(big.text.prefix(200))")
+            #expect(big.errorCode == "render_limit_exceeded" && big.errorMessage.contains("larger than 1048576 bytes"), "\(big.text.prefix(300))")
+            let small = try await client.post("/api/v1/namespaces/shop/deployments/fanout/render",
+                                              json: #"{"variables": {"items": ["a", "b"], "x": "y"}}"#)
+            #expect(small.status == .ok, "\(small.text)")
+            #expect(small.text.contains("yyyyyyyy"))
+            // Work without output (60⁴ empty iterations) stops at the step budget, as an error.
+            let spin = try await client.post("/api/v1/namespaces/shop/deployments/spin/render", json: #"{"variables": {"items": \#(items)}}"#)
+            #expect(spin.status == .unprocessableContent && spin.errorMessage.contains("template steps"), "\(spin.text.prefix(300))")
+        }
+    }
+}

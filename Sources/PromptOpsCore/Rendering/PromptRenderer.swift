@@ -26,6 +26,9 @@ public enum RenderError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidTemplate(name: String)
     /// The inputs break the contract.
     case contract(ContractError)
+    /// The render would do more work or write more than one render may (see
+    /// ``CompiledNamespace/maximumRenderBytes``): refused, never cut short.
+    case limit(String)
 
     /// A sentence for people.
     public var description: String {
@@ -33,6 +36,7 @@ public enum RenderError: Error, Sendable, Equatable, CustomStringConvertible {
         case .noSuchTemplate(let name, let namespace): return "no PromptTemplate '\(name)' in namespace '\(namespace)'"
         case .invalidTemplate(let name): return "PromptTemplate '\(name)' has template errors; run validate"
         case .contract(let error): return error.description
+        case .limit(let what): return what
         }
     }
 }
@@ -49,13 +53,37 @@ extension CompiledNamespace {
         case .success(let c): context = c
         case .failure(let e): return .failure(.contract(e))
         }
+        var bounded = library
+        bounded.maximumOutputBytes = Self.maximumRenderBytes
+        bounded.maximumRenderSteps = Self.maximumRenderSteps
+        func one(_ template: MustacheTemplate) -> Result<String, RenderError> {
+            switch bounded.renderBounded(template, context) {
+            case .success(let text):
+                bounded.maximumOutputBytes -= text.utf8.count
+                return .success(text)
+            case .failure(.outputBytes):
+                return .failure(.limit("the rendered prompt would be larger than \(Self.maximumRenderBytes) bytes"))
+            case .failure(.steps):
+                return .failure(.limit("rendering takes more than \(Self.maximumRenderSteps) template steps (a section or partial multiplying its content?)"))
+            }
+        }
         switch entry.template.body {
         case .text:
-            return .success(.text(library.render(compiled[0], context)))
+            return one(compiled[0]).map(RenderedPrompt.text)
         case .messages(let messages):
-            return .success(.messages(zip(messages, compiled).map {
-                RenderedPrompt.Message(role: $0.role, content: library.render($1, context))
-            }))
+            var out: [RenderedPrompt.Message] = []
+            for (message, template) in zip(messages, compiled) {
+                switch one(template) {
+                case .success(let text): out.append(RenderedPrompt.Message(role: message.role, content: text))
+                case .failure(let error): return .failure(error)
+                }
+            }
+            return .success(.messages(out))
         }
     }
+
+    /// The most bytes one render may produce (all messages together): 1 MiB.
+    public static let maximumRenderBytes = 1 << 20
+    /// The most template instructions one render may execute.
+    public static let maximumRenderSteps = 2_000_000
 }
