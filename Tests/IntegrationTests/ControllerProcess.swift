@@ -106,7 +106,7 @@ func freePort() -> Int {
 /// temporary file, not a pipe: a daemon started meanwhile could inherit a pipe's write end and
 /// keep it open, so reading to its end would never finish.
 @discardableResult
-func runCommand(_ path: String, _ args: [String]) throws -> (Int32, String) {
+func runCommand(_ path: String, _ args: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
     let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("promptops-cmd-\(UUID().uuidString)").path
     FileManager.default.createFile(atPath: outPath, contents: nil)
     defer { try? FileManager.default.removeItem(atPath: outPath) }
@@ -115,6 +115,7 @@ func runCommand(_ path: String, _ args: [String]) throws -> (Int32, String) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
     p.arguments = args
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     p.standardOutput = out
     p.standardError = out
     p.standardInput = FileHandle.nullDevice

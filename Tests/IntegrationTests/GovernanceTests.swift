@@ -11,27 +11,10 @@ import Glibc
 /// repositories, real keys made by ssh-keygen and gpg, the real `promptops` binary.
 @Suite("Governance: ownership, platform policies, signed commits", .serialized)
 struct GovernanceTests {
-    /// Runs a tool in `directory` with extra environment; output through a temporary file.
+    /// Runs a tool found on PATH, with extra environment.
     @discardableResult
-    static func tool(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:]) throws -> (Int32, String) {
-        let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("promptops-tool-\(UUID().uuidString)").path
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: outPath) }
-        let out = FileHandle(forWritingAtPath: outPath)!
-        defer { try? out.close() }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = arguments
-        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        p.standardOutput = out
-        p.standardError = out
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        return (p.terminationStatus, (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "")
+    static func tool(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
+        try runCommand("/usr/bin/env", arguments, environment: environment)
     }
 
     static func config(store: String, sources: String) -> String {
@@ -137,15 +120,8 @@ struct GovernanceTests {
         try platform.commit(["platform/no-keys.yaml": Self.platformGuard])
         try tenant.commit(Self.tenantFiles)
         let store = platform.path("store.db")
-        let (code, output) = try Self.sync(Self.config(store: store, sources: """
-              - name: tenant
-                url: \(tenant.repo.path)
-                namespaces: ["support"]
-              - name: platform
-                url: \(platform.repo.path)
-                namespaces: ["platform"]
-                platform: true
-            """), dir: platform.path(""))
+        let config = Self.platformConfig(store: store, platform: platform.repo.path, tenant: tenant.repo.path)
+        let (code, output) = try Self.sync(config, dir: platform.path(""))
         #expect(code == 1, "\(output)")
         #expect(output.contains("support/reply.yaml:6:"), "\(output)")
         #expect(output.contains("platform policy 'platform/no-keys' (Deny): text contains forbidden pattern 'api-key'"), "\(output)")
@@ -170,15 +146,7 @@ struct GovernanceTests {
 
         // The tenant removes the key: it applies, platform still governs.
         try tenant.commit(["support/reply.yaml": Manifests.template("reply", namespace: "support", text: "Hello {{who}}"), "support/exempt.yaml": nil])
-        let (again, out2) = try Self.sync(Self.config(store: store, sources: """
-              - name: tenant
-                url: \(tenant.repo.path)
-                namespaces: ["support"]
-              - name: platform
-                url: \(platform.repo.path)
-                namespaces: ["platform"]
-                platform: true
-            """), dir: platform.path(""))
+        let (again, out2) = try Self.sync(config, dir: platform.path(""))
         #expect(again == 0, "\(out2)")
         #expect(try ServingStore(path: store).template(namespace: "support", name: "reply")?.version == 1)
     }
