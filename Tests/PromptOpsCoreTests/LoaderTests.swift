@@ -53,8 +53,20 @@ struct LoaderTests {
     @Test func duplicateKeyIsAnError() {
         let out = lines(validate(["k.yaml": "apiVersion: promptops.dev/v1alpha1\nkind: PromptTemplate\nmetadata: {name: t}\nspec: {text: a, text: b}\n"]))
         #expect(out.count == 1)
-        #expect(out[0].hasPrefix("k.yaml:4:"))
+        #expect(out[0].hasPrefix("k.yaml:4:17:"), "the second 'text', not the first")
         #expect(out[0].contains("duplicate key 'text'"))
+    }
+
+    /// The error points at the repeated key (the line someone just added), and names the first.
+    @Test(arguments: [
+        ("spec:\n  text: a\n  description: d\n  text: b\n", "k.yaml:7:3:", "first at line 5, column 3"),
+        ("spec:\n  text: a\n  labels:\n    text: x\n  \"text\": b\n", "k.yaml:8:3:", "first at line 5, column 3"),
+        ("spec:\n  tests:\n    - name: a\n      vars: {}\n      name: b\n", "k.yaml:8:7:", "first at line 6, column 7"),
+    ])
+    func duplicateKeyIsReportedWhereItRepeats(spec: String, prefix: String, first: String) {
+        let out = lines(validate(["k.yaml": "apiVersion: promptops.dev/v1alpha1\nkind: PromptTemplate\nmetadata: {name: t}\n" + spec]))
+        #expect(out.first { $0.contains("duplicate key") }?.hasPrefix(prefix) == true, "\(out)")
+        #expect(out.first { $0.contains("duplicate key") }?.contains(first) == true, "\(out)")
     }
 
     @Test func sameObjectTwiceNamesBothPlaces() {

@@ -69,4 +69,32 @@ struct PolicyTests {
         #expect(policy.freezeUntil(f.date(from: "2026-11-28T08:00:00Z")!) == nil)
         #expect(policy.freezeUntil(f.date(from: "2026-11-26T19:00:00Z")!) == nil)
     }
+
+    /// Europe/Berlin moves its clocks on Sunday 2026-03-29 (02:00 → 03:00) and on Sunday
+    /// 2026-10-25 (03:00 → 02:00). A 01:00–04:00 window ends at 04:00 on the clock both nights
+    /// (02:00Z in March, 03:00Z in October), not three real hours after it opened.
+    @Test(arguments: [
+        ("2026-03-29T00:30:00Z", "2026-03-29T02:00:00Z"),   // 01:30 CET: frozen until 04:00 CEST
+        ("2026-03-29T02:30:00Z", nil),                       // 04:30 CEST: open
+        ("2026-10-25T01:30:00Z", "2026-10-25T03:00:00Z"),   // 02:30 CET (second 02:xx): frozen
+        ("2026-10-25T02:30:00Z", "2026-10-25T03:00:00Z"),   // 03:30 CET: still frozen
+        ("2026-10-25T03:00:00Z", nil),                       // 04:00 CET: open
+        ("2026-10-24T23:59:00Z", "2026-10-25T03:00:00Z"),   // 01:59 CEST Sunday: frozen
+    ] as [(String, String?)])
+    func freezeWindowFollowsTheWallClockAcrossDaylightSaving(at: String, until: String?) throws {
+        let set = ManifestLoader().load([ManifestFile(path: "p.yaml", bytes: Array(Self.policy("Deny", rules: "{freezeWindows: [{days: [Sun], start: \"01:00\", end: \"04:00\", timezone: Europe/Berlin}]}").utf8))])
+        let policy = try #require(set.policies.values.first)
+        let f = ISO8601DateFormatter()
+        #expect(policy.freezeUntil(f.date(from: at)!) == until.map { f.date(from: $0)! })
+    }
+
+    /// A window that starts at 09:00 starts at 09:00 on the clock on the day the clocks move.
+    @Test func freezeWindowStartIsTheWallClockOnTheDayClocksMove() throws {
+        let set = ManifestLoader().load([ManifestFile(path: "p.yaml", bytes: Array(Self.policy("Deny", rules: "{freezeWindows: [{days: [Sun], start: \"09:00\", end: \"10:00\", timezone: Europe/Berlin}]}").utf8))])
+        let policy = try #require(set.policies.values.first)
+        let f = ISO8601DateFormatter()
+        #expect(policy.freezeUntil(f.date(from: "2026-03-29T07:00:00Z")!) == f.date(from: "2026-03-29T08:00:00Z")!)  // 09:00 CEST
+        #expect(policy.freezeUntil(f.date(from: "2026-03-29T06:59:00Z")!) == nil)
+        #expect(policy.freezeUntil(f.date(from: "2026-03-29T08:00:00Z")!) == nil)
+    }
 }

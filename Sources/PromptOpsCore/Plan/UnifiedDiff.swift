@@ -1,4 +1,4 @@
-/// A line-based unified diff (longest common subsequence), sized for prompts.
+/// A line-based unified diff (Myers, via `CollectionDifference`), sized for prompts.
 public enum UnifiedDiff {
     /// Inputs longer than this many lines on either side are summarised instead of diffed.
     public static let maxLines = 5_000
@@ -12,21 +12,24 @@ public enum UnifiedDiff {
         if a.count > maxLines || b.count > maxLines {
             return out + "@@ too large to diff: \(a.count) → \(b.count) lines @@\n"
         }
-        // Edit script from an LCS table (O(n·m) memory, fine at prompt sizes).
+        // Edit script from the standard library's Myers diff (`CollectionDifference`):
+        // O((n + m) · d) time and O(n + m) memory, where the LCS table it replaced held n · m.
         let n = a.count, m = b.count
-        var lcs = [[Int32]](repeating: [Int32](repeating: 0, count: m + 1), count: n + 1)
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            for j in stride(from: m - 1, through: 0, by: -1) {
-                lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
+        var removed = Set<Int>(), inserted = Set<Int>()
+        for change in b.difference(from: a) {
+            switch change {
+            case .remove(let offset, _, _): removed.insert(offset)
+            case .insert(let offset, _, _): inserted.insert(offset)
             }
         }
         enum Op { case same(String), del(String), add(String) }
         var ops: [Op] = []
+        ops.reserveCapacity(n + inserted.count)
         var i = 0, j = 0
         while i < n || j < m {
-            if i < n && j < m && a[i] == b[j] { ops.append(.same(a[i])); i += 1; j += 1 }
-            else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) { ops.append(.del(a[i])); i += 1 }
-            else { ops.append(.add(b[j])); j += 1 }
+            if i < n && removed.contains(i) { ops.append(.del(a[i])); i += 1 }
+            else if j < m && (i == n || inserted.contains(j)) { ops.append(.add(b[j])); j += 1 }
+            else { ops.append(.same(a[i])); i += 1; j += 1 }
         }
         // Group changes into hunks with context.
         var index = 0

@@ -46,7 +46,7 @@ public struct YAMLDocumentReader: Sendable {
                 diagnostics += converter.diagnostics
             }
         } catch let error as YamlError {
-            diagnostics.append(Self.diagnostic(for: error, path: path))
+            diagnostics.append(Self.diagnostic(for: error, path: path, text: text))
         } catch {
             diagnostics.append(Diagnostic(.error, at: fileStart, "cannot parse YAML: \(error)"))
         }
@@ -54,7 +54,7 @@ public struct YAMLDocumentReader: Sendable {
     }
 
     /// Maps a Yams error to a diagnostic at its mark.
-    static func diagnostic(for error: YamlError, path: String) -> Diagnostic {
+    static func diagnostic(for error: YamlError, path: String, text: String) -> Diagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, _),
              .parser(let context, let problem, let mark, _),
@@ -63,10 +63,17 @@ public struct YAMLDocumentReader: Sendable {
             if let context { message += " (\(context.text))" }
             return Diagnostic(.error, at: SourceLocation(path: path, line: mark.line, column: mark.column), message)
         case .duplicatedKeysInMapping(let duplicates, let context):
+            // Yams marks the first occurrence; point at the repeat, naming where the first is.
             let names = duplicates.map { "'\($0)'" }.joined(separator: ", ")
-            return Diagnostic(.error,
-                at: SourceLocation(path: path, line: context.mark.line, column: context.mark.column),
-                "duplicate key \(names) in the same mapping; each key may appear once")
+            let first = (line: context.mark.line, column: context.mark.column)
+            guard let key = duplicates.first,
+                  let second = DuplicateKeyLocator.secondOccurrence(of: key, line: first.line, column: first.column, in: text)
+            else {
+                return Diagnostic(.error, at: SourceLocation(path: path, line: first.line, column: first.column),
+                    "duplicate key \(names) in the same mapping; each key may appear once")
+            }
+            return Diagnostic(.error, at: SourceLocation(path: path, line: second.line, column: second.column),
+                "duplicate key \(names) in the same mapping (first at line \(first.line), column \(first.column)); each key may appear once")
         case .reader(let problem, _, let offset, _):
             return Diagnostic(.error, at: SourceLocation(path: path, line: 1, column: 1),
                 "cannot read YAML: \(problem) at byte \(offset)")
