@@ -5,10 +5,11 @@ import PromptOpsStore
 
 extension ServingAPI {
     /// `GET /api/v1/namespaces/{ns}/deployments`: every served Deployment with its phase,
-    /// versions and weights.
+    /// versions and weights, by name, one page (`limit`, `cursor`; see ``Page``).
     func deployments(_ request: Request, _ context: Context) async throws -> Response {
         let (shown, namespace) = context.namespace
-        let list = try store.deployments(namespace: namespace)
+        let page = try Page(request)
+        let (list, next) = page.cut(try store.deployments(namespace: namespace, after: page.after, limit: page.limit + 1), name: \.name)
         if list.isEmpty { try requireNamespace(namespace, shown: shown) }
         var json = JSONWriter(capacity: 384 * (list.count + 1))
         json.arrayStart()
@@ -18,7 +19,7 @@ extension ServingAPI {
             json.objectEnd()
         }
         json.arrayEnd()
-        return .json(json)
+        return Response.json(json).linking(next: next, from: request)
     }
 
     /// `GET /api/v1/namespaces/{ns}/deployments/{name}`: `{phase, stable, canary, analysis,

@@ -24,7 +24,9 @@ extension ServingAPI {
         json.arrayStart()
         for e in events { json.event(e) }
         json.arrayEnd()
-        return .json(json)
+        // Reading forward from `since`, a full page has a next one.
+        let more = since != nil && events.count == Int(min(limit, Int64(ServingStore.maxPage)))
+        return Response.json(json).linking(next: more ? events.last.map { String($0.id) } : nil, from: request, key: "since")
     }
 
     /// `GET /api/v1/audit?since=&limit=`: audit records in chain order; with `since` (a seq)
@@ -38,7 +40,8 @@ extension ServingAPI {
         json.arrayStart()
         for r in records { json.auditRecord(r) }
         json.arrayEnd()
-        return .json(json)
+        let more = since != nil && records.count == Int(min(limit, Int64(ServingStore.maxPage)))
+        return Response.json(json).linking(next: more ? records.last.map { String($0.seq) } : nil, from: request, key: "since")
     }
 
     /// An optional integer query parameter; present but not an integer ≥ `minimum` is a 400.

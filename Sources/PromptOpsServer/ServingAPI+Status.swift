@@ -4,8 +4,10 @@ import PromptOpsStore
 extension ServingAPI {
     /// `GET /api/v1/status`: `{revision, branch, lastSyncTime, namespaces: [...]}` plus the
     /// last source error, per namespace warnings and any freeze, and `sources` (one entry per
-    /// configured source).
+    /// configured source). `namespaces` is paged (`limit`, `cursor`); `nextCursor` and a
+    /// `Link` header name the next page.
     func status(_ request: Request, _ context: Context) async throws -> Response {
+        let page = try Page(request)
         var status = try store.status()
         if let grant = context.grant, !grant.seesAll {
             // A token sees its namespaces, and the sources that write them (by recorded owner)
@@ -22,6 +24,9 @@ extension ServingAPI {
             status.lastSuccessTime = nil
             status.lastError = nil
         }
+        // Namespaces are paged like every list (they come sorted by name).
+        let (namespaces, next) = page.cut(Array(status.namespaces.drop { ns in page.after.map { ns.name <= $0 } ?? false }
+                                                    .prefix(page.limit + 1)), name: \.name)
         var json = JSONWriter(capacity: 1024)
         json.objectStart()
         json.member("revision", status.revision)
@@ -32,7 +37,7 @@ extension ServingAPI {
         json.member("lastError", status.lastError)
         json.key("namespaces")
         json.arrayStart()
-        for ns in status.namespaces {
+        for ns in namespaces {
             json.objectStart()
             json.member("name", ns.name)
             json.member("lastAttemptedRevision", ns.lastAttemptedRevision)
@@ -47,6 +52,7 @@ extension ServingAPI {
             json.objectEnd()
         }
         json.arrayEnd()
+        json.member("nextCursor", next)
         // Per configured source (a config file): its revision and its last error (auth, host
         // key, timeout, network), never a secret (the config refuses credentials in URLs).
         json.key("sources")
@@ -67,7 +73,7 @@ extension ServingAPI {
         }
         json.arrayEnd()
         json.objectEnd()
-        return .json(json)
+        return Response.json(json).linking(next: next, from: request)
     }
 
     /// 404 unless the store knows `namespace` (it has been attempted at least once);

@@ -3,10 +3,12 @@ import PromptOpsCore
 import PromptOpsStore
 
 extension ServingAPI {
-    /// `GET /api/v1/namespaces/{ns}/templates`: `[{name, version, hash, path}]`.
+    /// `GET /api/v1/namespaces/{ns}/templates?limit=&cursor=`: `[{name, version, hash, path}]`,
+    /// by name, one page (see ``Page``).
     func templates(_ request: Request, _ context: Context) async throws -> Response {
         let (shown, namespace) = context.namespace
-        let list = try store.templates(namespace: namespace)
+        let page = try Page(request)
+        let (list, next) = page.cut(try store.templates(namespace: namespace, after: page.after, limit: page.limit + 1), name: \.name)
         if list.isEmpty { try requireNamespace(namespace, shown: shown) }
         var json = JSONWriter(capacity: 128 * (list.count + 1))
         json.arrayStart()
@@ -19,7 +21,7 @@ extension ServingAPI {
             json.objectEnd()
         }
         json.arrayEnd()
-        return .json(json)
+        return Response.json(json).linking(next: next, from: request)
     }
 
     /// `GET /api/v1/namespaces/{ns}/templates/{name}`: the served version with its spec (as

@@ -3,11 +3,15 @@ import GRDB
 
 extension ServingStore {
     /// The Deployments served, with phase and versions, sorted by namespace and name.
-    /// - Parameter namespace: one namespace, or nil for all (`promptops status`).
-    public func deployments(namespace: String? = nil) throws(StoreError) -> [DeploymentStatus] {
+    /// - Parameters:
+    ///   - namespace: one namespace, or nil for all (`promptops status`).
+    ///   - after: a page cursor: only names after it (meant with one namespace).
+    ///   - limit: at most this many.
+    public func deployments(namespace: String? = nil, after: String? = nil, limit: Int? = nil) throws(StoreError) -> [DeploymentStatus] {
         try reading { db in
-            try Row.fetchAll(db, sql: Self.deploymentQuery + " WHERE (?1 IS NULL OR d.namespace = ?1) ORDER BY d.namespace, d.name",
-                             arguments: [namespace]).map(Self.deploymentStatus)
+            try Row.fetchAll(db, sql: Self.deploymentQuery
+                             + " WHERE (?1 IS NULL OR d.namespace = ?1) AND (?2 IS NULL OR d.name > ?2) ORDER BY d.namespace, d.name LIMIT ?3",
+                             arguments: [namespace, after, limit ?? -1]).map(Self.deploymentStatus)
         }
     }
 

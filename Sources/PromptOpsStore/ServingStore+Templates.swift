@@ -3,14 +3,16 @@ import Foundation
 import GRDB
 
 extension ServingStore {
-    /// The templates a namespace serves, by name, with their current version.
-    public func templates(namespace: String) throws(StoreError) -> [TemplateSummary] {
+    /// The templates a namespace serves, by name, with their current version: those named
+    /// after `after` (a page cursor), at most `limit` of them.
+    public func templates(namespace: String, after: String? = nil, limit: Int? = nil) throws(StoreError) -> [TemplateSummary] {
         try reading { db in
             try Row.fetchAll(db, sql: """
                 SELECT o.name, v.version, o.hash, o.path
                 FROM served_object o JOIN template_version v ON v.id = o.version_id
-                WHERE o.namespace = ? AND o.kind = 'PromptTemplate' ORDER BY o.name
-                """, arguments: [namespace]).map { TemplateSummary(name: $0[0], version: $0[1], hash: $0[2], path: $0[3]) }
+                WHERE o.namespace = ?1 AND o.kind = 'PromptTemplate' AND (?2 IS NULL OR o.name > ?2)
+                ORDER BY o.name LIMIT ?3
+                """, arguments: [namespace, after, limit ?? -1]).map { TemplateSummary(name: $0[0], version: $0[1], hash: $0[2], path: $0[3]) }
         }
     }
 
