@@ -167,9 +167,12 @@ extension ServingStore {
         try reading { db in
             try Row.fetchAll(db, sql: """
                 SELECT d.namespace, d.name, d.phase, coalesce(d.canary_weight, 0),
-                       (SELECT count(*) FROM deployment_history h WHERE h.namespace = d.namespace AND h.deployment = d.name AND h.action = 'Promoted'),
+                       (SELECT count(*) FROM deployment_history h WHERE h.namespace = d.namespace AND h.deployment = d.name AND h.action = 'Promoted')
+                           + coalesce(p.promotions, 0),
                        (SELECT count(*) FROM deployment_history h WHERE h.namespace = d.namespace AND h.deployment = d.name AND h.action = 'RolledBack')
-                FROM deployment d ORDER BY d.namespace, d.name
+                           + coalesce(p.rollbacks, 0)
+                FROM deployment d LEFT JOIN history_pruned p ON p.namespace = d.namespace AND p.deployment = d.name
+                ORDER BY d.namespace, d.name
                 """).map {
                 RolloutSummary(namespace: $0[0], deployment: $0[1], phase: $0[2], canaryWeight: $0[3], promotions: $0[4], rollbacks: $0[5])
             }

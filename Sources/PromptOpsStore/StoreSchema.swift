@@ -13,6 +13,7 @@ enum StoreSchema {
         migrator.registerMigration("v2") { db in try db.execute(sql: v2) }
         migrator.registerMigration("v3") { db in try db.execute(sql: v3) }
         migrator.registerMigration("v4") { db in try db.execute(sql: v4) }
+        migrator.registerMigration("v5") { db in try db.execute(sql: v5) }
         return migrator
     }
 
@@ -267,5 +268,21 @@ enum StoreSchema {
     ALTER TABLE template_version ADD COLUMN signer_fingerprint TEXT;
     ALTER TABLE source_status ADD COLUMN errors_json TEXT NOT NULL DEFAULT '[]'
         CHECK (json_valid(errors_json) AND json_type(errors_json) = 'array');
+    """
+
+    /// Retention: deployment history may be pruned (only by ``ServingStore/prune(_:now:)``;
+    /// rows are still never updated), and the promotions and rollbacks of pruned rows are
+    /// counted on so rollout totals never go backwards.
+    static let v5 = """
+    DROP TRIGGER deployment_history_no_delete;
+    CREATE TABLE history_pruned (
+        namespace TEXT NOT NULL,
+        deployment TEXT NOT NULL,
+        promotions INTEGER NOT NULL DEFAULT 0 CHECK (promotions >= 0),
+        rollbacks INTEGER NOT NULL DEFAULT 0 CHECK (rollbacks >= 0),
+        PRIMARY KEY (namespace, deployment)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX event_by_time ON event(time);
+    CREATE INDEX measurement_by_time ON measurement(time);
     """
 }

@@ -139,6 +139,7 @@ struct ControllerCommand: AsyncParsableCommand {
         services.append(.init(service: RolloutService(reconcilers: { await loops.reconcilers }, driver: driver, logger: logger, wake: rolloutWake,
                                                       onRollouts: { snapshot.invalidate(); notifications.wake() })))
         services.append(.init(service: notifications))
+        services.append(.init(service: RetentionService(store: store, policy: config.retention, logger: logger)))
         if let file = self.config {
             ConfigReloader.auditStart(path: file, tokens: config.tokens, store: store, logger: logger)
             let (host, _) = ControllerConfigLoader.address(config.listen ?? "127.0.0.1:8080")!

@@ -22,6 +22,8 @@ public struct ControllerConfig: Sendable, Equatable {
     public var secrets: [ProviderSecret] = []
     /// `egress`: where analysis providers may connect (nil: no section; public addresses only).
     public var egress: [ProviderGrants.Egress] = []
+    /// `retention`: how long events, measurements and history are kept.
+    public var retention = RetentionPolicy()
 
     /// A provider credential: read from the environment or a file, granted to namespaces.
     public struct ProviderSecret: Sendable, Equatable {

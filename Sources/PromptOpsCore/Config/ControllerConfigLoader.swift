@@ -73,6 +73,9 @@ public struct ControllerConfigLoader: Sendable {
             }
             config.egress.append(.init(namespaces: node["namespaces"]?.array?.compactMap(\.string) ?? [], urls: urls.compactMap(\.string)))
         }
+        if let node = root["retention"] {
+            config.retention = Self.retention(node, error: error)
+        }
         if config.accessOpen && !config.tokens.isEmpty, let at = root["access"] {
             error(at, "access: `open: true` and tokens contradict each other; remove one")
         }
@@ -97,6 +100,29 @@ public struct ControllerConfigLoader: Sendable {
                                               events: node["events"]?.array?.compactMap(\.string) ?? []))
         }
         return config
+    }
+
+    /// `retention:`: each table's `maxAge` and `maxCount` over the defaults, and `interval`.
+    static func retention(_ node: LocatedValue, error: (LocatedValue, String) -> Void) -> RetentionPolicy {
+        var policy = RetentionPolicy()
+        func limit(_ key: String, _ base: RetentionPolicy.Limit) -> RetentionPolicy.Limit {
+            var out = base
+            guard let table = node[key] else { return out }
+            if let age = table["maxAge"] {
+                if let d = age.string.flatMap(Duration.parse), d >= .seconds(60) { out.maxAge = d }
+                else { error(age, "retention.\(key).maxAge: at least 1m (a duration such as 720h)") }
+            }
+            if let count = table["maxCount"]?.int { out.maxCount = count }
+            return out
+        }
+        policy.events = limit("events", policy.events)
+        policy.measurements = limit("measurements", policy.measurements)
+        policy.history = limit("history", policy.history)
+        if let interval = node["interval"] {
+            if let d = interval.string.flatMap(Duration.parse), d >= .seconds(1) { policy.interval = d }
+            else { error(interval, "retention.interval: at least 1s") }
+        }
+        return policy
     }
 
     private func decodeSource(_ node: LocatedValue, index i: Int, error: (LocatedValue, String) -> Void) -> ControllerConfig.Source? {

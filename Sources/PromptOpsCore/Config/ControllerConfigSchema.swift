@@ -66,6 +66,23 @@ public enum ControllerConfigSchema {
               "URL prefixes (scheme and host, a path prefix optional): https://api.openai.com/, http://127.0.0.1:11434/."),
     ])
 
+    static func retentionLimit(_ what: String, _ limit: RetentionPolicy.Limit) -> ObjectSchema {
+        ObjectSchema("How long \(what) are kept.", fields: [
+            .init("maxAge", .string(.init(format: .duration)), "Older ones are removed (default \(Int(limit.maxAge.components.seconds / 3_600))h)."),
+            .init("maxCount", .integer(minimum: 1), "At most this many, the newest (default \(limit.maxCount))."),
+        ])
+    }
+
+    static let retention = ObjectSchema(
+        "How long the store keeps events, measurements and deployment history; audit records and template versions are never removed.",
+        fields: [
+            .init("events", .object(retentionLimit("events", RetentionPolicy().events)), "Events (not those with a notification still to deliver)."),
+            .init("measurements", .object(retentionLimit("measurements", RetentionPolicy().measurements)),
+                  "Analysis measurements (never those of a rollout in progress)."),
+            .init("history", .object(retentionLimit("history entries", RetentionPolicy().history)), "Deployment history (version switches)."),
+            .init("interval", .string(.init(format: .duration)), "How often to prune (default 1h)."),
+        ])
+
     static let token = ObjectSchema("An API bearer token; only its SHA-256 is written here.", fields: [
         .init("name", .string(.init(format: .dnsLabel)), required: true, "Unique name, shown in metrics and audit records."),
         .init("sha256", .string(.init(format: .sha256Hex)), required: true,
@@ -104,6 +121,7 @@ public enum ControllerConfigSchema {
         .init("secrets", .array(.object(providerSecret)), "Credentials analysis providers may send, by name and namespace."),
         .init("egress", .array(.object(egress)),
               "Where analysis providers may connect; without it, public addresses only (loopback, link-local and private refused)."),
+        .init("retention", .object(retention), "How long events, measurements and history are kept."),
         .init("access", .object(ObjectSchema("API access.", fields: [
             .init("open", .boolean, "true: serve without tokens, also on a non-loopback address."),
             .init("tokens", .array(.object(token)), "Bearer tokens; with any, every request but /healthz, /readyz and webhooks needs one."),
