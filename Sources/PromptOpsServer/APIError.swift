@@ -18,6 +18,8 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong inside, for the log only (never sent: it may name files, SQL or
     /// paths). Set on 5xx answers; the client gets a request id to quote instead.
     public var detail: String?
+    /// The answer closes the connection (`Connection: close`): a request body was left unread.
+    var closesConnection = false
 
     /// Creates an error.
     public init(_ status: HTTPResponse.Status, code: String, _ message: String, allowed: [HTTPRequest.Method] = [],
@@ -106,6 +108,9 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         }
         if status == .unauthorized {
             response.headers[.wwwAuthenticate] = "Bearer realm=\"promptops\""
+        }
+        if closesConnection {
+            response.headers[.connection] = "close"
         }
         return response
     }

@@ -48,6 +48,10 @@ struct ResponseAccountingMiddleware: RouterMiddleware {
         case is NIOTooManyBytesError:
             return APIError(.contentTooLarge, code: "body_too_large", "the request body is too large")
         case let error as HTTPError where error.status == .notFound:
+            // A method no route registers (QUERY, PROPFIND, …) on a path that exists is a 405.
+            if let allowed = ServingAPI.Path.allowedMethod(for: request.uri.path), allowed != request.method {
+                return .methodNotAllowed(request.method, path: request.uri.path, allowed: [allowed])
+            }
             return .noRoute(request.uri.path)
         case let error as any HTTPResponseError:
             return APIError(error.status, code: Self.code(for: error.status), "\(error)")

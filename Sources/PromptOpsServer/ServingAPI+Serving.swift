@@ -18,15 +18,10 @@ extension ServingAPI {
     /// rendered under the strict input contract. Changes no state.
     func render(_ request: Request, _ context: Context) async throws -> Response {
         let limit = configuration.maxBodyBytes
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
-            throw APIError.bodyTooLarge(limit: limit)
+        if let type = request.headers[.contentType], !Self.isJSON(type) {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", "the body must be application/json, not \(type.prefix(100))")
         }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw APIError.bodyTooLarge(limit: limit)
-        }
+        let buffer = try await RequestBody.collect(request, limit: limit)
         let entry = try servedEntry(context)
         let input = try RenderRequest(body: Array(buffer.readableBytesView))
         let (version, variant, _) = entry.serving(key: input.key)
@@ -64,5 +59,11 @@ extension ServingAPI {
             throw APIError.notFound("deployment_not_found", "no Deployment '\(name)' served in namespace '\(shown)'")
         }
         return entry
+    }
+
+    /// `application/json` or a `+json` type, parameters (charset) allowed.
+    static func isJSON(_ contentType: String) -> Bool {
+        let type = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
     }
 }

@@ -16,16 +16,12 @@ extension ServingAPI {
             count("not_found")
             throw APIError.notFound("source_not_found", "no source accepts webhooks under this name")
         }
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > Self.maxWebhookBytes {
-            count("too_large")
-            throw APIError.bodyTooLarge(limit: Self.maxWebhookBytes)
-        }
         let body: ByteBuffer
         do {
-            body = try await request.body.collect(upTo: Self.maxWebhookBytes)
-        } catch is NIOTooManyBytesError {
-            count("too_large")
-            throw APIError.bodyTooLarge(limit: Self.maxWebhookBytes)
+            body = try await RequestBody.collect(request, limit: Self.maxWebhookBytes)
+        } catch {
+            if error.status == .contentTooLarge { count("too_large") }
+            throw error
         }
         let bytes = Array(body.readableBytesView)
         guard WebhookSignature.isValid(request.headers, body: bytes, secret: endpoint.secret) else {

@@ -38,6 +38,24 @@ struct ServingAPI: Sendable {
         static let events = "/api/v1/events"
         static let audit = "/api/v1/audit"
         static let webhook = "/api/v1/webhooks/{source}"
+
+        /// Every pattern with its one method, for answering 405 to methods no route registers.
+        static let all: [(pattern: String, method: HTTPRequest.Method)] = [
+            (healthz, .get), (readyz, .get), (metrics, .get), (status, .get), (templates, .get), (template, .get),
+            (templateVersion, .get), (deployments, .get), (deployment, .get), (resolve, .get), (render, .post),
+            (events, .get), (audit, .get), (webhook, .post),
+        ]
+
+        /// The method allowed on `path`, when a route pattern matches it (`{x}` matches one
+        /// segment).
+        static func allowedMethod(for path: String) -> HTTPRequest.Method? {
+            let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+            return all.first { route in
+                let pattern = route.pattern.split(separator: "/", omittingEmptySubsequences: false)
+                return pattern.count == segments.count
+                    && zip(pattern, segments).allSatisfy { p, s in p.hasPrefix("{") ? !s.isEmpty : p == s }
+            }?.method
+        }
     }
 
     /// Builds the router: the accounting middleware first (it wraps every route, the

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// The request context of the API: Hummingbird's core storage plus what access control
@@ -18,9 +19,11 @@ public struct ServingContext: RequestContext {
         coreContext = .init(source: source)
     }
 
-    /// A path parameter the route pattern guarantees.
+    /// A path parameter the route pattern guarantees, percent-decoded (as query parameters
+    /// are): `support%2Dreply` names `support-reply`.
     func pathParameter(_ name: String) -> String {
-        parameters.get(name) ?? ""
+        let raw = parameters.get(name) ?? ""
+        return raw.contains("%") ? (raw.removingPercentEncoding ?? raw) : raw
     }
 
     /// A name that is never a namespace (namespaces are DNS labels).
