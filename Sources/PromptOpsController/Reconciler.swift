@@ -470,7 +470,10 @@ public actor Reconciler {
         var plan = Planner.plan(revision: sha, desired: desired, served: served, now: now(),
                                 platformPolicies: set.policies.values.filter { $0.namespaces != nil } + platformPolicies)
         if let affected {
-            let known = Set(set.namespaces).intersection(owned ?? Set(set.namespaces))
+            // Untouched namespaces are at this commit too, as a full pass would record them:
+            // those the commit defines and those only the store still knows (emptied ones).
+            let everyKnown = Set(set.namespaces).union(try store.namespaceNames())
+            let known = everyKnown.intersection(owned ?? everyKnown)
             for name in known.subtracting(affected).sorted() {
                 plan.namespaces.append(NamespacePlan(name: name, outcome: .apply, errors: [], warnings: []))
             }

@@ -128,6 +128,11 @@ extension ServingStore {
         }
     }
 
+    /// Every namespace the store has a status for (served, or emptied but remembered).
+    public func namespaceNames() throws(StoreError) -> Set<String> {
+        try reading { db in Set(try String.fetchAll(db, sql: "SELECT namespace FROM namespace_status")) }
+    }
+
     /// Every namespace's recorded owner (the source that last applied it), by source.
     public func namespaceOwners() throws(StoreError) -> [String: Set<String>] {
         try reading { db in

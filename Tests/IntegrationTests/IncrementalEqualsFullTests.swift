@@ -1,0 +1,200 @@
+import Foundation
+import GRDB
+import PromptOpsController
+import PromptOpsStore
+import Testing
+
+/// Incremental passes are right: random sequences of commits (add, change, rename and delete
+/// files; break and fix YAML; modules changing under the templates that include them;
+/// namespaces appearing and vanishing; duplicate definitions; templates moving between
+/// namespaces) go through one long-lived reconciler (the controller's incremental path:
+/// cached parses, only changed paths read, only touched namespaces planned) and, commit by
+/// commit, through a fresh reconciler on a second store (a full read of every file). After
+/// every commit both stores must serve the same: objects and hashes, template versions with
+/// their numbers and hashes, Deployments, and per namespace the applied revision and problems.
+/// Seeded: a failure names the seed and the commit to replay.
+@Suite("Incremental passes end where full passes do", .serialized)
+struct IncrementalEqualsFullTests {
+    @Test(arguments: [(seed: UInt64(1), commits: 170), (seed: 2, commits: 170), (seed: 3, commits: 170)])
+    func randomHistories(seed: UInt64, commits: Int) async throws {
+        let workspace = try GitWorkspace()
+        var history = RandomHistory(seed: seed)
+        let incrementalStore = try ServingStore(path: workspace.path("incremental.db"))
+        let fullStore = try ServingStore(path: workspace.path("full.db"))
+        let clock: @Sendable () -> Date = { Date(timeIntervalSince1970: 1_795_000_000) }
+        let incremental = Reconciler(location: RepositoryLocation(repo: workspace.repo.path, branch: "main", databasePath: workspace.path("incremental.db")),
+                                     store: incrementalStore, now: clock)
+        var readsSaved = 0
+        for n in 1...commits {
+            let (files, what) = history.nextCommit()
+            let sha = try workspace.commit(files, message: what)
+            let a = try await incremental.reconcile()
+            let full = Reconciler(location: RepositoryLocation(repo: workspace.repo.path, branch: "main", databasePath: workspace.path("full.db")),
+                                  store: fullStore, now: clock)
+            let b = try await full.reconcile()
+            readsSaved += max(0, b.filesRead - a.filesRead)
+            let (left, right) = (try ServedSummary(workspace.path("incremental.db")), try ServedSummary(workspace.path("full.db")))
+            guard left == right else {
+                Issue.record("""
+                    seed \(seed), commit \(n) (\(sha.prefix(12))): \(what)
+                    incremental and full passes disagree:
+                    \(left.difference(from: right))
+                    files: \(history.files.keys.sorted())
+                    """)
+                return
+            }
+        }
+        #expect(readsSaved > 0, "the incremental path read fewer files than the full one")
+    }
+}
+
+/// What a store serves, in comparable form (times left out: the two stores applied at
+/// different moments).
+struct ServedSummary: Equatable {
+    var rows: [String: [String]]
+
+    init(_ path: String) throws {
+        let db = try DatabaseQueue(path: path, configuration: { var c = Configuration(); c.readonly = true; return c }())
+        defer { try? db.close() }
+        let queries = [
+            "served": "SELECT o.namespace, o.kind, o.name, o.hash, o.path, coalesce(v.version, 0) FROM served_object o LEFT JOIN template_version v ON v.id = o.version_id",
+            "versions": "SELECT namespace, template, version, hash, revision FROM template_version",
+            "deployments": """
+                SELECT namespace, name, template, phase, stable_version, coalesce(canary_version, 0), coalesce(canary_weight, -1), revision
+                FROM deployment
+                """,
+            "namespaces": "SELECT namespace, coalesce(last_applied_revision, ''), coalesce(last_attempted_revision, ''), errors_json FROM namespace_status",
+        ]
+        rows = try db.read { db in
+            var out: [String: [String]] = [:]
+            for (name, sql) in queries {
+                out[name] = try Row.fetchAll(db, sql: sql).map { row in
+                    row.databaseValues.map { value in
+                        // Problems are compared as a sorted list of `path:line:col: message`.
+                        if case .string(let text) = value.storage, text.hasPrefix("["), let data = text.data(using: .utf8),
+                           let list = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] {
+                            return list.map { "\($0["path"] ?? ""):\($0["line"] ?? ""):\($0["column"] ?? ""): \($0["message"] ?? "")" }
+                                .sorted().joined(separator: " | ")
+                        }
+                        return value.description
+                    }.joined(separator: " ")
+                }.sorted()
+            }
+            return out
+        }
+    }
+
+    /// The rows only one side has.
+    func difference(from other: ServedSummary) -> String {
+        rows.keys.sorted().compactMap { table in
+            let mine = Set(rows[table] ?? []), theirs = Set(other.rows[table] ?? [])
+            guard mine != theirs else { return nil }
+            return "  \(table): incremental only: \(mine.subtracting(theirs).sorted())\n  \(table): full only: \(theirs.subtracting(mine).sorted())"
+        }.joined(separator: "\n")
+    }
+}
+
+/// A seeded generator of commits over a small prompt repository.
+struct RandomHistory {
+    var random: SeededRandom
+    /// The repository's files now.
+    var files: [String: String] = [:]
+    let namespaces = ["alpha", "beta", "gamma"]
+    let names = ["greet", "reply", "summary", "voice"]
+
+    init(seed: UInt64) { random = SeededRandom(seed: seed) }
+
+    mutating func pick<T>(_ list: [T]) -> T { list[Int(random.next() % UInt64(list.count))] }
+
+    /// A template; `voice` is the module others may include as a partial.
+    mutating func template(_ name: String, namespace: String) -> String {
+        let words = ["Hello", "Hi", "Dear", "Greetings", "Welcome"]
+        var text = "\(pick(words)) {{who}} #\(random.next() % 1000)"
+        if name != "voice", random.next() % 3 == 0 { text += " {{> voice}}" }
+        if random.next() % 15 == 0 { text += " {{undeclared}}" }  // a contract error
+        return """
+            apiVersion: promptops.dev/v1alpha1
+            kind: PromptTemplate
+            metadata: {name: \(name), namespace: \(namespace)}
+            spec:
+              inputs: {who: {type: string, default: world}}
+              text: "\(text)"
+            """
+    }
+
+    mutating func deployment(_ template: String, namespace: String) -> String {
+        let strategy = random.next() % 3 == 0
+            ? "{type: Canary, canary: {steps: [{setWeight: \(10 * (1 + random.next() % 5))}, {pause: {}}]}}"
+            : "{type: Direct}"
+        return """
+            apiVersion: promptops.dev/v1alpha1
+            kind: Deployment
+            metadata: {name: \(template)-prod, namespace: \(namespace)}
+            spec: {template: \(template), strategy: \(strategy)}
+            """
+    }
+
+    /// The next commit: 1–3 operations; returns the file changes and what they do.
+    mutating func nextCommit() -> (files: [String: String?], what: String) {
+        var changes: [String: String?] = [:]
+        var what: [String] = []
+        func write(_ path: String, _ content: String?) {
+            changes[path] = content
+            if let content { files[path] = content } else { files[path] = nil }
+        }
+        for _ in 0..<(1 + Int(random.next() % 3)) {
+            let existing = files.keys.sorted()
+            switch random.next() % 11 {
+            case 0, 1, 2:  // add or rewrite a template (a module when named voice)
+                let ns = pick(namespaces), name = pick(names)
+                write("\(ns)/\(name).yaml", template(name, namespace: ns)); what.append("write \(ns)/\(name)")
+            case 3:  // a Deployment
+                let ns = pick(namespaces), name = pick(names.filter { $0 != "voice" })
+                write("\(ns)/deploy-\(name).yaml", deployment(name, namespace: ns)); what.append("deploy \(ns)/\(name)")
+            case 4 where !existing.isEmpty:  // delete a file
+                let path = pick(existing)
+                write(path, nil); what.append("delete \(path)")
+            case 5 where !existing.isEmpty:  // rename a file (same content, another path or folder)
+                let path = pick(existing), content = files[path]!
+                let target = "\(pick(namespaces))/moved-\(random.next() % 5)-\(path.split(separator: "/").last!)"
+                guard target != path else { continue }
+                write(path, nil); write(target, content); what.append("rename \(path) → \(target)")
+            case 6 where !existing.isEmpty:  // break YAML
+                let path = pick(existing)
+                write(path, (files[path] ?? "") + "\n  broken: [unclosed\n"); what.append("break \(path)")
+            case 7:  // fix every broken file
+                for path in existing where files[path]!.contains("[unclosed") {
+                    write(path, files[path]!.replacingOccurrences(of: "\n  broken: [unclosed\n", with: "")); what.append("fix \(path)")
+                }
+            case 8:  // a namespace vanishes
+                let ns = pick(namespaces)
+                for path in existing where path.hasPrefix("\(ns)/") { write(path, nil) }
+                what.append("remove namespace \(ns)")
+            case 9:  // the same template defined twice in a namespace (a duplicate), or in another namespace
+                let ns = pick(namespaces), name = pick(names)
+                write("\(ns)/copy-\(name).yaml", template(name, namespace: random.next() % 2 == 0 ? ns : pick(namespaces)))
+                what.append("copy \(ns)/\(name)")
+            case 10:  // the module changes under its dependents
+                let ns = pick(namespaces)
+                write("\(ns)/voice.yaml", template("voice", namespace: ns)); what.append("module \(ns)/voice")
+            default:
+                let ns = pick(namespaces), name = pick(names)
+                write("\(ns)/\(name).yaml", template(name, namespace: ns)); what.append("write \(ns)/\(name)")
+            }
+        }
+        return (changes, what.isEmpty ? "nothing" : what.joined(separator: "; "))
+    }
+}
+
+/// SplitMix64: small, seeded, reproducible.
+struct SeededRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
