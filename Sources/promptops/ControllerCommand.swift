@@ -157,7 +157,14 @@ struct ControllerCommand: AsyncParsableCommand {
             "listen": "http://\(host):\(port)", "receivers": "\(config.receivers.map(\.name))",
             "access": "\(config.tokens.isEmpty ? "open" : "\(config.tokens.count) tokens")",
         ])
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // SIGTERM stops the controller within seconds whatever it is doing: services get 4 s
+        // to finish, then are cancelled, and a last deadline ends the process at 8 s. (No
+        // maximumCancellationDuration: ServiceLifecycle ends an overdue cancellation with a
+        // fatalError, a crash report instead of an exit.)
+        services.append(.init(service: ShutdownDeadline(deadline: .seconds(8), logger: logger)))
+        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(4)
+        let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await group.run()
         } catch {
