@@ -1,3 +1,5 @@
+import PromptOpsCore
+
 /// Where the read-only HTTP endpoint listens and what it accepts.
 public struct ServerConfiguration: Sendable, Equatable {
     /// The address to bind (`127.0.0.1` keeps the endpoint local).
@@ -13,6 +15,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The largest header block accepted (all fields), and the most fields.
     public var maxHeaderBytes = 32 * 1024
     public var maxHeaderFields = 100
+    /// What one render request may cost (output bytes, template steps); over it is a 422.
+    public var renderLimits = RenderLimits.standard
 
     /// The default body limit: 64 KiB, far above any real render request.
     public static let defaultMaxBodyBytes = 64 * 1024

@@ -37,7 +37,7 @@ extension ServingAPI {
                            "version \(version.version) of \(entry.template) is stored but does not compile")
         }
         let started = ContinuousClock.now
-        let result = compiled.render(entry.template, values: input.variables)
+        let result = compiled.render(entry.template, values: input.variables, limits: configuration.renderLimits)
         let elapsed = ContinuousClock.now - started
         metrics.observeRender(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         switch result {

@@ -41,6 +41,12 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Largest accepted request body, in bytes.")
     var maxBodyBytes: Int = ServerConfiguration.defaultMaxBodyBytes
 
+    @Option(help: "Most bytes one render request may produce (default 1048576); over it the answer is 422 render_limit_exceeded.")
+    var maxRenderBytes: Int = RenderLimits.standard.maximumBytes
+
+    @Option(help: "Most template steps one render request may execute (default 2000000; each section iteration counts).")
+    var maxRenderSteps: Int = RenderLimits.standard.maximumSteps
+
     @Option(help: "Network event-loop threads (default: twice the cores; more loops than cores keep a thousand connections from waiting behind each other).")
     var eventLoops: Int?
 
@@ -48,6 +54,8 @@ struct ControllerCommand: AsyncParsableCommand {
         if let interval, Duration.parse(interval) == nil { throw ValidationError("--interval '\(interval)' is not a duration such as 500ms, 30s, 5m or 1h") }
         if let listen, ControllerConfigLoader.address(listen) == nil { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
         if let eventLoops, !(1...256).contains(eventLoops) { throw ValidationError("--event-loops must be between 1 and 256") }
+        if !(1_024...(256 << 20)).contains(maxRenderBytes) { throw ValidationError("--max-render-bytes must be between 1024 and 268435456") }
+        if !(1_000...1_000_000_000).contains(maxRenderSteps) { throw ValidationError("--max-render-steps must be between 1000 and 1000000000") }
         if config == nil && (repo == nil || db == nil) { throw ValidationError("give --config FILE, or --repo and --db") }
     }
 
@@ -148,8 +156,10 @@ struct ControllerCommand: AsyncParsableCommand {
                 factory: factory, platform: platform, notifications: notifications, providerSecrets: providerSecrets, store: store,
                 metrics: metrics, logger: logger)))
         }
+        var serverConfiguration = ServerConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes)
+        serverConfiguration.renderLimits = RenderLimits(maximumBytes: maxRenderBytes, maximumSteps: maxRenderSteps)
         let app = buildApplication(
-            configuration: ServerConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes),
+            configuration: serverConfiguration,
             store: store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot, webhooks: webhooks, access: access)
         services.insert(.init(service: app), at: 0)
         logger.info("controller starting", metadata: [

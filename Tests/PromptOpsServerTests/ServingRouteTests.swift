@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import PromptOpsCore
 import PromptOpsServer
 import Testing
 
@@ -211,6 +212,24 @@ struct BoundedRenderTests {
             // Work without output (60⁴ empty iterations) stops at the step budget, as an error.
             let spin = try await client.post("/api/v1/namespaces/shop/deployments/spin/render", json: #"{"variables": {"items": \#(items)}}"#)
             #expect(spin.status == .unprocessableContent && spin.errorMessage.contains("template steps"), "\(spin.text.prefix(300))")
+        }
+    }
+
+    @Test("the render caps are configurable: a lower byte cap refuses what the default serves")
+    func configuredCap() async throws {
+        var server = TestServer(try ServedStore(Self.files))
+        server.renderLimits = RenderLimits(maximumBytes: 4_096, maximumSteps: 2_000_000)
+        try await server.run { client in
+            let items = "[" + Array(repeating: "\"i\"", count: 8).joined(separator: ",") + "]"
+            let answer = try await client.post("/api/v1/namespaces/shop/deployments/fanout/render",
+                                               json: #"{"variables": {"items": \#(items), "x": "0123456789"}}"#)
+            #expect(answer.status == .unprocessableContent && answer.errorMessage.contains("larger than 4096 bytes"), "\(answer.text.prefix(200))")
+        }
+        try await TestServer(try ServedStore(Self.files)).run { client in
+            let items = "[" + Array(repeating: "\"i\"", count: 8).joined(separator: ",") + "]"
+            let answer = try await client.post("/api/v1/namespaces/shop/deployments/fanout/render",
+                                               json: #"{"variables": {"items": \#(items), "x": "0123456789"}}"#)
+            #expect(answer.status == .ok)
         }
     }
 }

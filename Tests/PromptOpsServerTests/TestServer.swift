@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import PromptOpsCore
 import PromptOpsServer
 
 /// The real server, built by `buildApplication`, on 127.0.0.1 port 0 over a real store.
@@ -15,6 +16,7 @@ struct TestServer {
     var access = AccessControl()
     /// Time a connection may wait without a complete request head.
     var idleTimeout: Duration = .seconds(30)
+    var renderLimits = RenderLimits.standard
 
     /// A server over `served`, ready (one sync pass done) unless `ready` is false.
     init(_ served: ServedStore, ready: Bool = true, snapshotMaxAge: Duration = .seconds(60)) {
@@ -30,6 +32,7 @@ struct TestServer {
         logger.logLevel = .warning
         var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, maxBodyBytes: maxBodyBytes)
         configuration.idleTimeout = idleTimeout
+        configuration.renderLimits = renderLimits
         let app = buildApplication(
             configuration: configuration,
             store: served.store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot, access: access)

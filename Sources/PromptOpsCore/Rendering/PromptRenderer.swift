@@ -44,7 +44,7 @@ public enum RenderError: Error, Sendable, Equatable, CustomStringConvertible {
 extension CompiledNamespace {
     /// Renders `name` with `values`, strict contract applied (missing, mistyped, out-of-enum
     /// and undeclared inputs are refused, each naming the input).
-    public func render(_ name: String, values: [String: TemplateValue]) -> Result<RenderedPrompt, RenderError> {
+    public func render(_ name: String, values: [String: TemplateValue], limits: RenderLimits = .standard) -> Result<RenderedPrompt, RenderError> {
         guard let entry = entries[name] else { return .failure(.noSuchTemplate(name: name, namespace: namespace)) }
         let compiled = entry.compiled.compactMap { $0 }
         guard compiled.count == entry.compiled.count else { return .failure(.invalidTemplate(name: name)) }
@@ -54,17 +54,17 @@ extension CompiledNamespace {
         case .failure(let e): return .failure(.contract(e))
         }
         var bounded = library
-        bounded.maximumOutputBytes = Self.maximumRenderBytes
-        bounded.maximumRenderSteps = Self.maximumRenderSteps
+        bounded.maximumOutputBytes = limits.maximumBytes
+        bounded.maximumRenderSteps = limits.maximumSteps
         func one(_ template: MustacheTemplate) -> Result<String, RenderError> {
             switch bounded.renderBounded(template, context) {
             case .success(let text):
                 bounded.maximumOutputBytes -= text.utf8.count
                 return .success(text)
             case .failure(.outputBytes):
-                return .failure(.limit("the rendered prompt would be larger than \(Self.maximumRenderBytes) bytes"))
+                return .failure(.limit("the rendered prompt would be larger than \(limits.maximumBytes) bytes"))
             case .failure(.steps):
-                return .failure(.limit("rendering takes more than \(Self.maximumRenderSteps) template steps (a section or partial multiplying its content?)"))
+                return .failure(.limit("rendering takes more than \(limits.maximumSteps) template steps (a section or partial multiplying its content?)"))
             }
         }
         switch entry.template.body {
@@ -82,8 +82,26 @@ extension CompiledNamespace {
         }
     }
 
-    /// The most bytes one render may produce (all messages together): 1 MiB.
-    public static let maximumRenderBytes = 1 << 20
-    /// The most template instructions one render may execute.
-    public static let maximumRenderSteps = 2_000_000
+    /// The most bytes one render may produce by default (all messages together): 1 MiB.
+    public static let maximumRenderBytes = RenderLimits.standard.maximumBytes
+    /// The most template instructions one render may execute by default.
+    public static let maximumRenderSteps = RenderLimits.standard.maximumSteps
+}
+
+/// What one render may cost: output bytes (all messages together) and template steps
+/// (each section iteration counts). Over either, the render is refused, never cut short.
+public struct RenderLimits: Sendable, Equatable {
+    /// Most output bytes.
+    public var maximumBytes: Int
+    /// Most template instructions executed.
+    public var maximumSteps: Int
+
+    /// Creates limits.
+    public init(maximumBytes: Int, maximumSteps: Int) {
+        self.maximumBytes = maximumBytes
+        self.maximumSteps = maximumSteps
+    }
+
+    /// 1 MiB and 2,000,000 steps.
+    public static let standard = RenderLimits(maximumBytes: 1 << 20, maximumSteps: 2_000_000)
 }
