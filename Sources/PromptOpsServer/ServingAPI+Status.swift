@@ -3,8 +3,9 @@ import PromptOpsStore
 
 extension ServingAPI {
     /// `GET /api/v1/status`: `{revision, branch, lastSyncTime, namespaces: [...]}` plus the
-    /// last source error, per namespace warnings and any freeze, and `sources` (one entry per
-    /// configured source).
+    /// last source error, per namespace warnings and any freeze, the last force-push of the
+    /// branch (`lastForcePush: {from, to, time}` or null), and `sources` (one entry per
+    /// configured source, each with its own `lastForcePush`).
     func status(_ request: Request, _ context: Context) async throws -> Response {
         var status = try store.status()
         if let grant = context.grant, !grant.seesAll {
@@ -21,6 +22,7 @@ extension ServingAPI {
             status.lastSyncTime = nil
             status.lastSuccessTime = nil
             status.lastError = nil
+            status.lastForcePush = nil
         }
         var json = JSONWriter(capacity: 1024)
         json.objectStart()
@@ -30,6 +32,7 @@ extension ServingAPI {
         json.member("attemptedRevision", status.attemptedRevision)
         json.key("lastSuccessTime"); json.date(status.lastSuccessTime)
         json.member("lastError", status.lastError)
+        json.key("lastForcePush"); json.forcePush(status.lastForcePush)
         json.key("namespaces")
         json.arrayStart()
         for ns in status.namespaces {
@@ -63,6 +66,7 @@ extension ServingAPI {
             json.member("lastError", source.lastError)
             json.key("lastErrorTime"); json.date(source.lastErrorTime)
             json.key("errors"); json.diagnostics(source.errors)
+            json.key("lastForcePush"); json.forcePush(source.lastForcePush)
             json.objectEnd()
         }
         json.arrayEnd()
@@ -76,5 +80,17 @@ extension ServingAPI {
         guard try store.status().namespaces.contains(where: { $0.name == namespace }) else {
             throw APIError.notFound("namespace_not_found", "no namespace '\(shown)' in the serving store")
         }
+    }
+}
+
+extension JSONWriter {
+    /// `{from, to, time}`, or null.
+    mutating func forcePush(_ push: ForcePush?) {
+        guard let push else { return null() }
+        objectStart()
+        member("from", push.from)
+        member("to", push.to)
+        key("time"); date(push.time)
+        objectEnd()
     }
 }

@@ -13,6 +13,7 @@ enum StoreSchema {
         migrator.registerMigration("v2") { db in try db.execute(sql: v2) }
         migrator.registerMigration("v3") { db in try db.execute(sql: v3) }
         migrator.registerMigration("v4") { db in try db.execute(sql: v4) }
+        migrator.registerMigration("v5") { db in try db.execute(sql: v5) }
         return migrator
     }
 
@@ -267,5 +268,16 @@ enum StoreSchema {
     ALTER TABLE template_version ADD COLUMN signer_fingerprint TEXT;
     ALTER TABLE source_status ADD COLUMN errors_json TEXT NOT NULL DEFAULT '[]'
         CHECK (json_valid(errors_json) AND json_type(errors_json) = 'array');
+    """
+
+    /// Force-pushes: the last time a source's branch head did not descend from the revision
+    /// it had applied (from, to, when), on the top-level status and on each source's.
+    static let v5 = """
+    ALTER TABLE sync_status ADD COLUMN force_push_from TEXT;
+    ALTER TABLE sync_status ADD COLUMN force_push_to TEXT;
+    ALTER TABLE sync_status ADD COLUMN force_push_at TEXT;
+    ALTER TABLE source_status ADD COLUMN force_push_from TEXT;
+    ALTER TABLE source_status ADD COLUMN force_push_to TEXT;
+    ALTER TABLE source_status ADD COLUMN force_push_at TEXT;
     """
 }
