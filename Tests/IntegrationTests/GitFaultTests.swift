@@ -93,15 +93,16 @@ struct GitFaultTests {
         let (reconciler, store, _) = try Self.reconciler(workspace)
         _ = try await reconciler.reconcile()
 
-        // alpha's template file grows to 50 MB.
-        let line = "# " + String(repeating: "padding ", count: 12) + "\n"
-        let big = String(repeating: line, count: 50_000_000 / line.utf8.count + 1)
-        try workspace.commit(["alpha/greet.yaml": big, "gamma/big.yaml": big])
-        let size = big.utf8.count
+        // alpha's template file grows to 50 MB (sparse, so cheap to make and to hash); a new
+        // file of no known namespace is just over the limit.
+        let size = 50_000_000
+        #expect(truncate(workspace.repo.path + "/alpha/greet.yaml", off_t(size)) == 0)
+        let justOver = String(repeating: "#\n", count: (1 << 19) + 1)
+        try workspace.commit(["gamma/big.yaml": justOver])
         let report = try await reconciler.reconcile()
         #expect(report.unread.map(\.description) == [
             "alpha/greet.yaml:1:1: error: file is \(size) bytes; the limit is 1048576",
-            "gamma/big.yaml:1:1: error: file is \(size) bytes; the limit is 1048576",
+            "gamma/big.yaml:1:1: error: file is \((1 << 20) + 2) bytes; the limit is 1048576",
         ])
         // Not taken for deleted: alpha is blocked and keeps serving its template.
         #expect(report.failedNamespaces.map(\.name) == ["alpha"])
