@@ -17,8 +17,10 @@ public struct CommitSnapshot: Sendable {
     public static func read(_ repo: GitRepository, revision: String, path: String) async throws(GitError) -> CommitSnapshot {
         let sha = try await repo.resolve(revision)
         let commit = try await repo.commitInfo(sha)
-        let files = try await repo.files(at: sha, under: path, filter: { ManifestFile.isManifestPath($0) })
-        let set = ManifestLoader().load(files.map { ManifestFile(path: $0.path, bytes: $0.bytes) })
+        let loader = ManifestLoader()
+        let files = try await repo.files(at: sha, under: path, filter: { ManifestFile.isManifestPath($0) },
+                                         maxBytes: loader.limits.maxFileBytes).filter(ManifestFile.isReported)
+        let set = loader.load(files.map(ManifestFile.init))
         let validation = ManifestValidator().validate(set)
         let unattributed = Dictionary(uniqueKeysWithValues: set.unattributedFiles.map { path in
             (path, Reconciler.guessNamespaces(in: files.first { $0.path == path }?.bytes ?? []))

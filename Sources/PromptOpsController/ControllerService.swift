@@ -90,5 +90,16 @@ public struct ControllerService: Service {
         for error in report.refused.prefix(20) {
             logger.log(level: quiet ? .debug : .warning, "object refused", metadata: ["error": "\(error)"])
         }
+        for problem in report.unread.prefix(20) {
+            logger.log(level: quiet ? .debug : .warning, "path not read", metadata: ["problem": "\(problem)"])
+        }
+        if let from = report.forcePushedFrom {
+            logger.warning("branch force-pushed: the new head does not descend from the applied revision; applied it", metadata: [
+                "from": "\(from.prefix(12))", "to": "\(report.revision.prefix(12))",
+            ])
+        }
+        if let why = report.recloned {
+            logger.warning("cached clone was corrupted: removed it and cloned again", metadata: ["error": "\(why)"])
+        }
     }
 }

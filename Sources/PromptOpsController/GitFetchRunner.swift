@@ -11,13 +11,16 @@ public struct GitFetchRequest: Codable, Sendable {
     public var credentials: GitCredentials
     /// The child's own deadline for progress callbacks.
     public var timeoutMilliseconds: Int64
+    /// The one branch to fetch (nil: every branch and tag).
+    public var branch: String?
 
     /// Creates a request.
-    public init(url: String, cacheDirectory: String, credentials: GitCredentials, timeoutMilliseconds: Int64) {
+    public init(url: String, cacheDirectory: String, credentials: GitCredentials, timeoutMilliseconds: Int64, branch: String? = nil) {
         self.url = url
         self.cacheDirectory = cacheDirectory
         self.credentials = credentials
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.branch = branch
     }
 }
 
@@ -63,13 +66,15 @@ public struct GitFetchRunner: Sendable, Equatable {
         FileManager.default.fileExists(atPath: "/proc/self/exe") ? "/proc/self/exe" : CommandLine.arguments[0]
     }
 
-    /// Clones or fetches; throws a ``GitError`` with the child's message, or a timeout.
-    public func fetch(url: String, cacheDirectory: String, credentials: GitCredentials, timeout: Duration) async throws(GitError) {
+    /// Clones or fetches (only `branch`, when given); throws a ``GitError`` with the child's
+    /// message, or a timeout.
+    public func fetch(url: String, cacheDirectory: String, credentials: GitCredentials, timeout: Duration,
+                      branch: String? = nil) async throws(GitError) {
         let operation = "fetch \(url)"
         var line: Data
         do {
             line = try JSONEncoder().encode(GitFetchRequest(url: url, cacheDirectory: cacheDirectory, credentials: credentials,
-                                                            timeoutMilliseconds: Self.milliseconds(timeout)))
+                                                            timeoutMilliseconds: Self.milliseconds(timeout), branch: branch))
         } catch {
             throw GitError(code: -1, klass: 0, message: "cannot encode the fetch request", operation: operation)
         }

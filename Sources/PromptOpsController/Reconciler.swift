@@ -142,7 +142,45 @@ public actor Reconciler {
 
     /// Runs one pass at `revision` (default: the branch head). Git failures throw
     /// ``SyncFailure/git(_:)`` after being recorded in the store; what is served stays.
+    ///
+    /// A cached clone that turns out corrupted (a damaged pack or loose object: libgit2 reports
+    /// an object-database or zlib error) is removed and cloned again, once, and the pass runs
+    /// again on the fresh clone; the report says so (``SyncReport/recloned``). If that fails
+    /// too (the remote itself is broken), its error is the pass's.
     public func reconcile(revision: String? = nil) async throws(SyncFailure) -> SyncReport {
+        let healable = location.hasCache
+        corruptCache = nil
+        do {
+            return try await pass(revision: revision, healable: healable)
+        } catch {
+            guard let corrupt = corruptCache else { throw error }
+            corruptCache = nil
+            repository = nil
+            cachedRevision = nil
+            location.discardCache()
+            var report = try await pass(revision: revision, healable: false)
+            report.recloned = corrupt.description
+            return report
+        }
+    }
+
+    /// The corruption of the cached clone found by the current pass (see ``reconcile(revision:)``).
+    private var corruptCache: GitError?
+
+    /// Records a git failure of the pass and returns it, except a corrupted cache when it may be
+    /// healed: that is kept in ``corruptCache`` unrecorded (the pass runs again on a fresh clone).
+    private func gitFailure(_ error: GitError, revision: String?, healable: Bool) -> SyncFailure {
+        repository = nil
+        if healable, error.isCorruption {
+            corruptCache = error
+        } else {
+            try? recordPass(revision: revision, error: error.description)
+        }
+        return .git(error)
+    }
+
+    /// One pass (see ``reconcile(revision:)``).
+    private func pass(revision: String?, healable: Bool) async throws(SyncFailure) -> SyncReport {
         let started = ContinuousClock.now
         applyPendingConfiguration()
         let repo: GitRepository
@@ -167,6 +205,8 @@ public actor Reconciler {
             platformChanged = view.generation != platformGeneration
             seenGeneration = view.generation
         }
+        // Resolving a revision asked for: a wrong sha fails like a missing object, not a corruption.
+        var resolvingAsked = false
         do {
             if location.fetcher != nil && location.isURL {
                 // The child process changed the cache on disk: open it afresh.
@@ -179,22 +219,20 @@ public actor Reconciler {
                 }
                 try await repo.fetch()
             }
+            resolvingAsked = revision != nil
             sha = try await repo.resolve(revision ?? location.branch)
+            resolvingAsked = false
             commit = try await repo.commitInfo(sha)
         } catch {
             // A broken cached clone must be reopened next time.
-            repository = nil
-            try? recordPass(revision: nil, error: error.description)
-            throw .git(error)
+            throw gitFailure(error, revision: nil, healable: healable && !resolvingAsked)
         }
         if let verifier {
             let result: SignatureVerdict
             do {
                 result = try await verdict(verifier, repo: repo, sha: sha, time: commit.time)
             } catch {
-                repository = nil
-                try? recordPass(revision: nil, error: error.description)
-                throw .git(error)
+                throw gitFailure(error, revision: nil, healable: healable)
             }
             switch result {
             case .trusted(let identity):
@@ -207,6 +245,9 @@ public actor Reconciler {
                 throw .unverified(message)
             }
         }
+        // Following the branch (not a revision asked for): was its history rewritten since the
+        // revision applied last? Checked before the files are read, reported once applied.
+        let rewrite = revision == nil ? await rewrittenHistory(repo: repo, head: sha) : nil
         do {
             replaced = nil
             var affected = try await refreshFiles(repo: repo, sha: sha)
@@ -239,13 +280,19 @@ public actor Reconciler {
             // Only a pass that got this far has validated against these platform Policies.
             if let seenGeneration { platformGeneration = seenGeneration }
             revalidateAll = false
+            if let rewrite {
+                try store.recordForcePush(source: source?.name, primary: source?.primary ?? true, branch: location.branch,
+                                          from: rewrite.from, to: sha, fromMissing: rewrite.missing, now: now())
+            }
             try recordPass(revision: sha, error: nil, problems: refusedDiagnostics)
-            return SyncReport(revision: sha, commit: commit, plan: plan, apply: report,
-                              duration: ContinuousClock.now - started, filesRead: lastFilesRead, refused: refusedDiagnostics, signer: signer)
+            var result = SyncReport(revision: sha, commit: commit, plan: plan, apply: report,
+                                    duration: ContinuousClock.now - started, filesRead: lastFilesRead, refused: refusedDiagnostics, signer: signer)
+            result.unread = unreadPaths.sorted().flatMap { files[$0]?.load.diagnostics ?? [] }
+            result.forcePushedFrom = rewrite?.from
+            return result
         } catch let error as GitError {
             cachedRevision = nil
-            try? recordPass(revision: sha, error: error.description)
-            throw .git(error)
+            throw gitFailure(error, revision: sha, healable: healable)
         } catch {
             cachedRevision = nil
             throw .store("\(error)")
@@ -253,6 +300,8 @@ public actor Reconciler {
     }
 
     private var lastFilesRead = 0
+    /// Paths in ``files`` that were not read (symlinks, submodules, files over the size limit).
+    private var unreadPaths: Set<String> = []
     /// With several sources: the namespaces this source planned in its last pass, without
     /// conflicted ones (rollouts are driven only there).
     private var owned: Set<String>?
@@ -300,21 +349,23 @@ public actor Reconciler {
     /// Returns the namespaces to plan again (nil: all) and keeps ``blockedFiles`` current.
     private func refreshFiles(repo: GitRepository, sha: String) async throws -> Set<String>? {
         guard let previous = cachedRevision else {
-            let read = try await repo.files(at: sha, under: location.path, filter: { ManifestFile.isManifestPath($0) })
+            let read = try await repo.files(at: sha, under: location.path, filter: { ManifestFile.isManifestPath($0) },
+                                            maxBytes: loader.limits.maxFileBytes).filter(ManifestFile.isReported)
             var fresh: [String: (blobID: String, load: ManifestLoader.FileLoad)] = [:]
             fresh.reserveCapacity(read.count)
             var unread: [(blobID: String, file: ManifestFile)] = []
             for file in read {
-                if let cached = files[file.path], cached.blobID == file.blobID {
+                if let cached = files[file.path], cached.blobID == file.blobID, cached.load.unread == ManifestFile(file).unread {
                     fresh[file.path] = cached
                 } else {
-                    unread.append((file.blobID, ManifestFile(path: file.path, bytes: file.bytes)))
+                    unread.append((file.blobID, ManifestFile(file)))
                 }
             }
             for (entry, load) in zip(unread, loader.loadFiles(unread.map(\.file))) {
                 fresh[entry.file.path] = (entry.blobID, admit(load))
             }
             files = fresh
+            unreadPaths = Set(fresh.filter { $0.value.load.unread != nil }.keys)
             refused = refused.filter { fresh[$0.key] != nil }
             lastFilesRead = read.count
             cachedRevision = sha
@@ -333,14 +384,20 @@ public actor Reconciler {
             replaced = []
             return unsettled
         }
-        let changes = try await repo.changes(from: previous, to: sha, under: location.path)
+        guard let changes = try await changes(repo: repo, from: previous, to: sha) else {
+            // The revision read last is gone (history rewritten and collected): read everything.
+            cachedRevision = nil
+            return try await refreshFiles(repo: repo, sha: sha)
+        }
         var affected = unsettled
         var changedPaths: [String] = []
-        for change in changes where ManifestFile.isManifestPath(change.path) {
+        // Every visible path: a submodule's name does not look like a manifest, but is reported.
+        for change in changes where ManifestFile.isVisiblePath(change.path) {
             if let old = files[change.path] { affected.formUnion(old.load.namespaces) }
             changedPaths.append(change.path)
         }
-        let read = try await repo.files(at: sha, paths: changedPaths)
+        let read = try await repo.files(at: sha, paths: changedPaths, filter: { ManifestFile.isManifestPath($0) },
+                                        maxBytes: loader.limits.maxFileBytes).filter(ManifestFile.isReported)
         lastFilesRead = read.count
         let present = Set(read.map(\.path))
         var swaps: [(old: ManifestLoader.FileLoad?, new: ManifestLoader.FileLoad?)] = []
@@ -348,12 +405,15 @@ public actor Reconciler {
             if let old = files.removeValue(forKey: path) { swaps.append((old.load, nil)) }
             blockedFiles[path] = nil
             refused[path] = nil
+            unreadPaths.remove(path)
         }
         for file in read {
             let oldLoad = files[file.path]?.load
-            let load = files[file.path].flatMap { $0.blobID == file.blobID ? $0.load : nil }
-                ?? admit(loader.loadFile(ManifestFile(path: file.path, bytes: file.bytes)))
+            let manifest = ManifestFile(file)
+            let load = files[file.path].flatMap { $0.blobID == file.blobID && $0.load.unread == manifest.unread ? $0.load : nil }
+                ?? admit(loader.loadFile(manifest))
             files[file.path] = (file.blobID, load)
+            if load.unread != nil { unreadPaths.insert(file.path) } else { unreadPaths.remove(file.path) }
             swaps.append((oldLoad, load))
             affected.formUnion(load.namespaces)
             if load.isUnattributed {
@@ -369,6 +429,16 @@ public actor Reconciler {
         return affected
     }
 
+    /// The changes under the source's path between two revisions; nil when `previous` is no
+    /// longer in the repository.
+    private func changes(repo: GitRepository, from previous: String, to sha: String) async throws(GitError) -> [GitChange]? {
+        do {
+            return try await repo.changes(from: previous, to: sha, under: location.path)
+        } catch where error.isNotFound || error.isObjectDatabaseError {
+            return nil
+        }
+    }
+
     /// Validates the affected namespaces (nil: all). Their compacted templates are expanded
     /// first; when a problem is reported at one of those (its positions are approximate),
     /// the files concerned are parsed again from git and validation runs again, so every
@@ -382,10 +452,11 @@ public actor Reconciler {
         while true {
             let suspect = Self.pathsWithProblems(validation).intersection(expanded).union(unreadable).subtracting(reread)
             guard !suspect.isEmpty else { return validation }
-            let read = try await repo.files(at: sha, paths: suspect.sorted())
+            let read = try await repo.files(at: sha, paths: suspect.sorted(), filter: { ManifestFile.isManifestPath($0) },
+                                            maxBytes: loader.limits.maxFileBytes).filter(ManifestFile.isReported)
             lastFilesRead += read.count
             reread.formUnion(suspect)
-            let loads = loader.loadFiles(read.map { ManifestFile(path: $0.path, bytes: $0.bytes) }).map(admit)
+            let loads = loader.loadFiles(read.map(ManifestFile.init)).map(admit)
             var patched = true
             for (file, load) in zip(read, loads) {
                 let old = files[file.path]?.load
@@ -541,6 +612,13 @@ public struct SyncReport: Sendable {
     public var refused: [Diagnostic] = []
     /// Who signed the commit (a source with `verify`).
     public var signer: SignerIdentity?
+    /// Paths not read as manifests, each at `path:1:1`: symlinks and submodules (warnings),
+    /// files over the size limit (errors).
+    public var unread: [Diagnostic] = []
+    /// The revision applied before, when the branch head did not descend from it (force-push).
+    public var forcePushedFrom: String?
+    /// Why the cached clone was removed and cloned again in this pass (it was corrupted).
+    public var recloned: String?
 
     /// Namespaces that did not apply (blocked or frozen).
     public var failedNamespaces: [NamespacePlan] { plan.namespaces.filter { $0.outcome == .blocked } }

@@ -36,21 +36,35 @@ public struct RepositoryLocation: Sendable, Equatable {
     }
 
     /// Brings the mirror of a URL up to date through the fetcher and opens it; opens a local
-    /// repository as it is. Used when a ``fetcher`` is set.
+    /// repository as it is. Used when a ``fetcher`` is set. Only ``branch`` is fetched.
     public func fetchAndOpen() async throws(GitError) -> GitRepository {
         guard isURL, let fetcher else { return try open() }
-        try await fetcher.fetch(url: repo, cacheDirectory: cacheDirectory, credentials: credentials, timeout: timeout)
-        return try GitRepository.openOrClone(url: repo, cacheDirectory: cacheDirectory)
+        try await fetcher.fetch(url: repo, cacheDirectory: cacheDirectory, credentials: credentials, timeout: timeout, branch: branch)
+        return try GitRepository.openOrClone(url: repo, cacheDirectory: cacheDirectory, branch: branch)
     }
 
-    /// Opens the local repository, or opens/clones the cached mirror of a URL.
+    /// Opens the local repository, or opens/clones the cached mirror of a URL (whose fetches
+    /// bring only ``branch``).
     public func open() throws(GitError) -> GitRepository {
         if isURL {
             try? FileManager.default.createDirectory(atPath: (cacheDirectory as NSString).deletingLastPathComponent,
                                                      withIntermediateDirectories: true)
-            return try GitRepository.openOrClone(url: repo, cacheDirectory: cacheDirectory)
+            return try GitRepository.openOrClone(url: repo, cacheDirectory: cacheDirectory, branch: branch)
         }
         return try GitRepository.open(path: repo)
+    }
+
+    /// Whether a clone of the URL is in the cache (a local repository has none).
+    public var hasCache: Bool {
+        isURL && !((try? FileManager.default.contentsOfDirectory(atPath: cacheDirectory).isEmpty) ?? true)
+    }
+
+    /// Removes the cached clone (a corrupted one is cloned afresh by the next open or fetch).
+    /// Only while nothing reads or fetches it.
+    public func discardCache() {
+        guard isURL else { return }
+        try? FileManager.default.removeItem(atPath: cacheDirectory)
+        GitRepository.removeStaleFetchLeftovers(cacheDirectory: cacheDirectory)
     }
 
     /// `./a/b/` → `a/b`; `.` → "".

@@ -1,13 +1,14 @@
 /// A file-level change between two commits, by repository-relative path.
 ///
-/// Only regular and executable files count as files: renames appear as `deleted` + `added`,
-/// and a file replaced by a symlink or submodule appears as `deleted` (and vice versa `added`).
+/// Every entry but a folder counts: regular and executable files, symlinks and submodules (so
+/// a reader learns of a symlink or submodule it must report as skipped). Renames appear as
+/// `deleted` + `added`; a file replaced by a symlink or submodule at the same path is `modified`.
 public enum GitChange: Sendable, Equatable {
-    /// The path exists as a file only in the new commit.
+    /// The path exists (not as a folder) only in the new commit.
     case added(String)
-    /// The path is a file in both commits with different content or mode.
+    /// The path exists in both commits with different content or mode.
     case modified(String)
-    /// The path exists as a file only in the old commit.
+    /// The path exists (not as a folder) only in the old commit.
     case deleted(String)
 
     /// The repository-relative path the change is about.

@@ -40,6 +40,19 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
     /// Whether libgit2 (or our own check) reported that the thing looked up does not exist.
     public var isNotFound: Bool { code == Self.notFoundCode }
 
+    /// Whether libgit2 reported damaged or missing objects: an object-database or zlib error (a
+    /// corrupted or truncated pack, a damaged or missing loose object), or a pack it cannot
+    /// index. Resolving a sha that was never there fails the same way, so a caller that asked
+    /// for one counts only failures after it resolved.
+    public var isCorruption: Bool {
+        guard code != Self.ambiguousCode else { return false }
+        return [GIT_ERROR_ODB, GIT_ERROR_ZLIB, GIT_ERROR_INDEXER].contains { Int32(bitPattern: $0.rawValue) == klass }
+    }
+
+    /// Whether an object could not be read from the object database (libgit2's graph walk
+    /// reports a missing commit with code -1, not `notFoundCode`).
+    public var isObjectDatabaseError: Bool { klass == Int32(bitPattern: GIT_ERROR_ODB.rawValue) }
+
     /// A one-line, human-readable rendering: `operation: message (code, class)`.
     public var description: String {
         "\(operation): \(message) (git error \(code), class \(klass))"

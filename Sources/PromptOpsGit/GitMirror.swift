@@ -5,7 +5,9 @@ import Foundation
 ///
 /// The cache is a bare repository whose `origin` remote maps the remote's branches and tags
 /// one-to-one onto local ones (`+refs/heads/*:refs/heads/*`, `+refs/tags/*:refs/tags/*`), fetched
-/// with pruning. Branch names therefore mean "the remote's branch as of the last fetch".
+/// with pruning. Branch names therefore mean "the remote's branch as of the last fetch". A fetch
+/// given the branch it is for fetches only that branch (`+refs/heads/B:refs/heads/B`, plus the
+/// tags pointing into what it brings): other branches are never downloaded.
 enum GitMirror {
     /// Name of the remote the cache fetches from.
     static let remoteName = "origin"
@@ -42,7 +44,7 @@ enum GitMirror {
     ///
     /// If another process put a repository at `directory` first, returns without error and
     /// leaves it to the caller to open (and validate) that one.
-    static func clone(url: String, into directory: String, session: FetchSession? = nil) throws(GitError) {
+    static func clone(url: String, into directory: String, branch: String? = nil, session: FetchSession? = nil) throws(GitError) {
         let operation = "clone \(url) into \(directory)"
         let target = URL(fileURLWithPath: directory).standardizedFileURL
         let parent = target.deletingLastPathComponent()
@@ -54,7 +56,7 @@ enum GitMirror {
         let staging = parent.appendingPathComponent(".\(target.lastPathComponent).clone-\(UUID().uuidString)").path
         // The staging folder is ours alone (random name); after a successful rename it no longer exists.
         defer { try? FileManager.default.removeItem(atPath: staging) }
-        try populate(staging, from: url, operation: operation, session: session)
+        try populate(staging, from: url, branch: branch, operation: operation, session: session)
         if rename(staging, target.path) != 0 {
             let code = errno
             if !isAbsentOrEmptyDirectory(target.path) && (code == ENOTEMPTY || code == EEXIST) {
@@ -68,7 +70,8 @@ enum GitMirror {
     }
 
     /// Initialises a bare repository at `staging`, adds the mirror remote and fetches it.
-    private static func populate(_ staging: String, from url: String, operation: String, session: FetchSession?) throws(GitError) {
+    private static func populate(_ staging: String, from url: String, branch: String?, operation: String,
+                                 session: FetchSession?) throws(GitError) {
         let repository = try RepositoryHandle.initBare(at: staging, operation: operation)
         var remote: OpaquePointer?
         try gitCheck(
@@ -77,7 +80,7 @@ enum GitMirror {
         for refspec in refspecs.dropFirst() {
             try gitCheck(git_remote_add_fetch(repository.pointer, remoteName, refspec), operation)
         }
-        try fetch(repository: repository.pointer, session: session)
+        try fetch(repository: repository.pointer, branch: branch, session: session)
     }
 
     /// The URL recorded for `origin` in a cache.
@@ -88,9 +91,12 @@ enum GitMirror {
         return git_remote_url(remote).map { String(cString: $0) } ?? ""
     }
 
-    /// Fetches `origin` with its configured refspecs and pruning, then points `HEAD` at the
-    /// remote's default branch. Refs only move if the whole fetch succeeds.
-    static func fetch(repository: OpaquePointer, session: FetchSession? = nil) throws(GitError) {
+    /// Fetches `origin` with pruning, then points `HEAD` at the remote's default branch (when
+    /// fetched). With `branch`, only that branch is fetched if the remote has it (a leading
+    /// `refs/heads/` is accepted; so is `origin/` as an alias, as `resolve` does); otherwise
+    /// (no branch, or a name the remote has no branch of: a tag, a sha) the configured
+    /// refspecs fetch every branch and tag. Refs only move if the whole fetch succeeds.
+    static func fetch(repository: OpaquePointer, branch: String? = nil, session: FetchSession? = nil) throws(GitError) {
         var remote: OpaquePointer?
         try gitCheck(git_remote_lookup(&remote, repository, remoteName), "fetch: look up remote '\(remoteName)'")
         let url = git_remote_url(remote).map { String(cString: $0) } ?? "?"
@@ -113,7 +119,10 @@ enum GitMirror {
                 try gitCheck(git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)), operation)
                 options.prune = GIT_FETCH_PRUNE
                 options.callbacks = callbacks
-                try gitCheck(git_remote_fetch(remote, nil, &options, "promptops: fetch \(url)"), operation)
+                let narrowed = branch.flatMap { advertisedBranch($0, of: remote) }.map { "+\($0):\($0)" }
+                try withRefspecs(narrowed.map { [$0] } ?? []) { refspecs throws(GitError) in
+                    _ = try gitCheck(git_remote_fetch(remote, refspecs, &options, "promptops: fetch \(url)"), operation)
+                }
                 if let defaultBranch {
                     pointHead(of: repository, at: defaultBranch)
                 }
@@ -127,6 +136,39 @@ enum GitMirror {
                 }
                 throw error
             }
+    }
+
+    /// `refs/heads/<branch>` when the connected remote advertises it (also for `branch` spelled
+    /// `refs/heads/…` or `origin/…`); nil when it has no such branch.
+    static func advertisedBranch(_ branch: String, of remote: OpaquePointer?) -> String? {
+        var heads: UnsafeMutablePointer<UnsafePointer<git_remote_head>?>?
+        var count = 0
+        guard git_remote_ls(&heads, &count, remote) == 0, let heads else { return nil }
+        var names = Set<String>()
+        for index in 0..<count {
+            if let head = heads[index], let name = head.pointee.name { names.insert(String(cString: name)) }
+        }
+        var short = branch.hasPrefix("refs/heads/") ? String(branch.dropFirst("refs/heads/".count)) : branch
+        if !names.contains("refs/heads/" + short), short.hasPrefix("origin/") { short = String(short.dropFirst("origin/".count)) }
+        return names.contains("refs/heads/" + short) ? "refs/heads/" + short : nil
+    }
+
+    /// Calls `body` with `refspecs` as a `git_strarray` (nil when empty: the configured ones).
+    private static func withRefspecs(_ refspecs: [String], _ body: (UnsafePointer<git_strarray>?) throws(GitError) -> Void) throws(GitError) {
+        guard !refspecs.isEmpty else { return try body(nil) }
+        let strings = refspecs.map { strdup($0) }
+        defer { strings.forEach { free($0) } }
+        var pointers = strings
+        let result: Result<Void, GitError> = pointers.withUnsafeMutableBufferPointer { buffer in
+            var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+            do throws(GitError) {
+                try body(&array)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
     }
 
     /// The remote's default branch (`refs/heads/…`) of a connected remote, if it can tell.

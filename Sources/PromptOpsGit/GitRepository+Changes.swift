@@ -7,7 +7,7 @@ extension GitRepository {
     /// `GitTreeDiff`, which skips every subtree whose id is unchanged: a one-file change costs the
     /// same in a 100-file and a 100,000-file repository. No rename detection. A folder missing from
     /// one side counts as empty (everything added or deleted); a missing folder on both sides gives
-    /// no changes. Paths are repository-relative; only regular and executable files count (see
+    /// no changes. Paths are repository-relative; files, symlinks and submodules count (see
     /// `GitChange`). Sorted by path in git's byte order.
     /// - Throws: `GitError` for unknown revisions or unreadable trees.
     public func changes(from oldSHA: String, to newSHA: String, under path: String) throws(GitError) -> [GitChange] {

@@ -6,9 +6,10 @@ extension GitRepository {
     /// when absent, fetches otherwise, authenticating with `credentials`. Progress callbacks
     /// cancel the transfer once `timeout` has passed; a remote that sends nothing at all must be
     /// bounded by whoever runs this (the controller runs it in a child process it can kill).
+    /// With `branch`, only that branch is fetched (see `GitMirror`).
     /// Blocking: call it off Swift's cooperative pool.
     public static func syncMirror(url: String, cacheDirectory: String, credentials: GitCredentials,
-                                  timeout: Duration?) throws(GitError) {
+                                  timeout: Duration?, branch: String? = nil) throws(GitError) {
         try GitRuntime.start()
         if case .https(_, _, let caFile?) = credentials {
             _ = promptops_git_set_ssl_cert_file(caFile)
@@ -16,7 +17,7 @@ extension GitRepository {
         let remoteURL = GitMirror.normalizedURL(url)
         let session = FetchSession(credentials: credentials, url: remoteURL, deadline: timeout.map { ContinuousClock.now + $0 })
         if GitMirror.isAbsentOrEmptyDirectory(cacheDirectory) {
-            try GitMirror.clone(url: remoteURL, into: cacheDirectory, session: session)
+            try GitMirror.clone(url: remoteURL, into: cacheDirectory, branch: branch, session: session)
             return
         }
         let operation = "open cached clone at \(cacheDirectory)"
@@ -26,7 +27,7 @@ extension GitRepository {
             throw GitError(code: GitError.existsCode, class: GIT_ERROR_REPOSITORY,
                            message: "the cache directory holds a clone of '\(recorded)', not '\(remoteURL)'", operation: operation)
         }
-        try GitMirror.fetch(repository: owner.pointer, session: session)
+        try GitMirror.fetch(repository: owner.pointer, branch: branch, session: session)
     }
 
     /// Removes what a killed fetch can leave behind in a mirror cache (lock files, half-written

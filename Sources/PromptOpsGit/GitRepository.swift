@@ -21,14 +21,17 @@ public actor GitRepository {
     public nonisolated let isMirror: Bool
     /// The path the repository was opened at (the cache directory for mirrors).
     public nonisolated let path: String
+    /// The one branch a mirror's `fetch()` brings (nil: every branch and tag).
+    public nonisolated let mirrorBranch: String?
 
     /// The `git_repository *` for libgit2 calls made inside the actor.
     var handle: OpaquePointer { owner.pointer }
 
-    private init(owner: RepositoryHandle, isMirror: Bool, path: String) {
+    private init(owner: RepositoryHandle, isMirror: Bool, path: String, mirrorBranch: String? = nil) {
         self.owner = owner
         self.isMirror = isMirror
         self.path = path
+        self.mirrorBranch = mirrorBranch
     }
 
     /// Opens an existing local repository (a work tree root, its `.git` folder, or a bare repository).
@@ -50,19 +53,20 @@ public actor GitRepository {
     ///
     /// https and ssh use libgit2's transports as they are: no credential callbacks are installed,
     /// so only anonymous https, or ssh that libgit2 can authenticate on its own, will work.
+    /// With `branch`, the clone and every `fetch()` bring only that branch (see `GitMirror`).
     /// - Throws: `GitError` when cloning fails (nothing is left in `cacheDirectory`), or with
     ///   `existsCode` when `cacheDirectory` holds a clone of a different URL.
-    public static func openOrClone(url: String, cacheDirectory: String) throws(GitError) -> GitRepository {
+    public static func openOrClone(url: String, cacheDirectory: String, branch: String? = nil) throws(GitError) -> GitRepository {
         try GitRuntime.start()
         let remoteURL = GitMirror.normalizedURL(url)
         if !GitMirror.isAbsentOrEmptyDirectory(cacheDirectory) {
-            return try openMirror(at: cacheDirectory, expecting: remoteURL)
+            return try openMirror(at: cacheDirectory, expecting: remoteURL, branch: branch)
         }
-        try GitMirror.clone(url: remoteURL, into: cacheDirectory)
-        return try openMirror(at: cacheDirectory, expecting: remoteURL)
+        try GitMirror.clone(url: remoteURL, into: cacheDirectory, branch: branch)
+        return try openMirror(at: cacheDirectory, expecting: remoteURL, branch: branch)
     }
 
-    private static func openMirror(at directory: String, expecting remoteURL: String) throws(GitError) -> GitRepository {
+    private static func openMirror(at directory: String, expecting remoteURL: String, branch: String?) throws(GitError) -> GitRepository {
         let operation = "open cached clone at \(directory)"
         let owner = try RepositoryHandle.open(at: directory, operation: operation)
         let recorded = try GitMirror.originURL(of: owner.pointer, operation: operation)
@@ -72,17 +76,18 @@ public actor GitRepository {
                 message: "the cache directory holds a clone of '\(recorded)', not '\(remoteURL)'",
                 operation: operation)
         }
-        return GitRepository(owner: owner, isMirror: true, path: directory)
+        return GitRepository(owner: owner, isMirror: true, path: directory, mirrorBranch: branch)
     }
 
-    /// Fetch all branches and tags from `origin`, pruning ones deleted there, and point `HEAD` at the
-    /// remote's default branch. A no-op for local repositories opened with `open(path:)`.
+    /// Fetch from `origin` (only ``mirrorBranch`` when set, else all branches and tags), pruning
+    /// what was deleted there, and point `HEAD` at the remote's default branch. A no-op for
+    /// local repositories opened with `open(path:)`.
     ///
     /// On failure (origin unreachable, deleted, …) nothing changes: every revision keeps resolving
     /// to what the last successful fetch saw.
     public func fetch() throws(GitError) {
         guard isMirror else { return }
-        try GitMirror.fetch(repository: handle)
+        try GitMirror.fetch(repository: handle, branch: mirrorBranch)
     }
 
     /// Resolves a branch name, tag, short or long sha, `"HEAD"`, or any `git_revparse_single`

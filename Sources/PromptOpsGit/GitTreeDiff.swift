@@ -5,7 +5,9 @@ import CLibGit2
 ///
 /// (libgit2 1.5's `git_diff_tree_to_tree` expands every unchanged subtree too — libgit2 PR #6863 —
 /// which made a one-file diff cost O(files in the repository): ~10 ms at 10,000 files.)
-/// Content is never loaded: blobs are compared by id and mode. No rename detection.
+/// Content is never loaded: entries are compared by id and mode. No rename detection. Symlinks
+/// and submodules count as entries like files (a reader must learn that they appeared, to say
+/// it skips them).
 struct GitTreeDiff {
     /// One tree entry copied out of libgit2 (valid after its tree is freed).
     private struct Entry {
@@ -14,7 +16,8 @@ struct GitTreeDiff {
         var id: git_oid
 
         var isTree: Bool { mode == GIT_FILEMODE_TREE.rawValue }
-        var isFile: Bool { GitPath.isFile(mode: mode) }
+        /// A file, symlink or submodule: anything but a folder.
+        var isLeaf: Bool { !isTree }
     }
 
     /// The `git_repository *` the trees live in.
@@ -59,11 +62,11 @@ struct GitTreeDiff {
         if oldFolder != nil || newFolder != nil {
             try compare(old: oldFolder, new: newFolder, prefix: path + "/")
         }
-        switch (old?.isFile ?? false, new?.isFile ?? false) {
+        switch (old?.isLeaf ?? false, new?.isLeaf ?? false) {
         case (true, true): changes.append(.modified(path))
         case (true, false): changes.append(.deleted(path))
         case (false, true): changes.append(.added(path))
-        case (false, false): break  // folders handled above; symlinks and submodules are not files
+        case (false, false): break  // folders handled above
         }
     }
 

@@ -3,9 +3,10 @@ import PromptOpsStore
 
 extension ServingAPI {
     /// `GET /api/v1/status`: `{revision, branch, lastSyncTime, namespaces: [...]}` plus the
-    /// last source error, per namespace warnings and any freeze, and `sources` (one entry per
-    /// configured source). `namespaces` is paged (`limit`, `cursor`); `nextCursor` and a
-    /// `Link` header name the next page.
+    /// last source error, per namespace warnings and any freeze, the last force-push of the
+    /// branch (`lastForcePush: {from, to, time}` or null), and `sources` (one entry per
+    /// configured source, each with its own `lastForcePush`). `namespaces` is paged (`limit`,
+    /// `cursor`); `nextCursor` and a `Link` header name the next page.
     func status(_ request: Request, _ context: Context) async throws -> Response {
         let page = try Page(request)
         var status = try store.status()
@@ -23,6 +24,7 @@ extension ServingAPI {
             status.lastSyncTime = nil
             status.lastSuccessTime = nil
             status.lastError = nil
+            status.lastForcePush = nil
         }
         // Namespaces are paged like every list (they come sorted by name).
         let (namespaces, next) = page.cut(Array(status.namespaces.drop { ns in page.after.map { ns.name <= $0 } ?? false }
@@ -35,6 +37,7 @@ extension ServingAPI {
         json.member("attemptedRevision", status.attemptedRevision)
         json.key("lastSuccessTime"); json.date(status.lastSuccessTime)
         json.member("lastError", status.lastError)
+        json.key("lastForcePush"); json.forcePush(status.lastForcePush)
         json.key("namespaces")
         json.arrayStart()
         for ns in namespaces {
@@ -69,6 +72,7 @@ extension ServingAPI {
             json.member("lastError", source.lastError)
             json.key("lastErrorTime"); json.date(source.lastErrorTime)
             json.key("errors"); json.diagnostics(source.errors)
+            json.key("lastForcePush"); json.forcePush(source.lastForcePush)
             json.objectEnd()
         }
         json.arrayEnd()
@@ -82,5 +86,17 @@ extension ServingAPI {
         guard try store.status().namespaces.contains(where: { $0.name == namespace }) else {
             throw APIError.notFound("namespace_not_found", "no namespace '\(shown)' in the serving store")
         }
+    }
+}
+
+extension JSONWriter {
+    /// `{from, to, time}`, or null.
+    mutating func forcePush(_ push: ForcePush?) {
+        guard let push else { return null() }
+        objectStart()
+        member("from", push.from)
+        member("to", push.to)
+        key("time"); date(push.time)
+        objectEnd()
     }
 }

@@ -118,13 +118,15 @@ extension ServingStore {
 
     static func sourceStatuses(_ db: Database) throws -> [SourceStatus] {
         try Row.fetchAll(db, sql: """
-            SELECT name, url, branch, revision, attempted_revision, last_sync_at, last_success_at, last_error, last_error_at, errors_json
+            SELECT name, url, branch, revision, attempted_revision, last_sync_at, last_success_at, last_error, last_error_at, errors_json,
+                   force_push_from, force_push_to, force_push_at
             FROM source_status ORDER BY name
             """).map {
             SourceStatus(name: $0[0], url: $0[1], branch: $0[2], revision: $0[3], attemptedRevision: $0[4],
                          lastSyncTime: ($0[5] as String?).flatMap(StoreTime.parse), lastSuccessTime: ($0[6] as String?).flatMap(StoreTime.parse),
                          lastError: $0[7], lastErrorTime: ($0[8] as String?).flatMap(StoreTime.parse),
-                         errors: (try? JSONDecoder().decode([Diagnostic].self, from: Data(($0[9] as String).utf8))) ?? [])
+                         errors: (try? JSONDecoder().decode([Diagnostic].self, from: Data(($0[9] as String).utf8))) ?? [],
+                         lastForcePush: Self.forcePush($0, from: 10))
         }
     }
 
@@ -166,12 +168,15 @@ extension ServingStore {
                     frozenBy: row[7], frozenUntil: (row[8] as String?).flatMap(StoreTime.parse))
             }
             let sync = try Row.fetchOne(db, sql: """
-                SELECT revision, branch, attempted_revision, last_sync_at, last_success_at, last_error FROM sync_status WHERE id = 1
+                SELECT revision, branch, attempted_revision, last_sync_at, last_success_at, last_error,
+                       force_push_from, force_push_to, force_push_at
+                FROM sync_status WHERE id = 1
                 """)
             var status = SyncStatus(revision: sync?[0], branch: sync?[1], attemptedRevision: sync?[2],
                                     lastSyncTime: (sync?[3] as String?).flatMap(StoreTime.parse),
                                     lastSuccessTime: (sync?[4] as String?).flatMap(StoreTime.parse),
                                     lastError: sync?[5], namespaces: namespaces)
+            status.lastForcePush = sync.flatMap { Self.forcePush($0, from: 6) }
             status.sources = try Self.sourceStatuses(db)
             return status
         }

@@ -41,6 +41,8 @@ public struct StoreEvent: Sendable, Equatable, Codable {
         public static let commitNotVerified = "CommitNotVerified"
         /// Objects of a source were refused: outside the namespaces it may write.
         public static let objectsRefused = "ObjectsRefused"
+        /// A source's branch was rewritten: its new head does not descend from the applied revision.
+        public static let forcePushed = "ForcePushed"
     }
 
     /// Increasing id; pass the last one seen as `sinceID` to page.

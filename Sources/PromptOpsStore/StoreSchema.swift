@@ -14,6 +14,7 @@ enum StoreSchema {
         migrator.registerMigration("v3") { db in try db.execute(sql: v3) }
         migrator.registerMigration("v4") { db in try db.execute(sql: v4) }
         migrator.registerMigration("v5") { db in try db.execute(sql: v5) }
+        migrator.registerMigration("v6") { db in try db.execute(sql: v6) }
         return migrator
     }
 
@@ -284,5 +285,16 @@ enum StoreSchema {
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX event_by_time ON event(time);
     CREATE INDEX measurement_by_time ON measurement(time);
+    """
+
+    /// Force-pushes: the last time a source's branch head did not descend from the revision
+    /// it had applied (from, to, when), on the top-level status and on each source's.
+    static let v6 = """
+    ALTER TABLE sync_status ADD COLUMN force_push_from TEXT;
+    ALTER TABLE sync_status ADD COLUMN force_push_to TEXT;
+    ALTER TABLE sync_status ADD COLUMN force_push_at TEXT;
+    ALTER TABLE source_status ADD COLUMN force_push_from TEXT;
+    ALTER TABLE source_status ADD COLUMN force_push_to TEXT;
+    ALTER TABLE source_status ADD COLUMN force_push_at TEXT;
     """
 }

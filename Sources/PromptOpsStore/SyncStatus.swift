@@ -20,6 +20,8 @@ public struct SyncStatus: Sendable, Equatable, Codable {
     public var namespaces: [NamespaceStatus]
     /// Per configured source, sorted by name (empty for the one-repository command line).
     public var sources: [SourceStatus] = []
+    /// The last force-push of the branch followed (the first source's, with a config file).
+    public var lastForcePush: ForcePush?
 
     /// Creates a sync status.
     public init(revision: String?, branch: String?, attemptedRevision: String?, lastSyncTime: Date?, lastSuccessTime: Date?,
@@ -96,4 +98,24 @@ public struct SourceStatus: Sendable, Equatable, Codable {
     /// Objects of the last read revision that were refused (outside the source's namespaces,
     /// or a platform Policy from a source that is not a platform), each at `path:line:col`.
     public var errors: [Diagnostic] = []
+    /// The last time its branch was rewritten (force-pushed), nil when never seen.
+    public var lastForcePush: ForcePush?
+}
+
+/// A branch head that did not descend from the revision applied before it: history was
+/// rewritten (force-push, reset). The new head was applied all the same (git is the truth).
+public struct ForcePush: Sendable, Equatable, Codable {
+    /// The revision applied before.
+    public var from: String
+    /// The new head, applied.
+    public var to: String
+    /// When the controller saw it.
+    public var time: Date
+
+    /// Creates a record.
+    public init(from: String, to: String, time: Date) {
+        self.from = from
+        self.to = to
+        self.time = time
+    }
 }

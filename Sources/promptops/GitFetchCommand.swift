@@ -24,7 +24,7 @@ struct GitFetchCommand: ParsableCommand {
             if let request = try? JSONDecoder().decode(GitFetchRequest.self, from: Data(line.utf8)) {
                 do {
                     try GitRepository.syncMirror(url: request.url, cacheDirectory: request.cacheDirectory, credentials: request.credentials,
-                                                 timeout: .milliseconds(request.timeoutMilliseconds))
+                                                 timeout: .milliseconds(request.timeoutMilliseconds), branch: request.branch)
                     response = GitFetchResponse(error: nil)
                 } catch {
                     response = GitFetchResponse(error: error)

@@ -109,9 +109,14 @@ struct StatusView: Codable {
         func short(_ s: String?) -> String { s.map { String($0.prefix(12)) } ?? "-" }
         var out = "revision \(short(status.revision)) on branch \(status.branch ?? "-"), last sync \(status.lastSyncTime.map(iso.string(from:)) ?? "never")\n"
         if let error = status.lastError { out += "last sync error: \(error)\n" }
+        func forcePush(_ push: ForcePush) -> String {
+            "force-pushed at \(iso.string(from: push.time)): \(short(push.from)) → \(short(push.to)) (history rewritten; the new head was applied)"
+        }
+        if status.sources.isEmpty, let push = status.lastForcePush { out += "last \(forcePush(push))\n" }
         for source in status.sources {
             if let error = source.lastError { out += "source \(source.name): \(error)\n" }
             for e in source.errors { out += "source \(source.name): \(e)\n" }
+            if let push = source.lastForcePush { out += "source \(source.name): last \(forcePush(push))\n" }
         }
         out += "\n" + Table.render([["NAMESPACE", "APPLIED", "ATTEMPTED", "STATE"]] + status.namespaces.map { ns in
             let state: String

@@ -10,7 +10,7 @@ struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "Run one reconcile pass (per source of a config file), then exit.",
-        discussion: "Exit 0 when every namespace applied (or had nothing to do), 1 when some namespace was blocked by errors, 3 when git or the store failed.")
+        discussion: "Exit 0 when every namespace applied (or had nothing to do), 1 when some namespace was blocked by errors (or a file was too large to read), 3 when git or the store failed.")
 
     @OptionGroup var global: GlobalOptions
 
@@ -54,7 +54,7 @@ struct SyncCommand: AsyncParsableCommand {
         }
         ControllerService.log(report, to: logger)
         print(SyncSummary.text(report), terminator: "")
-        if !report.failedNamespaces.isEmpty || report.apply.failures.count > 0 { throw CommandExit.invalid() }
+        if !report.failedNamespaces.isEmpty || report.apply.failures.count > 0 || report.unread.hasErrors { throw CommandExit.invalid() }
     }
 
     /// One pass per source, in the controller's way (credentials, fetch child with timeout,
@@ -150,6 +150,11 @@ enum SyncSummary {
             for w in ns.warnings { out += "    \(w)\n" }
         }
         for r in report.refused { out += "  refused: \(r)\n" }
+        for u in report.unread { out += "  not read: \(u)\n" }
+        if let from = report.forcePushedFrom {
+            out += "  force-pushed: \(report.revision.prefix(12)) does not descend from the applied \(from.prefix(12)); applied it\n"
+        }
+        if let why = report.recloned { out += "  the cached clone was corrupted and was cloned again (\(why))\n" }
         if let signer = report.signer { out += "  signed by \(signer.principal) (\(signer.mode) \(signer.fingerprint))\n" }
         out += "\(report.filesRead) file\(report.filesRead == 1 ? "" : "s") read in \(report.duration)\n"
         return out

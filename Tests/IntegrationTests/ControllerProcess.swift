@@ -54,11 +54,15 @@ final class ControllerProcess: @unchecked Sendable {
         await HTTP.request("http://127.0.0.1:\(port)\(path)")
     }
 
-    /// Polls `GET path` until `check` holds for the JSON body, up to `seconds`.
+    /// Polls `GET path` until `check` holds for the JSON body, up to `seconds`, and once more
+    /// after them (a suspended test task may wake only after the deadline: two cores, tests
+    /// blocking the cooperative pool meanwhile).
     func waitForJSON(_ path: String, seconds: Double = 20, _ check: ([String: Any]) -> Bool) async -> [String: Any]? {
         let deadline = Date().addingTimeInterval(seconds)
         var last: [String: Any]?
-        while Date() < deadline {
+        var more = true
+        while more {
+            more = Date() < deadline
             if let (status, body) = await get(path), status == 200,
                let json = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] {
                 last = json
@@ -152,10 +156,13 @@ final class Daemon: Sendable {
     struct DaemonError: Error { var code: Int32 }
 }
 
-/// Waits until something accepts TCP connections on 127.0.0.1:`port`.
+/// Waits until something accepts TCP connections on 127.0.0.1:`port`: tries until `seconds`
+/// have passed, and once more after them (see ``ControllerProcess/waitForJSON(_:seconds:_:)``).
 func waitForPort(_ port: Int, seconds: Double = 30) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
+    var more = true
+    while more {
+        more = Date() < deadline
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

@@ -48,6 +48,8 @@ public struct ManifestLoader: Sendable {
         public var diagnostics: [Diagnostic]
         /// Whether some problem could not be tied to an object (a syntax error).
         public var isUnattributed: Bool
+        /// Why the file was not read (its only diagnostic says so); nil when it was.
+        public var unread: ManifestFile.Unread? = nil
 
         /// Namespaces the file's objects belong to.
         public var namespaces: Set<String> { Set(objects.map(\.key.namespace)) }
@@ -96,6 +98,7 @@ public struct ManifestLoader: Sendable {
 
     /// Parses and schema-checks one file.
     public func loadFile(_ file: ManifestFile) -> FileLoad {
+        if let unread = file.unread { return unreadLoad(path: file.path, unread) }
         let (documents, problems) = YAMLDocumentReader(limits: limits).read(file.bytes, path: file.path)
         var load = FileLoad(path: file.path, objects: [], diagnostics: problems, isUnattributed: !problems.isEmpty)
         let checker = SchemaChecker(definitions: APISchemas.definitions)
@@ -103,6 +106,23 @@ public struct ManifestLoader: Sendable {
             loadDocument(document, checker: checker, into: &load)
         }
         return load
+    }
+
+    /// The load of a path that was not read: a warning for a link or a submodule (skipped,
+    /// nothing blocks), an error for a file over the limit (like a file that does not parse,
+    /// it blocks the namespaces it fed, so its objects are never taken for deleted).
+    func unreadLoad(path: String, _ unread: ManifestFile.Unread) -> FileLoad {
+        let at = SourceLocation(path: path, line: 1, column: 1)
+        let diagnostic: Diagnostic
+        switch unread {
+        case .symlink:
+            diagnostic = Diagnostic(.warning, at: at, "symlink ignored: \(path) (links are never followed; commit the file itself)")
+        case .submodule:
+            diagnostic = Diagnostic(.warning, at: at, "submodule ignored: \(path) (manifests inside a submodule are not read)")
+        case .tooLarge(let bytes):
+            diagnostic = Diagnostic(.error, at: at, "file is \(bytes) bytes; the limit is \(limits.maxFileBytes)")
+        }
+        return FileLoad(path: path, objects: [], diagnostics: [diagnostic], isUnattributed: diagnostic.severity == .error, unread: unread)
     }
 
     /// Joins loaded files into a set; an object defined twice is an error naming both places.
