@@ -14,8 +14,10 @@ prompt text, so that a prompt's tests pass or fail predictably without any real 
       - "Offer a next step."             -> adds a "Next step: ..." sentence
       - "Sign off as SIGNATURE."         -> ends with "-- SIGNATURE"
 
-Usage: model-simulator.py PORT      (listens on 127.0.0.1:PORT; logs one line per request
-to standard error).  GET /healthz answers 200 for readiness checks.
+Usage: model-simulator.py PORT [--delay SECONDS]   (listens on 127.0.0.1:PORT; logs one line
+per request to standard error).  GET /healthz answers 200 for readiness checks.
+--delay makes every chat completion answer SECONDS late (a slow model: the crash tests kill
+the controller while a measurement waits for it).
 """
 import json
 import re
@@ -50,6 +52,7 @@ def simulate(messages):
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "PromptOpsModelSimulator/1"
+    delay = 0.0  # seconds before each chat completion is answered (--delay)
 
     def log_message(self, fmt, *args):  # silence the default access log; we log our own line
         pass
@@ -81,6 +84,8 @@ class Handler(BaseHTTPRequestHandler):
         except (ValueError, KeyError, TypeError) as error:
             self._send(400, {"error": {"message": f"bad request: {error}"}})
             return
+        if self.delay > 0:
+            time.sleep(self.delay)
         answer = simulate(messages)
         verdict = "BAD " if answer == BAD_ANSWER else "good"
         sys.stderr.write(f"[simulator] {time.strftime('%H:%M:%S')} {verdict} "
@@ -101,12 +106,20 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
-    if len(sys.argv) != 2 or not sys.argv[1].isdigit():
-        sys.stderr.write("usage: model-simulator.py PORT\n")
+    args = sys.argv[1:]
+    if len(args) == 3 and args[1] == "--delay":
+        try:
+            Handler.delay = float(args[2])
+        except ValueError:
+            args = []
+        args = args[:1]
+    if len(args) != 1 or not args[0].isdigit() or Handler.delay < 0:
+        sys.stderr.write("usage: model-simulator.py PORT [--delay SECONDS]\n")
         sys.exit(2)
-    server = ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", int(args[0])), Handler)
     server.daemon_threads = True
-    sys.stderr.write(f"[simulator] MODEL SIMULATOR (not a model) on http://127.0.0.1:{sys.argv[1]}/v1\n")
+    sys.stderr.write(f"[simulator] MODEL SIMULATOR (not a model) on http://127.0.0.1:{args[0]}/v1"
+                     + (f", answering {Handler.delay:g}s late" if Handler.delay else "") + "\n")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
