@@ -77,10 +77,10 @@ struct RolloutLog {
         case .promoted(let v):
             try event("Promoted", "\(template) v\(v.version) promoted to stable (100%)",
                       notify: .init(type: "Promoted", data: ["version": Self.ref(v), "from": Self.ref(previousStable),
-                                                             "measurements": Self.evidence(machine.measurementsOfCurrentAnalysis + lastEvidence(machine))]),
+                                                             "measurements": Self.evidence(machine.measurementsOfCurrentAnalysis + lastEvidence(of: v))]),
                       about: v)
             try audit(action: "rollout.promoted", details: [
-                "version": Self.ref(v), "evidence": Self.evidence(machine.measurementsOfCurrentAnalysis + lastEvidence(machine)),
+                "version": Self.ref(v), "evidence": Self.evidence(machine.measurementsOfCurrentAnalysis + lastEvidence(of: v)),
                 "reason": .string(machine.lastTransition?.reason ?? ""), "from": Self.ref(previousStable),
             ], about: v)
             try history("Promoted", from: previousStable, to: v)
@@ -121,11 +121,14 @@ struct RolloutLog {
 
     /// The rounds of the analysis that just completed are gone from the machine after a
     /// promotion; the stored measurements of the last rounds stand in as evidence.
-    func lastEvidence(_ machine: RolloutStateMachine) throws -> [MetricMeasurement] {
+    func lastEvidence(of version: RolloutStateMachine.VersionRef) throws -> [MetricMeasurement] {
+        // Only this version's measurements: an earlier canary's (rolled back, superseded) are
+        // not evidence for this one.
         try Row.fetchAll(db, sql: """
-            SELECT metric, value, verdict, message, time FROM measurement WHERE namespace = ? AND deployment = ?
+            SELECT metric, value, verdict, message, time FROM measurement
+            WHERE namespace = ? AND deployment = ? AND canary_version = ? AND canary_hash = ?
             ORDER BY id DESC LIMIT 20
-            """, arguments: [namespace, deployment]).reversed().map {
+            """, arguments: [namespace, deployment, version.version, version.hash]).reversed().map {
             MetricMeasurement(metric: $0[0], value: $0[1], verdict: MeasurementVerdict(rawValue: $0[2]) ?? .error,
                               message: $0[3], at: StoreTime.parse($0[4]) ?? now)
         }

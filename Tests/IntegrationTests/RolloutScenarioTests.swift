@@ -164,6 +164,16 @@ struct RolloutScenarioTests {
             let after = try #require(try rig.harness.store.deployment(namespace: "shop", name: "greet-prod"))
             #expect(after.canary == nil)
             #expect(after.stable.version == 2)
+
+            // A good v4 after the rollback: its promotion cites its own measurements only, never
+            // v3's failed one (found by hack/crash-suite: the evidence took the Deployment's last 20).
+            scores.score.withLockedValue { $0 = 0.95 }
+            try rig.ws.commit(["shop/greet.yaml": CanaryManifests.template("v4 {{who}}")], message: "v4")
+            let v4 = try await rig.run { $0.phase == "Healthy" && $0.stable.version == 4 }
+            #expect(v4.stable.version == 4)
+            let promotedAudit = try #require(try rig.harness.store.audit(limit: 200).last { $0.action == "rollout.promoted" })
+            #expect(promotedAudit.details.text.contains("\"verdict\":\"Successful\""), "\(promotedAudit.details.text)")
+            #expect(!promotedAudit.details.text.contains("\"verdict\":\"Failed\""), "\(promotedAudit.details.text)")
         }
     }
 
