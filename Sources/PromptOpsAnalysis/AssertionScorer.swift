@@ -5,7 +5,7 @@ import PromptOpsCore
 /// in, a weighted score with one reason per assertion out.
 ///
 /// Types: `equals` (the output, surrounding whitespace trimmed, equals the value), `contains`,
-/// `icontains` (case-insensitive), `not-contains`, `regex` (Swift `Regex` syntax, matches
+/// `icontains` (case-insensitive), `not-contains`, `regex` (``LinearRegex``: the common syntax without backreferences or lookaround, matches
 /// anywhere), `starts-with` (after leading whitespace), `is-json`, `max-length` and
 /// `min-length` (characters), `max-tokens` (``TokenEstimate``: characters / 4 rounded up),
 /// `latency-ms` (the call took at most this long). An unknown type, or a missing or unusable
@@ -101,14 +101,20 @@ public enum AssertionScorer {
                 ? result(true, "output starts with \(quoted)")
                 : result(false, "output starts with \(excerpt(String(trimmed.prefix(expected.count + 10)))), not \(quoted)")
         default:  // regex
-            let regex: Regex<AnyRegexOutput>
-            do { regex = try Regex(expected) } catch {
-                return result(false, "invalid regex \(quoted): \(error)")
+            // The linear-time engine: a model's answer (hostile as any input) cannot make a
+            // pattern backtrack for ever.
+            let regex: LinearRegex
+            do { regex = try LinearRegex(expected) } catch {
+                return result(false, "invalid regex \(quoted): \(error.message)")
             }
-            if let match = output.firstMatch(of: regex) {
-                return result(true, "output matches /\(expected)/ at \(excerpt(String(output[match.range])))")
+            do throws(LinearRegexBudgetExceeded) {
+                if let match = try regex.firstMatch(in: output, budget: 50_000_000) {
+                    return result(true, "output matches /\(expected)/ at \(excerpt(String(output[match])))")
+                }
+                return result(false, "output does not match /\(expected)/")
+            } catch {
+                return result(false, "/\(expected)/ needs more than \(error.budget) steps on this output")
             }
-            return result(false, "output does not match /\(expected)/")
         }
     }
 

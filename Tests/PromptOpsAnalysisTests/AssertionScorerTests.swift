@@ -27,6 +27,10 @@ struct AssertionScorerTests {
         Case(type: "regex", value: .string(#"order #\d{4}"#), output: "Your order #1234 ships", passes: true, reasonContains: "order #1234"),
         Case(type: "regex", value: .string(#"^\d+$"#), output: "12a", passes: false, reasonContains: "does not match"),
         Case(type: "regex", value: .string("(unclosed"), output: "x", passes: false, reasonContains: "invalid regex"),
+        // A model's answer cannot make a pattern backtrack for ever: linear time, matching or not.
+        Case(type: "regex", value: .string("(a+)+$"), output: String(repeating: "a", count: 50_000) + "!", passes: false, reasonContains: "does not match"),
+        Case(type: "regex", value: .string("(x+x+)+y"), output: String(repeating: "x", count: 50_000) + "y", passes: true, reasonContains: "matches"),
+        Case(type: "regex", value: .string("(?=a)a"), output: "a", passes: false, reasonContains: "invalid regex"),
         Case(type: "starts-with", value: .string("Hello"), output: "\n Hello Ana", passes: true, reasonContains: "starts with \"Hello\""),
         Case(type: "starts-with", value: .string("Hello"), output: "Hi Ana", passes: false, reasonContains: "not \"Hello\""),
         Case(type: "is-json", value: nil, output: #"{"a": [1, 2]}"#, passes: true, reasonContains: "valid JSON"),

@@ -97,4 +97,25 @@ struct PolicyTests {
         #expect(policy.freezeUntil(f.date(from: "2026-03-29T06:59:00Z")!) == nil)
         #expect(policy.freezeUntil(f.date(from: "2026-03-29T08:00:00Z")!) == nil)
     }
+
+    /// Patterns run on a linear-time engine: `(a+)+$`, which a backtracking engine takes days
+    /// over against 30 characters, finishes at once on 20,000, matching or not.
+    @Test(arguments: [(String(repeating: "a", count: 20_000) + "!", false), (String(repeating: "a", count: 20_000), true)])
+    func nestedQuantifiersFinish(text: String, matches: Bool) {
+        let template = "apiVersion: promptops.dev/v1alpha1\nkind: PromptTemplate\nmetadata: {name: t, namespace: s}\nspec: {text: \"\(text)\"}\n"
+        let out = lines(validate([
+            "p.yaml": Self.policy("Deny", rules: "{forbiddenPatterns: [{name: nested, regex: \"(a+)+$\"}]}", match: "{}"),
+            "t.yaml": template,
+        ]))
+        #expect(out.contains { $0.contains("forbidden pattern 'nested'") } == matches, "\(out)")
+    }
+
+    /// What needs backtracking is refused where it is written, with the reason and the place.
+    @Test(arguments: [("(?=x)y", "lookahead"), ("(a)\\1", "backreference"), ("a{5,2}", "at character 2")])
+    func unsupportedPatternsAreLocatedErrors(pattern: String, word: String) {
+        let out = lines(validate(["p.yaml": Self.policy("Deny", rules: "{forbiddenPatterns: [{name: x, regex: '\(pattern)'}]}")]))
+        let error = out.first { $0.contains("is not a pattern PromptOps can run") }
+        #expect(error?.hasPrefix("p.yaml:7:") == true, "\(out)")
+        #expect(error?.lowercased().contains(word) == true, "\(out)")
+    }
 }

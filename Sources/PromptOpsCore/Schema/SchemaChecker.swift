@@ -62,6 +62,9 @@ public struct SchemaChecker: Sendable {
                     return fail(value, fieldPath, "a value of \(s.count) characters is not \(format.expectation); "
                                 + "write the token's digest, never the token", &out)
                 }
+                if format == .regularExpression, let reason = StringFormat.regexProblem(s) {
+                    return fail(value, fieldPath, "'\(s)' is not a pattern PromptOps can run: \(reason)", &out)
+                }
                 return fail(value, fieldPath, "'\(s)' is not \(format.expectation)", &out)
             }
             if let max = rule.maxLength, s.count > max {

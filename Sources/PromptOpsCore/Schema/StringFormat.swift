@@ -44,7 +44,7 @@ public enum StringFormat: String, Sendable {
         case .dnsLabel: return Self.isDNSLabel(value)
         case .duration: return Duration.parse(value) != nil
         case .timeOfDay: return TimeOfDay(value) != nil
-        case .regularExpression: return (try? Regex(value)) != nil
+        case .regularExpression: return Self.regexProblem(value) == nil
         case .sha256Hex:
             return value.utf8.count == 64 && value.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
         case .identifier:
@@ -61,6 +61,19 @@ public enum StringFormat: String, Sendable {
         func alnum(_ b: UInt8) -> Bool { (0x61...0x7A).contains(b) || (0x30...0x39).contains(b) }
         guard alnum(bytes.first!), alnum(bytes.last!) else { return false }
         return bytes.allSatisfy { alnum($0) || $0 == 0x2D }
+    }
+}
+
+extension StringFormat {
+    /// Why `pattern` cannot be compiled by the linear-time engine patterns run on (character
+    /// offset and reason), or nil when it can.
+    public static func regexProblem(_ pattern: String) -> String? {
+        do {
+            _ = try LinearRegex(pattern)
+            return nil
+        } catch {
+            return "\(error.message) (at character \(error.offset + 1))"
+        }
     }
 }
 

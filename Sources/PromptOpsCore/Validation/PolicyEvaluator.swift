@@ -54,6 +54,8 @@ public struct PolicyEvaluator: Sendable {
                 && matches(kind: "PromptTemplate", labels: $0.meta.labels)
         }
         let rules = policy.rules
+        // Compiled once per evaluation; a pattern that does not compile is a schema error already.
+        let patterns = rules.forbiddenPatterns.compactMap { p in (try? LinearRegex(p.regex)).map { (p, $0) } }
         for d in matchedDeployments.sorted(by: { $0.meta.name < $1.meta.name }) {
             let spec = d.document["spec"] ?? d.document
             if let required = rules.requireStrategy, d.strategy != required {
@@ -98,13 +100,19 @@ public struct PolicyEvaluator: Sendable {
                 violation(t.key, at(t.origin.tests),
                           "template has \(t.tests.count) test\(t.tests.count == 1 ? "" : "s"); at least \(minTests) required")
             }
-            for pattern in rules.forbiddenPatterns {
-                guard let regex = try? Regex(pattern.regex) else { continue }
+            for (pattern, regex) in patterns {
                 for (label, source) in t.body.sources {
-                    if let match = source.text.firstMatch(of: regex) {
-                        let (line, column) = Self.lineColumn(of: match.range.lowerBound, in: source.text)
-                        violation(t.key, LocatedValue(.null, at: source.fileLocation(line: line, column: column)),
-                                  "\(label) contains forbidden pattern '\(pattern.name)'")
+                    // Linear time in the text (no backtracking), and a step budget besides:
+                    // a pattern too costly for this text is an error, never a stalled pass.
+                    do throws(LinearRegexBudgetExceeded) {
+                        if let match = try regex.firstMatch(in: source.text, budget: Self.matchBudget) {
+                            let (line, column) = Self.lineColumn(of: match.lowerBound, in: source.text)
+                            violation(t.key, LocatedValue(.null, at: source.fileLocation(line: line, column: column)),
+                                      "\(label) contains forbidden pattern '\(pattern.name)'")
+                        }
+                    } catch {
+                        violation(t.key, LocatedValue(.null, at: source.fileLocation(line: 1, column: 1)),
+                                  "\(label): forbidden pattern '\(pattern.name)' needs more than \(error.budget) steps on this text; simplify the pattern")
                     }
                 }
             }
@@ -121,6 +129,10 @@ public struct PolicyEvaluator: Sendable {
                       "missing required label\(missing.count == 1 ? "" : "s"): \(missing.joined(separator: ", "))")
         }
     }
+
+    /// VM steps one forbidden pattern may take on one text (the engine is linear: about
+    /// text length × pattern size steps).
+    static let matchBudget = 50_000_000
 
     /// 1-based line and column of a string index.
     static func lineColumn(of index: String.Index, in text: String) -> (Int, Int) {

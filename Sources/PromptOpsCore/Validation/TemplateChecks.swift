@@ -124,7 +124,7 @@ enum AssertionRules {
             guard case .string = a.value else { return "needs a string value" }
         case "regex":
             guard case .string(let pattern) = a.value else { return "needs a string value (the pattern)" }
-            if (try? Regex(pattern)) == nil { return "value is not a valid regular expression" }
+            if let reason = StringFormat.regexProblem(pattern) { return "value is not a pattern PromptOps can run: \(reason)" }
         case "max-length", "min-length", "max-tokens", "latency-ms":
             guard case .int(let n) = a.value, n >= 0 else { return "needs a non-negative integer value" }
         case "is-json":
