@@ -48,15 +48,17 @@ extension ServingStore {
             }
             store(versions)
             let deployments = try Row.fetchCursor(db, sql: """
-                SELECT d.namespace, d.name, d.template, d.stable_version, v.hash
+                SELECT d.namespace, d.name, d.template, d.stable_version, v.hash, c.hash
                 FROM deployment d JOIN template_version v
                   ON v.namespace = d.namespace AND v.template = d.template AND v.version = d.stable_version
+                LEFT JOIN template_version c
+                  ON c.namespace = d.namespace AND c.template = d.template AND c.version = d.canary_version
                 WHERE \(only("d.namespace"))
                 """, arguments: arguments)
             while let row = try deployments.next() {
                 let ns: String = row[0]
                 out[ns, default: ServedNamespace(name: ns)].deployments[row[1]] =
-                    ServedNamespace.ServedDeployment(template: row[2], version: row[3], hash: row[4])
+                    ServedNamespace.ServedDeployment(template: row[2], version: row[3], hash: row[4], canaryHash: row[5])
             }
             return ServedState(namespaces: out)
         }

@@ -200,6 +200,31 @@ struct RolloutScenarioTests {
         }
     }
 
+    /// A controller started while a canary runs (a restart) plans nothing for it: no second
+    /// `apply` record, no Applied or switch event (found by hack/crash-suite).
+    @Test func aRestartDuringACanaryRecordsNoSecondApply() async throws {
+        let scores = ScoreService()
+        try await scores.run { port in
+            let rig = try Rig(client: sharedClient)
+            try rig.ws.commit(["shop/greet.yaml": CanaryManifests.template("v1 {{who}}"),
+                               "shop/deploy.yaml": CanaryManifests.deployment(port: port, interval: "1h")], message: "v1")
+            _ = try await rig.run { $0.stable.version == 1 }
+            try rig.ws.commit(["shop/greet.yaml": CanaryManifests.template("v2 {{who}}")], message: "v2")
+            _ = try await rig.run { $0.canary?.version == 2 }
+            let audit = try rig.harness.store.audit(limit: 500).count
+            let events = try rig.harness.store.events(namespace: "shop", limit: 500).count
+            // A new reconciler on the same store and repository: what a restarted controller runs.
+            let restarted = try ControllerHarness(repo: rig.ws.repo.path, db: rig.ws.path("store.db"))
+            let report = try await restarted.poll()
+            #expect(report.plan.isEmpty, "\(report.plan)")
+            let records = try rig.harness.store.audit(limit: 500)
+            #expect(records.count == audit, "\(records.suffix(2).map(\.action))")
+            #expect(try rig.harness.store.events(namespace: "shop", limit: 500).count == events)
+            let d = try #require(try rig.harness.store.deployment(namespace: "shop", name: "greet-prod"))
+            #expect(d.canary?.version == 2 && d.stable.version == 1)
+        }
+    }
+
     @Test func aRestartedControllerResumesAtTheSameStep() async throws {
         let scores = ScoreService()
         try await scores.run { port in

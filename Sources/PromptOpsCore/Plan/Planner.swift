@@ -62,7 +62,11 @@ public enum Planner {
             let version = served.version(of: deployment.template, hash: hash)
                 ?? plan.newVersions.first { $0.template == deployment.template }?.version ?? 0
             let current = served.deployments[name]
-            if current?.hash != hash || current?.template != deployment.template {
+            // A Canary Deployment whose canary already is this version has nothing to switch:
+            // the rollout carries it (planning it again recorded a phantom switch and a second
+            // apply after every controller restart during a canary).
+            let runningAsCanary = deployment.strategy == .canary && current?.template == deployment.template && current?.canaryHash == hash
+            if (current?.hash != hash || current?.template != deployment.template) && !runningAsCanary {
                 plan.switches.append(DeploymentSwitch(
                     deployment: name, template: deployment.template, strategy: deployment.strategy,
                     fromVersion: current?.version, fromHash: current?.hash, toVersion: version, toHash: hash))

@@ -25,12 +25,15 @@ public struct ServedNamespace: Sendable, Equatable {
         public var version: Int
         /// Its effective hash.
         public var hash: String
+        /// The effective hash of a canary in progress, if one runs.
+        public var canaryHash: String?
 
         /// Creates a served deployment.
-        public init(template: String, version: Int, hash: String) {
+        public init(template: String, version: Int, hash: String, canaryHash: String? = nil) {
             self.template = template
             self.version = version
             self.hash = hash
+            self.canaryHash = canaryHash
         }
     }
 
