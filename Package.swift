@@ -127,3 +127,18 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (hack/fuzz), declared only when PROMPTOPS_FUZZ is set so that normal
+// builds and `swift build --build-tests` never see them. They link only with
+// `-Xswiftc -sanitize=fuzzer` (libFuzzer supplies the driver), in a debug build (their
+// main.swift hands control to LLVMFuzzerRunDriver); hack/fuzz builds them into .build-fuzz.
+if Context.environment["PROMPTOPS_FUZZ"] != nil {
+    package.targets += [
+        .executableTarget(name: "FuzzMustache", dependencies: ["PromptOpsMustache"],
+                          path: "Fuzz/FuzzMustache", exclude: ["seeds", "fuzz.dict"]),
+        .executableTarget(name: "FuzzManifest", dependencies: ["PromptOpsCore"],
+                          path: "Fuzz/FuzzManifest", exclude: ["seeds", "fuzz.dict"]),
+        .executableTarget(name: "FuzzRenderRequest", dependencies: ["PromptOpsServer", "PromptOpsCore", "PromptOpsStore"],
+                          path: "Fuzz/FuzzRenderRequest", exclude: ["seeds", "fuzz.dict"]),
+    ]
+}
