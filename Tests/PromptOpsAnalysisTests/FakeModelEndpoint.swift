@@ -5,7 +5,7 @@ import PromptOpsCore
 
 /// A fake OpenAI-compatible chat completions endpoint answering from a table, looking at the
 /// last message: it greets the customer named in `Customer: NAME.`, answers "As an AI…" to
-/// tickets mentioning "bad", takes 6 s for "SLOW", answers 500 for "CRASH" and non-JSON for
+/// tickets mentioning "bad", takes 12 s for "SLOW", answers 500 for "CRASH" and non-JSON for
 /// "GARBLE".
 enum FakeModelEndpoint {
     /// A router serving `POST /v1/chat/completions`, recording every request in `log`.
@@ -17,7 +17,7 @@ enum FakeModelEndpoint {
             let json = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] ?? [:]
             let messages = json["messages"] as? [[String: Any]] ?? []
             let prompt = messages.last?["content"] as? String ?? ""
-            if prompt.contains("SLOW") { try await Task.sleep(for: .seconds(6)) }
+            if prompt.contains("SLOW") { try await Task.sleep(for: .seconds(12)) }
             if prompt.contains("CRASH") { return jsonResponse(#"{"error":{"message":"boom"}}"#, status: .internalServerError) }
             if prompt.contains("GARBLE") { return jsonResponse("not json at all") }
             return jsonResponse(completion(answer(to: prompt)))
@@ -72,7 +72,7 @@ enum Fixtures {
               vars: {customer_name: Bo, ticket: "Can I pay later?"}
               assert:
                 - {type: icontains, value: "hello bo"}
-                - {type: latency-ms, value: 5000}
+                - {type: latency-ms, value: 120000}
             - name: bad-ticket
               vars: {customer_name: Cy, ticket: "This is a bad ticket"}
               assert:
