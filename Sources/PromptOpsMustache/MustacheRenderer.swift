@@ -123,24 +123,38 @@ struct MustacheRenderer: ~Copyable {
 
     /// Resolves a dotted name: the head against the context stack (innermost first),
     /// the tail against the value found, with no further fallback.
-    func resolve(_ name: borrowing MustacheName) -> MustacheValue? {
+    ///
+    /// The search is charged to the step budget beyond the instruction's own step: one step
+    /// per frame searched past the innermost and per tail segment, plus one per 64 bytes of
+    /// every key hashed. Otherwise one step could cost (stack depth × name length): a long
+    /// name looked up through sixty nested sections in a loop ran for minutes within budget.
+    mutating func resolve(_ name: borrowing MustacheName) -> MustacheValue? {
         if name.isImplicitIterator { return contexts.last }
-        return contexts.withUnsafeBufferPointer { frames -> MustacheValue? in
+        var work = 0
+        let headCost = name.head.utf8.count >> 6
+        let found = contexts.withUnsafeBufferPointer { frames -> MustacheValue? in
             var frame = frames.count - 1
             while frame >= 0 {
-                if case .object(let members) = frames[frame], let found = members[name.head] {
-                    if name.tail.isEmpty { return found }
-                    var value = found
-                    for key in name.tail {
-                        guard case .object(let inner) = value, let next = inner[key] else { return nil }
-                        value = next
+                work += frame < frames.count - 1 ? 1 : 0
+                if case .object(let members) = frames[frame] {
+                    work += headCost
+                    if let found = members[name.head] {
+                        if name.tail.isEmpty { return found }
+                        var value = found
+                        for key in name.tail {
+                            work += 1 + key.utf8.count >> 6
+                            guard case .object(let inner) = value, let next = inner[key] else { return nil }
+                            value = next
+                        }
+                        return value
                     }
-                    return value
                 }
                 frame -= 1
             }
             return nil
         }
+        remainingSteps -= work
+        return found
     }
 
     /// Writes an interpolated value, HTML-escaped when `escaped`.
@@ -183,13 +197,16 @@ struct MustacheRenderer: ~Copyable {
         }
     }
 
-    /// Finds the template a partial or parent tag names.
-    private func template(for target: MustacheTemplateTarget) -> MustacheTemplate? {
+    /// Finds the template a partial or parent tag names (hashing the name is charged like
+    /// a key in ``resolve(_:)``).
+    private mutating func template(for target: MustacheTemplateTarget) -> MustacheTemplate? {
         switch target {
         case .named(let name):
+            remainingSteps -= name.utf8.count >> 6
             return templates[name]
         case .dynamic(let name):
             guard case .string(let resolved)? = resolve(name) else { return nil }
+            remainingSteps -= resolved.utf8.count >> 6
             return templates[resolved]
         }
     }
@@ -205,6 +222,9 @@ struct MustacheRenderer: ~Copyable {
         } else if !indentation.isEmpty {
             indentation = []
         }
+        // Registering the call's block arguments is work per argument (one step each), or a
+        // parent call with thousands of arguments in a loop would cost that much per step.
+        remainingSteps -= program.arguments[index].count
         for argument in program.arguments[index] {
             if let slot = program.slot(at: argument) {
                 overrides.append(MustacheBlockOverride(name: slot.name, program: program, instruction: argument))
@@ -222,8 +242,11 @@ struct MustacheRenderer: ~Copyable {
 
     /// Renders a block slot: the first matching override if any, else its default content.
     private mutating func renderBlock(_ slot: MustacheBlockSlot, _ program: MustacheProgram, at index: Int) {
-        guard !overrides.isEmpty,
-              let override = overrides.first(where: { $0.name == slot.name }),
+        // Each override searched is a step, like the arguments registered in expand.
+        let position = overrides.firstIndex { $0.name == slot.name }
+        remainingSteps -= position ?? overrides.count
+        guard let position,
+              case let override = overrides[position],
               let argument = override.program.slot(at: override.instruction)
         else {
             render(program, from: index + 1, to: slot.end)

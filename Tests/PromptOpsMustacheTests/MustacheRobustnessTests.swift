@@ -34,6 +34,37 @@ struct MustacheRobustnessTests {
         #expect(grid.count <= 100_000)
     }
 
+    /// Found while fuzzing: an input built after the fuzzer's slow units pointed at lookups, run
+    /// through Fuzz/FuzzMustache (3.9 KB, 19 s of CPU at 200,000 steps):
+    /// a 2,500-byte name looked up through 60 nested object sections, in a loop. Each lookup
+    /// was one step but hashed the name once per frame, so the budget did not bound the work
+    /// (about 95 s per render at the server's 2,000,000 steps). The search is now charged.
+    @Test("a long name resolved through a deep context stack is charged to the step budget")
+    func deepLongNameLookup() throws {
+        let source = String(repeating: "{{#o}}", count: 60) + "{{#i}}{{#i}}{{" + String(repeating: "x", count: 2_500)
+            + "}}{{/i}}{{/i}}" + String(repeating: "{{/o}}", count: 60)
+        var library = MustacheLibrary()
+        library.maximumRenderSteps = 200_000
+        let data: MustacheValue = ["o": ["k": 0], "i": .array(Array(repeating: 0, count: 300))]
+        let started = ContinuousClock.now
+        #expect(library.renderBounded(try MustacheTemplate(source), data) == .failure(.steps))
+        // Charged, the budget runs out after about a hundred lookups instead of 90,000.
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    /// Found while fuzzing: an input built by hand and run through Fuzz/FuzzMustache (24 KB,
+    /// still running after 13 s of CPU at 200,000 steps): a parent call with 2,000 block
+    /// arguments in a loop registered every argument per expansion, one step in all. Registering (and searching) overrides is now charged.
+    @Test("a parent call's block arguments are charged to the step budget")
+    func manyBlockArguments() throws {
+        let child = "{{#i}}{{#i}}{{<a}}" + String(repeating: "{{$b}}{{/b}}", count: 2_000) + "{{/a}}{{/i}}{{/i}}"
+        var library = MustacheLibrary(templates: ["a": try MustacheTemplate("{{$b}}x{{/b}}")])
+        library.maximumRenderSteps = 200_000
+        let data: MustacheValue = ["i": .array(Array(repeating: 0, count: 100))]
+        // 10,000 expansions of 2,000 arguments each: far over the budget once charged.
+        #expect(library.renderBounded(try MustacheTemplate(child), data) == .failure(.steps))
+    }
+
     @Test("a block override that refers to itself terminates")
     func recursiveBlock() throws {
         let library = MustacheLibrary(templates: [
