@@ -186,19 +186,25 @@ spec:
 """#.utf8)),
 ]
 
-let compiled: CompiledNamespace = {
-    let set = ManifestLoader().load(manifests)
-    let result = ManifestValidator().validate(set)
-    precondition(!result.hasErrors, "the fixed templates have errors:\n\(result.diagnostics.map(\.description).joined(separator: "\n"))")
-    return result.namespaces["support"]!
-}()
-let templateNames = compiled.entries.keys.sorted()
+// Static lets (initialised once, through swift_once) rather than globals of main.swift, so
+// Fuzz/lsan.supp can tell them from a leak: LeakSanitizer loses track of Swift's tagged enum
+// payload pointers and would report them at exit.
+enum Fixture {
+    static let compiled: CompiledNamespace = {
+        let set = ManifestLoader().load(manifests)
+        let result = ManifestValidator().validate(set)
+        precondition(!result.hasErrors, "the fixed templates have errors:\n\(result.diagnostics.map(\.description).joined(separator: "\n"))")
+        return result.namespaces["support"]!
+    }()
+    static let templateNames = compiled.entries.keys.sorted()
+}
 
 func fuzzOne(_ bytes: [UInt8]) {
     guard let input = try? RenderRequest(body: bytes) else { return }
-    let name = input.key.map { templateNames[TrafficSplit.bucket(key: $0, namespace: "support", deployment: "fuzz") % templateNames.count] }
+    let names = Fixture.templateNames
+    let name = input.key.map { names[TrafficSplit.bucket(key: $0, namespace: "support", deployment: "fuzz") % names.count] }
         ?? "support-reply"
-    switch compiled.render(name, values: input.variables) {
+    switch Fixture.compiled.render(name, values: input.variables) {
     case .success(let prompt):
         let texts: [String]
         switch prompt {
@@ -243,7 +249,7 @@ func LLVMFuzzerRunDriver(
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
 ) -> CInt
 
-_ = templateNames.count
+_ = Fixture.templateNames.count
 var argc = CommandLine.argc
 var argv = CommandLine.unsafeArgv
 exit(LLVMFuzzerRunDriver(&argc, &argv, LLVMFuzzerTestOneInput))
