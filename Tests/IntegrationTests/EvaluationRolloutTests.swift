@@ -42,10 +42,10 @@ struct EvaluationRolloutTests {
             inconclusiveLimit: \(inconclusiveLimit)
             metrics:
               - name: eval-pass-rate
-                provider: {evaluation: {endpoint: "http://127.0.0.1:\(port)/v1", model: stand-in, repeats: 2, timeout: 5s}}
+                provider: {evaluation: {endpoint: "http://127.0.0.1:\(port)/v1", model: stand-in, repeats: 2, timeout: 60s}}
                 thresholdRange: {min: 0.95}
               - name: negative-feedback
-                provider: {prometheus: {address: "http://127.0.0.1:\(port)", query: "sum(rate(feedback_negative[5m]))", timeout: 2s}}
+                provider: {prometheus: {address: "http://127.0.0.1:\(port)", query: "sum(rate(feedback_negative[5m]))", timeout: 30s}}
                 thresholdRange: {max: 0.05}
         """
     }

@@ -55,7 +55,7 @@ enum CanaryManifests {
             inconclusiveLimit: 1
             metrics:
               - name: judge
-                provider: {web: {url: "http://127.0.0.1:\(port)/score", jsonPath: "$.score", timeout: 2s}}
+                provider: {web: {url: "http://127.0.0.1:\(port)/score", jsonPath: "$.score", timeout: 10s}}
                 thresholdRange: {min: 0.8}
         """
     }

@@ -153,7 +153,7 @@ struct RolloutsBesidePassesTests {
         defer { withExtendedLifetime(scorer) {} }
         #expect(await waitForPort(scorerPort))
         var shop = CanaryManifests.deployment(port: scorerPort, interval: "1s")
-        shop = shop.replacingOccurrences(of: "timeout: 2s", with: "timeout: 9s")
+        shop = shop.replacingOccurrences(of: "timeout: 10s", with: "timeout: 9s")
         try remote.workspace.commit(["shop/greet.yaml": CanaryManifests.template("v1 {{who}}"), "shop/deploy.yaml": shop])
         try remote.workspace.git("push", "-q", remote.bare, "main")
         let secret = "s-\(UUID().uuidString)"

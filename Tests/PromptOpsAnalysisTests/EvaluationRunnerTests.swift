@@ -8,7 +8,7 @@ import Testing
 /// The evaluation against a real fake model endpoint on loopback.
 struct EvaluationRunnerTests {
     func runner(_ client: HTTPClient, _ base: String, repeats: Int = 1, apiKey: String? = nil,
-                timeout: Duration = .seconds(5)) -> EvaluationRunner {
+                timeout: Duration = .seconds(60)) -> EvaluationRunner {
         EvaluationRunner(
             client: ChatCompletionsClient(httpClient: client, endpoint: base + "/v1", model: "fake-model", apiKey: apiKey, timeout: timeout),
             repeats: repeats)
