@@ -41,7 +41,7 @@ struct UnifiedDiffTests {
     }
 
     @Test(arguments: 0..<200) func appliedDiffGivesTheNewText(seed: Int) {
-        var rng = SplitMix(seed: UInt64(seed))
+        var rng = RolloutSeededRandom(seed: UInt64(seed))
         let words = ["alpha", "beta", "gamma", "", "{{name}}", "delta"]
         func text(_ n: Int) -> [String] { (0..<n).map { _ in words[Int(rng.next() % UInt64(words.count))] } }
         let old = text(Int(rng.next() % 40))
@@ -66,18 +66,5 @@ struct UnifiedDiffTests {
         new[2_500] = "changed"
         let diff = UnifiedDiff.make(old: old.joined(separator: "\n"), new: new.joined(separator: "\n"), oldLabel: "a", newLabel: "b")
         #expect(diff.contains("-line 2500\n+changed\n"))
-    }
-}
-
-/// A small seeded generator (SplitMix64) so failures reproduce.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
