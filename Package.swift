@@ -95,9 +95,11 @@ let package = Package(
             // (hack/bench/sync measures it). Installed by hack/install-deps (libjemalloc-dev).
             linkerSettings: [.linkedLibrary("jemalloc")]
         ),
+        // Child processes for tests (posix_spawn, no inherited descriptors, bounded waits).
+        .target(name: "PromptOpsTestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "PromptOpsMustacheTests", dependencies: ["PromptOpsMustache"]),
-        .testTarget(name: "PromptOpsCoreTests", dependencies: ["PromptOpsCore", .product(name: "Crypto", package: "swift-crypto")]),
-        .testTarget(name: "PromptOpsGitTests", dependencies: ["PromptOpsGit"]),
+        .testTarget(name: "PromptOpsCoreTests", dependencies: ["PromptOpsCore", "PromptOpsTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "PromptOpsGitTests", dependencies: ["PromptOpsGit", "PromptOpsTestSupport"]),
         .testTarget(
             name: "PromptOpsStoreTests",
             dependencies: ["PromptOpsStore", .product(name: "GRDB", package: "GRDB.swift")]
@@ -114,7 +116,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "PromptOpsController", "PromptOpsServer", "PromptOpsStore", "PromptOpsGit", "PromptOpsCore", "PromptOpsAnalysis",
-                "PromptOpsOpenPGP",
+                "PromptOpsOpenPGP", "PromptOpsTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

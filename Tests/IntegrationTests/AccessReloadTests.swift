@@ -77,7 +77,7 @@ struct AccessReloadTests {
         let configPath = workspace.path("controller.yaml")
         try Self.config(port: port, store: store, repo: workspace.repo.path, app: new, steady: steady)
             .write(toFile: configPath, atomically: true, encoding: .utf8)
-        kill(controller.process.processIdentifier, SIGHUP)
+        kill(controller.pid, SIGHUP)
         var rotated = false
         for _ in 0..<100 {
             if await call(old)?.0 == 401, await call(new)?.0 == 200 { rotated = true; break }
@@ -87,7 +87,7 @@ struct AccessReloadTests {
         // A bad file on reload: logged at its line, the running tokens stay.
         try Self.config(port: port, store: store, repo: workspace.repo.path, app: "third", steady: steady, extra: "colour: blue")
             .write(toFile: configPath, atomically: true, encoding: .utf8)
-        kill(controller.process.processIdentifier, SIGHUP)
+        kill(controller.pid, SIGHUP)
         var logged = false
         for _ in 0..<100 where !logged {
             logged = controller.log.contains("configuration not reloaded") && controller.log.contains("controller.yaml:12:1")
@@ -153,7 +153,7 @@ struct SourceReloadTests {
             """)
         let controller = try ControllerProcess(config: first, dir: a.path(""), port: port)
         defer { controller.stop() }
-        let pid = controller.process.processIdentifier
+        let pid = controller.pid
         let refused = await controller.waitForJSON("/api/v1/status") { status in
             !((ControllerProcess.source(status, "team-a")?["errors"] as? [Any]) ?? []).isEmpty
         }
@@ -215,7 +215,7 @@ struct ReadinessTests {
         #expect(answer?.1.contains(missing) == false, "readyz is public: it names sources, never their errors")
         try GitAccessTests.config(port: port, store: good.path("store.db"), sources: "  - {name: good, url: \(good.repo.path), interval: 300ms}")
             .write(toFile: good.path("controller.yaml"), atomically: true, encoding: .utf8)
-        kill(controller.process.processIdentifier, SIGHUP)
+        kill(controller.pid, SIGHUP)
         var ready = false
         for _ in 0..<100 where !ready {
             ready = await controller.get("/readyz")?.0 == 200

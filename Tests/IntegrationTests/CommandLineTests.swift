@@ -1,4 +1,5 @@
 import Foundation
+import PromptOpsTestSupport
 import Testing
 
 /// The `promptops` executable as users and CI run it: exit codes, output formats.
@@ -14,18 +15,8 @@ struct CommandLineTests {
     struct Run { var code: Int32; var out: String; var err: String }
 
     static func run(_ args: [String], cwd: URL = packageRoot) throws -> Run {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        p.currentDirectoryURL = cwd
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(code: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+        let r = try ChildProcess.run(binary.path, args, directory: cwd.path)
+        return Run(code: r.status, out: r.out, err: r.err)
     }
 
     @Test func binaryIsBuilt() {

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import Foundation
+import PromptOpsTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +11,7 @@ import Glibc
 /// with its log captured to a file, plus small HTTP helpers against it.
 final class ControllerProcess: @unchecked Sendable {
     // Only touched by the test that owns it, from one task at a time.
-    let process = Process()
+    let process: ChildProcess
     let port: Int
     let logPath: String
 
@@ -20,31 +21,21 @@ final class ControllerProcess: @unchecked Sendable {
         let configPath = dir + "/controller.yaml"
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         logPath = dir + "/controller-\(UUID().uuidString.prefix(8)).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = CommandLineTests.binary
-        process.arguments = ["controller", "--config", configPath, "--log-format", "json", "--log-level", "debug"]
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        process.environment = env
-        let log = FileHandle(forWritingAtPath: logPath)!
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        process = try ChildProcess(CommandLineTests.binary.path,
+                                   ["controller", "--config", configPath, "--log-format", "json", "--log-level", "debug"],
+                                   environment: environment, stdout: logPath, stderr: logPath)
     }
 
     deinit { stop(signal: SIGKILL) }
 
-    /// Stops it (SIGTERM by default) and waits.
+    /// The controller's process id.
+    var pid: pid_t { process.pid }
+
+    /// Stops it (SIGTERM by default) and waits, at most 15 s before a SIGKILL.
     func stop(signal: Int32 = SIGTERM) {
         guard process.isRunning else { return }
-        kill(process.processIdentifier, signal)
-        Self.reap(process)
-    }
-
-    /// Waits (bounded) for a signalled child; Foundation's monitor thread reaps it.
-    static func reap(_ process: Process) {
-        let deadline = Date().addingTimeInterval(15)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
+        kill(process.pid, signal)
+        process.wait(seconds: 15)
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -106,54 +97,22 @@ func freePort() -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-/// Runs a command to completion; returns its exit status and output. Output goes through a
-/// temporary file, not a pipe: a daemon started meanwhile could inherit a pipe's write end and
-/// keep it open, so reading to its end would never finish.
+/// Runs a command to completion (``ChildProcess``: no inherited descriptors, output through a
+/// file, killed after 5 minutes); returns its exit status and output.
 @discardableResult
 func runCommand(_ path: String, _ args: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
-    let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("promptops-cmd-\(UUID().uuidString)").path
-    FileManager.default.createFile(atPath: outPath, contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: outPath) }
-    let out = FileHandle(forWritingAtPath: outPath)!
-    defer { try? out.close() }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = args
-    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-    p.standardOutput = out
-    p.standardError = out
-    p.standardInput = FileHandle.nullDevice
-    try p.run()
-    p.waitUntilExit()
-    return (p.terminationStatus, (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "")
+    try ChildProcess.runMerged(path, args, environment: environment)
 }
 
-/// A background helper process (sshd, a git HTTP server), killed at the end. Spawned with
-/// posix_spawn, not Foundation's `Process`: sshd closes every inherited descriptor, which
-/// Foundation takes for the child's exit and then blocks its process-monitor thread in
-/// `wait4` on it, hanging every later `waitUntilExit` of the test process.
+/// A background helper process (sshd, a git HTTP server, a stand-in service), killed when the
+/// value goes away. Its output goes to /dev/null and it inherits no descriptor of the test
+/// process (see ``ChildProcess``).
 final class Daemon: Sendable {
-    let pid: pid_t
+    private let child: ChildProcess
+    var pid: pid_t { child.pid }
     init(_ path: String, _ args: [String]) throws {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + args).map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var pid: pid_t = 0
-        let code = posix_spawn(&pid, path, &actions, nil, argv, environ)
-        guard code == 0 else { throw DaemonError(code: code) }
-        self.pid = pid
+        child = try ChildProcess(path, args)
     }
-    deinit {
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-    }
-    struct DaemonError: Error { var code: Int32 }
 }
 
 /// Waits until something accepts TCP connections on 127.0.0.1:`port`: tries until `seconds`

@@ -1,4 +1,5 @@
 import Foundation
+import PromptOpsTestSupport
 
 /// A real temporary git repository driven with the git CLI, plus a folder for the store.
 final class GitWorkspace: Sendable {
@@ -20,17 +21,9 @@ final class GitWorkspace: Sendable {
     /// Runs git in the repository.
     @discardableResult
     func git(_ args: String...) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-c", "user.name=Ana Lima", "-c", "user.email=ana@example.com", "-c", "commit.gpgsign=false", "-C", repo.path] + args
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw WorkspaceError.git(args.joined(separator: " ")) }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let run = try ChildProcess.run("/usr/bin/env", ["git", "-c", "user.name=Ana Lima", "-c", "user.email=ana@example.com", "-c", "commit.gpgsign=false", "-C", repo.path] + args)
+        guard run.status == 0 else { throw WorkspaceError.git(args.joined(separator: " ")) }
+        return run.out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Writes files (path → content; nil deletes) and commits them; returns the sha.

@@ -1,4 +1,5 @@
 import Foundation
+import PromptOpsTestSupport
 
 /// Real OpenPGP keys and real gpg-signed git commits, made once per test run (about a second:
 /// ed25519 keys are instant, one rsa3072 key takes a fraction of a second).
@@ -159,29 +160,18 @@ struct PGPFixture: Sendable {
     @discardableResult
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Data {
         let dir = FileManager.default.temporaryDirectory
-        let outURL = dir.appendingPathComponent("pgp-out-\(UUID().uuidString)")
-        let errURL = dir.appendingPathComponent("pgp-err-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        defer { try? out.close(); try? err.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment
-            .merging(["GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"]) { $1 }
-            .merging(environment) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let stderr = String(decoding: (try? Data(contentsOf: errURL)) ?? Data(), as: UTF8.self)
-            throw PGPFixtureError(command: arguments.joined(separator: " "), status: process.terminationStatus, stderr: stderr)
+        let outPath = dir.appendingPathComponent("pgp-out-\(UUID().uuidString)").path
+        let errPath = dir.appendingPathComponent("pgp-err-\(UUID().uuidString)").path
+        defer { unlink(outPath); unlink(errPath) }
+        let child = try ChildProcess("/usr/bin/env", arguments,
+                                     environment: ["GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"].merging(environment) { $1 },
+                                     stdout: outPath, stderr: errPath)
+        let status = child.wait()
+        guard status == 0 else {
+            let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+            throw PGPFixtureError(command: arguments.joined(separator: " "), status: status, stderr: stderr)
         }
-        return try Data(contentsOf: outURL)
+        return try Data(contentsOf: URL(fileURLWithPath: outPath))
     }
 }
 

@@ -41,7 +41,7 @@ struct ShutdownTests {
         while !FileManager.default.fileExists(atPath: marker), Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
         try #require(FileManager.default.fileExists(atPath: marker), "the measurement reached the provider\n\(controller.log.suffix(3000))")
         let signalled = Date()
-        kill(controller.process.processIdentifier, SIGTERM)
+        kill(controller.pid, SIGTERM)
         while controller.process.isRunning, Date().timeIntervalSince(signalled) < 30 { try await Task.sleep(for: .milliseconds(50)) }
         let took = Date().timeIntervalSince(signalled)
         #expect(!controller.process.isRunning, "still running \(took) s after SIGTERM")
@@ -73,7 +73,7 @@ struct ShutdownTests {
         #expect(await waitForPort(port))
         try await Task.sleep(for: .seconds(1))
         let signalled = Date()
-        kill(controller.process.processIdentifier, SIGTERM)
+        kill(controller.pid, SIGTERM)
         while controller.process.isRunning, Date().timeIntervalSince(signalled) < 30 { try await Task.sleep(for: .milliseconds(50)) }
         let took = Date().timeIntervalSince(signalled)
         #expect(!controller.process.isRunning, "still running \(took) s after SIGTERM")

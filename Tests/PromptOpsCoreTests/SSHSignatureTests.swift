@@ -1,43 +1,22 @@
 import Crypto
 import Foundation
+import PromptOpsTestSupport
 import Testing
 @testable import PromptOpsCore
 
 // Real keys, signatures and signed commits made by ssh-keygen and git, checked by the
 // pure-Swift verifier; where it matters, git's own verdict is asked too, so the two agree.
 
-/// Runs a tool; output goes to files, not pipes, so a chatty child cannot fill a pipe buffer
-/// and deadlock against `waitUntilExit`.
+/// Runs a tool (``ChildProcess``: no inherited descriptors, output through files, bounded).
 @discardableResult
 private func run(_ tool: String, _ arguments: [String], in directory: URL? = nil, input: Data? = nil) throws -> (status: Int32, out: String, err: String) {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sshsig-run-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: scratch) }
-    let outURL = scratch.appendingPathComponent("out"), errURL = scratch.appendingPathComponent("err")
-    let inURL = scratch.appendingPathComponent("in")
-    try Data().write(to: outURL)
-    try Data().write(to: errURL)
-    try (input ?? Data()).write(to: inURL)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [tool] + arguments
-    if let directory { process.currentDirectoryURL = directory }
-    var environment = ProcessInfo.processInfo.environment
+    let inPath = FileManager.default.temporaryDirectory.appendingPathComponent("sshsig-in-\(UUID().uuidString)").path
+    try (input ?? Data()).write(to: URL(fileURLWithPath: inPath))
+    defer { try? FileManager.default.removeItem(atPath: inPath) }
     // Keep the developer's git configuration out of the fixtures.
-    environment["GIT_CONFIG_GLOBAL"] = "/dev/null"
-    environment["GIT_CONFIG_NOSYSTEM"] = "1"
-    process.environment = environment
-    let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-    let stdin = try FileHandle(forReadingFrom: inURL)
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = stdin
-    try process.run()
-    process.waitUntilExit()
-    try out.close(); try err.close(); try stdin.close()
-    return (process.terminationStatus,
-            String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    return try ChildProcess.run("/usr/bin/env", [tool] + arguments,
+                                environment: ["GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"],
+                                directory: directory?.path, stdin: inPath)
 }
 
 /// Keys made once per test run (RSA generation is slow) in a private temp directory.

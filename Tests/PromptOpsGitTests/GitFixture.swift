@@ -1,4 +1,5 @@
 import Foundation
+import PromptOpsTestSupport
 
 /// A throwaway git repository driven by the real `git` CLI, inside its own temporary folder.
 ///
@@ -39,24 +40,12 @@ final class GitFixture {
     /// Runs `git` in the work tree with a fixed identity and no user/system config; returns trimmed stdout.
     @discardableResult
     func git(_ arguments: String..., in directory: String? = nil, environment: [String: String] = [:]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let identity = ["-c", "user.name=PromptOps Test", "-c", "user.email=test@promptops.dev"]
-        process.arguments = ["git", "-C", directory ?? path] + identity + arguments
-        var env = ProcessInfo.processInfo.environment
-        env["GIT_CONFIG_GLOBAL"] = "/dev/null"
-        env["GIT_CONFIG_NOSYSTEM"] = "1"
-        env.merge(environment) { _, new in new }
-        process.environment = env
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0 else {
-            throw CommandFailed(arguments: arguments, status: process.terminationStatus, output: text)
+        let env = ["GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1"].merging(environment) { _, new in new }
+        let (status, output) = try ChildProcess.runMerged("/usr/bin/env", ["git", "-C", directory ?? path] + identity + arguments, environment: env)
+        let text = output.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard status == 0 else {
+            throw CommandFailed(arguments: arguments, status: status, output: text)
         }
         return text
     }
