@@ -250,7 +250,20 @@ public actor Reconciler {
         let rewrite = revision == nil ? await rewrittenHistory(repo: repo, head: sha) : nil
         do {
             replaced = nil
-            var affected = try await refreshFiles(repo: repo, sha: sha)
+            var affected: Set<String>?
+            switch seedFromStore ? try await seed(repo: repo, sha: sha) : .full {
+            case .unchanged:
+                // Nothing to read and nothing to write: the store holds this commit cleanly.
+                var result = SyncReport(revision: sha, commit: commit, plan: Plan(revision: sha, namespaces: []),
+                                        apply: ApplyReport(revision: sha, namespaces: []), duration: ContinuousClock.now - started,
+                                        filesRead: 0, refused: [], signer: signer)
+                result.unchanged = true
+                return result
+            case .seeded(let namespaces):
+                affected = namespaces
+            case .full:
+                affected = try await refreshFiles(repo: repo, sha: sha)
+            }
             // A platform Policy changed (here or in another source): every namespace again.
             if platformChanged || revalidateAll
                 || (replaced ?? []).contains(where: { Self.holdsPlatformPolicy($0.old) || Self.holdsPlatformPolicy($0.new) }) {
@@ -297,6 +310,72 @@ public actor Reconciler {
             cachedRevision = nil
             throw .store("\(error)")
         }
+    }
+
+    /// Set by ``startFromStore()`` until the first pass: start from the store's revision.
+    private var seedFromStore = false
+
+    /// Makes the first pass start from what the store holds, as a one-shot `promptops sync`
+    /// wants (it has no parsed files of an earlier pass): when the store holds a revision
+    /// cleanly (``ServingStore/settledRevision(branch:)``) and it is the commit to apply,
+    /// the pass reads and writes nothing; for another commit it reads only the files of the
+    /// namespaces the change touches (found through the paths of the served objects) and
+    /// plans only those. Anything it cannot reason about reads every file, as before: a
+    /// revision the store does not hold cleanly or that is gone (force-push), several
+    /// sources, platform Policies, provider grants, a Policy governing other namespaces, a
+    /// changed file that does not parse or is not read.
+    public func startFromStore() { seedFromStore = true }
+
+    private enum Seed { case unchanged, seeded(Set<String>), full }
+
+    private func seed(repo: GitRepository, sha: String) async throws -> Seed {
+        seedFromStore = false
+        guard source == nil, platform == nil, providers == nil, cachedRevision == nil,
+              let applied = try store.settledRevision(branch: location.branch) else { return .full }
+        if applied == sha { return .unchanged }
+        guard let changes = try await changes(repo: repo, from: applied, to: sha) else { return .full }
+        let (served, crossNamespace) = try store.servedPaths()
+        if crossNamespace { return .full }
+        var pathsOf: [String: Set<String>] = [:]
+        for (path, namespaces) in served { for ns in namespaces { pathsOf[ns, default: []].insert(path) } }
+        var affected: Set<String> = []
+        var wanted: Set<String> = []
+        for change in changes where ManifestFile.isVisiblePath(change.path) {
+            wanted.insert(change.path)
+            affected.formUnion(served[change.path] ?? [])
+        }
+        for ns in affected { wanted.formUnion(pathsOf[ns] ?? []) }
+        // Read the touched namespaces' files; a file naming one more namespace brings that
+        // namespace's files in too, until the set is closed.
+        var loaded: [String: (blobID: String, load: ManifestLoader.FileLoad)] = [:]
+        var requested: Set<String> = []
+        var read = 0
+        var seededRefusals: [String: [Diagnostic]] = [:]
+        while case let next = wanted.subtracting(requested), !next.isEmpty {
+            requested.formUnion(next)
+            let found = try await repo.files(at: sha, paths: next.sorted(), filter: { ManifestFile.isManifestPath($0) },
+                                             maxBytes: loader.limits.maxFileBytes).filter(ManifestFile.isReported)
+            read += found.count
+            for file in found {
+                let load = loader.loadFile(ManifestFile(file))
+                if load.isUnattributed || load.unread != nil { return .full }
+                let (kept, refusedHere) = grant.restrict(load)
+                if !refusedHere.isEmpty { seededRefusals[file.path] = refusedHere }
+                loaded[file.path] = (file.blobID, kept)
+                for ns in load.namespaces where !affected.contains(ns) {
+                    affected.insert(ns)
+                    wanted.formUnion(pathsOf[ns] ?? [])
+                }
+            }
+        }
+        files = loaded
+        refused = seededRefusals
+        unreadPaths = []
+        blockedFiles = [:]
+        lastSet = nil
+        cachedRevision = sha
+        lastFilesRead = read
+        return .seeded(affected)
     }
 
     private var lastFilesRead = 0
@@ -617,6 +696,9 @@ public struct SyncReport: Sendable {
     public var unread: [Diagnostic] = []
     /// The revision applied before, when the branch head did not descend from it (force-push).
     public var forcePushedFrom: String?
+    /// True when the pass found the store already holding this commit cleanly and did
+    /// nothing (a one-shot `sync` started from the store: no file read, nothing written).
+    public var unchanged = false
     /// Why the cached clone was removed and cloned again in this pass (it was corrupted).
     public var recloned: String?
 

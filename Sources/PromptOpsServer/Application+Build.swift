@@ -13,15 +13,16 @@ import PromptOpsStore
 ///   - readiness: what `/readyz` answers from; the controller marks it after the first pass.
 ///   - logger: where store failures and unexpected errors are logged.
 ///   - snapshot: the in-memory view `resolve` and `render` answer from; pass one to call
-///     ``ServingSnapshot/invalidate()`` after each apply (default: a private one that
-///     notices changes within a second).
+///     ``ServingSnapshot/invalidate()`` after each apply (default: a private one). Either way
+///     it runs with the server and notices changes of the store within its `maxAge`.
 ///   - webhooks: the sources accepting push webhooks (replaced on config reload).
 ///   - access: the API tokens (none: open; replaced on config reload).
 public func buildApplication(
     configuration: ServerConfiguration, store: ServingStore, metrics: ServerMetrics, readiness: Readiness, logger: Logger,
     snapshot: ServingSnapshot? = nil, webhooks: WebhookEndpoints = WebhookEndpoints(), access: AccessControl = AccessControl()
 ) -> some ApplicationProtocol {
-    let api = ServingAPI(configuration: configuration, store: store, snapshot: snapshot ?? ServingSnapshot(store: store),
+    let snapshot = snapshot ?? ServingSnapshot(store: store)
+    let api = ServingAPI(configuration: configuration, store: store, snapshot: snapshot,
                          metrics: metrics, readiness: readiness, webhooks: webhooks, access: access)
     let idle = configuration.idleTimeout.components
     let decoder = HTTP1Channel.Configuration.DecoderConfiguration(
@@ -36,5 +37,7 @@ public func buildApplication(
             // Room for a burst of connections (1,000 clients opening at once) before the
             // kernel's own cap (somaxconn) applies.
             backlog: 4096),
+        // The snapshot's watch for writes of other processes runs as long as the server.
+        services: [snapshot],
         logger: logger.withCheapMetadata)
 }

@@ -2,20 +2,32 @@ import NIOConcurrencyHelpers
 import PromptOpsCore
 import PromptOpsStore
 
-/// Compiled template versions, so each version is parsed once and every later render reuses
-/// it. Keyed by (namespace, template, version): versions are immutable in the store, and
-/// the content hash is checked too so a replaced database file can never serve stale text.
+/// Compiled template versions for `render`, keyed by content hash, bounded in bytes, least
+/// recently used out first.
+///
+/// The serving snapshot compiles a version when it becomes served (``warm(namespace:template:version:hash:)``,
+/// off the request path), so a request finds it compiled; a miss (a version evicted, or a
+/// store changed by another process before the snapshot noticed) compiles on the request.
+/// The key is the content hash with the names it is compiled under: a version's text never
+/// changes, and a replaced database file can never serve stale text.
 final class CompiledVersionCache: Sendable {
-    /// Identity of a stored version.
+    /// Identity of compiled content.
     struct Key: Hashable, Sendable {
+        var hash: String
         var namespace: String
         var template: String
-        var version: Int
     }
 
-    private struct Compiled: Sendable {
-        var hash: String
-        var namespace: CompiledNamespace
+    private struct Slot: Sendable {
+        var compiled: CompiledNamespace
+        var bytes: Int
+        var lastUse: UInt64
+    }
+
+    private struct State: Sendable {
+        var slots: [Key: Slot] = [:]
+        var bytes = 0
+        var tick: UInt64 = 0
     }
 
     /// Why a version cannot be rendered.
@@ -28,43 +40,83 @@ final class CompiledVersionCache: Sendable {
         case store(StoreError)
     }
 
+    /// What a compiled version is taken to weigh, per byte of its effective content (JSON):
+    /// the parsed tree keeps the text plus a node per tag. An estimate, not a measurement;
+    /// `hack/bench/http` reports the process's RSS.
+    static let bytesPerContentByte = 3
+
     private let store: ServingStore
-    private let capacity: Int
-    private let entries = NIOLockedValueBox([Key: Compiled]())
+    /// The most bytes the cache holds.
+    let budget: Int
+    private let state = NIOLockedValueBox(State())
     private let compileCounter = NIOLockedValueBox(0)
 
-    /// Creates an empty cache over `store`, holding at most `capacity` versions (a full
-    /// cache is emptied and refills with what is served: old versions stop being asked for).
-    init(store: ServingStore, capacity: Int = 1024) {
+    /// Creates an empty cache over `store`, holding compiled versions up to `budget` bytes
+    /// (default 64 MiB: ~20,000 versions of 1 KiB).
+    init(store: ServingStore, budget: Int = 64 << 20) {
         self.store = store
-        self.capacity = max(1, capacity)
+        self.budget = max(1, budget)
     }
 
     /// How many versions have been compiled since start (tests: render twice, compile once).
     var compileCount: Int { compileCounter.withLockedValue { $0 } }
 
-    /// The compiled namespace of `template` at `version` (whose hash is `hash`), reading and
-    /// compiling the stored effective content on first use.
+    /// How many bytes the cache holds now (estimated).
+    var bytes: Int { state.withLockedValue { $0.bytes } }
+
+    /// The compiled namespace of `template` at `version` (whose hash is `hash`), compiled now
+    /// when it is not cached.
     func compiled(namespace: String, template: String, version: Int, hash: String) -> Result<CompiledNamespace, Failure> {
-        let key = Key(namespace: namespace, template: template, version: version)
-        if let hit = entries.withLockedValue({ $0[key] }), hit.hash == hash {
-            return .success(hit.namespace)
+        let key = Key(hash: hash, namespace: namespace, template: template)
+        let hit = state.withLockedValue { s -> CompiledNamespace? in
+            guard s.slots[key] != nil else { return nil }
+            s.tick &+= 1
+            s.slots[key]!.lastUse = s.tick
+            return s.slots[key]!.compiled
         }
+        if let hit { return .success(hit) }
+        return compile(key, version: version)
+    }
+
+    /// Compiles `template` at `version` unless it is cached (the snapshot calls it for every
+    /// version that becomes served).
+    func warm(namespace: String, template: String, version: Int, hash: String) {
+        let key = Key(hash: hash, namespace: namespace, template: template)
+        if state.withLockedValue({ $0.slots[key] != nil }) { return }
+        _ = compile(key, version: version)
+    }
+
+    private func compile(_ key: Key, version: Int) -> Result<CompiledNamespace, Failure> {
         let detail: TemplateVersionDetail?
         do {
-            detail = try store.templateVersion(namespace: namespace, name: template, version: version)
+            detail = try store.templateVersion(namespace: key.namespace, name: key.template, version: version)
         } catch {
             return .failure(.store(error))
         }
-        guard let detail, detail.hash == hash else { return .failure(.missing) }
-        guard let compiled = CompiledNamespace(effectiveJSON: detail.effective.text, namespace: namespace, template: template) else {
+        guard let detail, detail.hash == key.hash else { return .failure(.missing) }
+        guard let compiled = CompiledNamespace(effectiveJSON: detail.effective.text, namespace: key.namespace, template: key.template) else {
             return .failure(.unreadable)
         }
         compileCounter.withLockedValue { $0 += 1 }
-        entries.withLockedValue { table in
-            if table.count >= capacity { table.removeAll(keepingCapacity: true) }
-            table[key] = Compiled(hash: hash, namespace: compiled)
-        }
+        insert(key, compiled, bytes: detail.effective.text.utf8.count * Self.bytesPerContentByte)
         return .success(compiled)
+    }
+
+    /// Adds a compiled version; over the budget, the least recently used go until 90 % of it
+    /// is left (one sort per eviction round, not per insert).
+    private func insert(_ key: Key, _ compiled: CompiledNamespace, bytes: Int) {
+        state.withLockedValue { s in
+            s.tick &+= 1
+            if let old = s.slots.updateValue(Slot(compiled: compiled, bytes: bytes, lastUse: s.tick), forKey: key) {
+                s.bytes -= old.bytes
+            }
+            s.bytes += bytes
+            guard s.bytes > budget else { return }
+            let target = budget / 10 * 9
+            for (victim, slot) in s.slots.sorted(by: { $0.value.lastUse < $1.value.lastUse }) where s.bytes > target && victim != key {
+                s.slots[victim] = nil
+                s.bytes -= slot.bytes
+            }
+        }
     }
 }

@@ -1,19 +1,23 @@
 import Hummingbird
+import NIOPosix
+import ServiceLifecycle
 import NIOConcurrencyHelpers
 import PromptOpsCore
 import PromptOpsStore
 
 /// What every Deployment serves, held in memory so `resolve` and `render` answer without a
-/// database read: a table of (namespace, name) → template, versions and a pre-encoded
-/// `resolve` answer.
+/// database read: an immutable table of (namespace, name) → template, versions and a
+/// pre-encoded `resolve` answer, replaced whole (read-copy-update).
 ///
-/// The table is rebuilt when it is known to be stale: after ``invalidate()`` (the
-/// controller calls it after each apply), or when the audit log has grown since the last
-/// load — checked at most every `maxAge`, so a write by another process (a manual
-/// `promptops rollout promote`) shows within that delay. Every change of what is served
-/// writes an audit record in the same transaction, so the audit head is a sound and cheap
-/// (one indexed row) change marker.
-public final class ServingSnapshot: Sendable {
+/// A request only copies the current table's reference (a lock held for that copy and nothing
+/// else); it never reads the store and never waits for a pass. ``refresh()`` builds the next
+/// table off the request path from what changed: every change of what is served writes an
+/// audit record naming its namespace in the same transaction, so the records after the table's
+/// audit mark name the namespaces to read again, and an unchanged audit head means nothing to
+/// build. The controller calls ``invalidate()`` after each pass and rollout step; as a
+/// service the snapshot also compares the audit head every `maxAge`, so a write by another
+/// process (a manual `promptops rollout promote`) shows within that delay.
+public final class ServingSnapshot: Service, Sendable {
     /// One served Deployment, with its `resolve` answers encoded once per load.
     struct Entry: Sendable {
         /// The namespace.
@@ -64,121 +68,129 @@ public final class ServingSnapshot: Sendable {
         var name: String
     }
 
-    private struct State: Sendable {
-        var table: [Key: Entry] = [:]
-        /// Audit head seq when the table was loaded (0: empty log); nil: never loaded.
-        var marker: Int64?
-        /// Set by `invalidate()`: reload before the next answer.
-        var stale = true
-        /// Counts invalidations, so one arriving during a reload is not lost.
-        var generation = 0
-        /// When the marker was last compared with the store.
-        var checkedAt: ContinuousClock.Instant?
-        /// A request is comparing the marker now; the others keep using the table.
-        var checking = false
+    /// One generation of the table, never changed once built.
+    struct Table: Sendable {
+        var entries: [Key: Entry]
+        /// The audit head seq the table reflects (0: empty log).
+        var marker: Int64
     }
 
     private let store: ServingStore
     private let maxAge: Duration
     /// Compiled versions for `render`, shared by every request.
     let compiled: CompiledVersionCache
-    private let state = NIOLockedValueBox(State())
-    /// Serialises reloads so a burst of requests after an invalidation reloads once.
-    private let reloadLock = NIOLock()
-    /// How many times the table was loaded (tests check that hot paths do not reload).
-    private let loadCounter = NIOLockedValueBox(0)
+    /// The current table; the lock is held only to copy or replace the reference.
+    private let current = NIOLockedValueBox<Table?>(nil)
+    /// Serialises refreshes (a request takes it only before the very first table exists).
+    private let refreshLock = NIOLock()
+    private let counters = NIOLockedValueBox((builds: 0, full: 0, namespacesRead: 0))
+    /// Runs inside every build, after the store was read and before the swap, with the
+    /// refresh lock held (tests stall a build here to show no request waits for one).
+    let duringBuild: @Sendable () -> Void
 
-    /// Creates a snapshot of `store`; nothing is read until the first request.
-    /// - Parameter maxAge: how long the table is trusted before the audit head is compared.
-    public init(store: ServingStore, maxAge: Duration = .seconds(1)) {
+    /// Creates a snapshot of `store`; nothing is read until the first request or refresh.
+    /// - Parameter maxAge: how often, when run as a service, the audit head is compared with
+    ///   the store's to notice writes of other processes.
+    /// - Parameter compiledBudget: bytes of compiled versions kept for `render`.
+    public convenience init(store: ServingStore, maxAge: Duration = .seconds(1), compiledBudget: Int = 64 << 20) {
+        self.init(store: store, maxAge: maxAge, compiledBudget: compiledBudget, duringBuild: {})
+    }
+
+    init(store: ServingStore, maxAge: Duration, compiledBudget: Int, duringBuild: @escaping @Sendable () -> Void) {
+        self.duringBuild = duringBuild
         self.store = store
         self.maxAge = maxAge
-        self.compiled = CompiledVersionCache(store: store)
+        self.compiled = CompiledVersionCache(store: store, budget: compiledBudget)
     }
 
-    /// Marks the table stale; the next request reloads it. Call after every apply or
-    /// rollout step that changes what a Deployment serves.
-    public func invalidate() {
-        state.withLockedValue { s in
-            s.stale = true
-            s.generation += 1
-        }
-    }
+    /// How many tables have been built (the first one, and one per refresh that found a change).
+    public var loadCount: Int { counters.withLockedValue { $0.builds } }
 
-    /// How many times the table has been loaded from the store.
-    public var loadCount: Int { loadCounter.withLockedValue { $0 } }
+    /// How many namespaces refreshes have read from the store (a full build counts them all).
+    public var namespacesRead: Int { counters.withLockedValue { $0.namespacesRead } }
 
     /// How many template versions have been compiled for `render` (each once, then reused).
     public var compileCount: Int { compiled.compileCount }
 
     /// The served Deployment `namespace/name`, or nil when none is served.
     func entry(namespace: String, name: String) throws(StoreError) -> Entry? {
-        try table()[Key(namespace: namespace, name: name)]
+        try table().entries[Key(namespace: namespace, name: name)]
     }
 
-    /// The current table, reloading or re-checking it first when due.
-    func table() throws(StoreError) -> [Key: Entry] {
-        let now = ContinuousClock.now
-        enum Next { case use([Key: Entry]), check([Key: Entry], Int64), reload }
-        let next: Next = state.withLockedValue { s in
-            guard !s.stale, let marker = s.marker else { return .reload }
-            if let checked = s.checkedAt, now - checked < maxAge || s.checking { return .use(s.table) }
-            s.checking = true
-            return .check(s.table, marker)
+    /// The current table; the first call builds it when no refresh did yet.
+    func table() throws(StoreError) -> Table {
+        if let table = current.withLockedValue({ $0 }) { return table }
+        try refresh()
+        return current.withLockedValue { $0 } ?? Table(entries: [:], marker: 0)
+    }
+
+    /// Brings the table up to date with the store, off the request path: nothing when the
+    /// audit head has not moved, else the Deployments of the namespaces audited since are read
+    /// again (all of them the first time), their served versions compiled, and the new table
+    /// swapped in. Returns whether a table was built.
+    @discardableResult
+    public func refresh() throws(StoreError) -> Bool {
+        refreshLock.lock()
+        defer { refreshLock.unlock() }
+        let old = current.withLockedValue { $0 }
+        // The head is read before the rows: a change landing in between is seen again at the
+        // next refresh, never missed.
+        let head = try store.auditHead()
+        if let old, old.marker == head { return false }
+        var entries: [Key: Entry]
+        var fresh: [DeploymentStatus]
+        let read: Int
+        if let old {
+            let namespaces = try store.namespacesAudited(after: old.marker)
+            entries = old.entries.filter { !namespaces.contains($0.key.namespace) }
+            fresh = []
+            for namespace in namespaces.sorted() { fresh += try store.deployments(namespace: namespace) }
+            read = namespaces.count
+        } else {
+            entries = [:]
+            fresh = try store.deployments()
+            read = Set(fresh.map(\.namespace)).count
         }
-        switch next {
-        case .use(let table):
-            return table
-        case .reload:
-            return try reload()
-        case .check(let table, let marker):
-            let current: Int64
-            do {
-                current = try auditHead()
-            } catch {
-                state.withLockedValue { $0.checking = false }
-                throw error
+        for d in fresh {
+            entries[Key(namespace: d.namespace, name: d.name)] = Entry(d)
+            compiled.warm(namespace: d.namespace, template: d.template, version: d.stable.version, hash: d.stable.hash)
+            if let canary = d.canary {
+                compiled.warm(namespace: d.namespace, template: d.template, version: canary.version, hash: canary.hash)
             }
-            if current == marker {
-                state.withLockedValue { s in
-                    s.checking = false
-                    s.checkedAt = now
-                }
-                return table
-            }
-            state.withLockedValue { s in
-                s.checking = false
-                s.stale = true
-            }
-            return try reload()
+        }
+        duringBuild()
+        let table = Table(entries: entries, marker: head)
+        current.withLockedValue { $0 = table }
+        counters.withLockedValue { c in
+            c.builds += 1
+            c.namespacesRead += read
+            if old == nil { c.full += 1 }
+        }
+        return true
+    }
+
+    /// Asks for a refresh soon, on NIO's blocking thread pool (the caller does not wait):
+    /// the controller calls it after each pass and rollout step.
+    public func invalidate() {
+        NIOThreadPool.singleton.submit { [self] state in
+            guard state == .active else { return }
+            _ = try? refresh()
         }
     }
 
-    private func auditHead() throws(StoreError) -> Int64 {
-        try store.audit(limit: 1).last?.seq ?? 0
+    /// Refreshes on NIO's blocking thread pool and waits for it.
+    public func refreshOffPool() async throws {
+        _ = try await NIOThreadPool.singleton.runIfActive { [self] in try refresh() }
     }
 
-    /// Loads the table unless another thread did while this one waited for the lock.
-    private func reload() throws(StoreError) -> [Key: Entry] {
-        reloadLock.lock()
-        defer { reloadLock.unlock() }
-        let (fresh, generation) = state.withLockedValue { s in (s.stale || s.marker == nil ? nil : s.table, s.generation) }
-        if let fresh { return fresh }
-        // The marker is read before the rows: a change landing in between is seen as a newer
-        // marker at the next check, never missed.
-        let marker = try auditHead()
-        var table: [Key: Entry] = [:]
-        for d in try store.deployments() {
-            table[Key(namespace: d.namespace, name: d.name)] = Entry(d)
+    /// As a service: compares the audit head every `maxAge` until shutdown.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: self.maxAge)
+                if Task.isCancelled { break }
+                try? await self.refreshOffPool()
+            }
         }
-        let loaded = table
-        state.withLockedValue { s in
-            s.table = loaded
-            s.marker = marker
-            s.stale = s.generation != generation
-            s.checkedAt = ContinuousClock.now
-        }
-        loadCounter.withLockedValue { $0 += 1 }
-        return table
     }
 }

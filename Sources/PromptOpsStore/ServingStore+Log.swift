@@ -40,6 +40,21 @@ extension ServingStore {
         }
     }
 
+    /// The newest audit record's sequence number (0 when the log is empty): every change of
+    /// what is served writes one in the same transaction, so it marks the served state.
+    public func auditHead() throws(StoreError) -> Int64 {
+        try reading { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_record") ?? 0 }
+    }
+
+    /// The namespaces named by audit records after `seq` (controller-wide records, such as a
+    /// config reload or a prune, name none and change nothing served).
+    public func namespacesAudited(after seq: Int64) throws(StoreError) -> Set<String> {
+        try reading { db in
+            Set(try String.fetchAll(db, sql: "SELECT DISTINCT namespace FROM audit_record WHERE seq > ? AND namespace IS NOT NULL",
+                                    arguments: [seq]))
+        }
+    }
+
     /// The newest audit record with one of `actions`, if any.
     public func latestAudit(actions: [String]) throws(StoreError) -> AuditRecord? {
         try reading { db in

@@ -182,3 +182,38 @@ extension ServingStore {
         }
     }
 }
+
+extension ServingStore {
+    /// The revision the store holds wholly and cleanly for the one-repository command line
+    /// (no source name): the top-level status applied it without error on `branch`, and every
+    /// namespace is applied at it with no errors and no freeze. Nil otherwise (a one-shot
+    /// `sync` then reads every file).
+    public func settledRevision(branch: String) throws(StoreError) -> String? {
+        try reading { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT branch, revision, attempted_revision, last_error FROM sync_status WHERE id = 1"),
+                  (row[0] as String?) == branch, let revision = row[1] as String?, (row[2] as String?) == revision,
+                  (row[3] as String?) == nil else { return nil }
+            let unsettled = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM namespace_status
+                WHERE last_applied_revision IS NOT ?1 OR last_attempted_revision IS NOT ?1 OR errors_json <> '[]' OR frozen_by IS NOT NULL
+                """, arguments: [revision]) ?? 1
+            return unsettled == 0 ? revision : nil
+        }
+    }
+
+    /// The paths the served objects were read from, with their namespaces (path → namespaces),
+    /// and whether a served Policy names namespaces beyond its own (it governs others, so a
+    /// change to it is not local to its namespace).
+    public func servedPaths() throws(StoreError) -> (paths: [String: Set<String>], crossNamespacePolicies: Bool) {
+        try reading { db in
+            var paths: [String: Set<String>] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT path, namespace FROM served_object") {
+                paths[row[0] as String, default: []].insert(row[1] as String)
+            }
+            let cross = try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM served_object WHERE kind = 'Policy' AND json_extract(spec_json, '$.namespaces') IS NOT NULL)
+                """) ?? true
+            return (paths, cross)
+        }
+    }
+}

@@ -120,6 +120,8 @@ struct ControllerCommand: AsyncParsableCommand {
         let metrics = ServerMetrics()
         let readiness = Readiness(sources: Set(runtimeSources.map(\.name)))
         let snapshot = ServingSnapshot(store: store)
+        // The first table is built before the listener opens, so no request waits for it.
+        try? snapshot.refresh()
         let httpClient = MetricRunner.makeHTTPClient()
         let claims = NamespaceClaims()
         let fetcher = GitFetchRunner(executable: GitFetchRunner.currentExecutable)

@@ -32,6 +32,9 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: "Apply this revision instead of the branch head (one repository only).")
     var revision: String?
 
+    @Flag(help: "Read every file, even when the store already holds a revision to start from.")
+    var full = false
+
     func validate() throws {
         if config == nil && (repo == nil || db == nil) { throw ValidationError("give --config FILE, or --repo and --db") }
         if config != nil && repo != nil { throw ValidationError("give --config or --repo, not both") }
@@ -46,6 +49,8 @@ struct SyncCommand: AsyncParsableCommand {
         let store = try openStore(db!)
         let location = RepositoryLocation(repo: repo!, branch: branch, path: path, databasePath: db!)
         let reconciler = Reconciler(location: location, store: store)
+        // Start from what the store holds: read only what changed since its revision.
+        if !full { await reconciler.startFromStore() }
         let report: SyncReport
         do {
             report = try await reconciler.reconcile(revision: revision)
@@ -130,6 +135,7 @@ final class NamespaceCollector: @unchecked Sendable {
 enum SyncSummary {
     static func text(_ report: SyncReport) -> String {
         var out = "revision \(report.revision.prefix(12)) by \(report.commit.authorName): \(report.commit.summary)\n"
+        if report.unchanged { out += "  the store already holds this revision: nothing read, nothing written\n" }
         for ns in report.plan.namespaces {
             let result = report.apply.namespaces.first { $0.namespace == ns.name }
             switch ns.outcome {

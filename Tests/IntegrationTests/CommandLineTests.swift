@@ -118,6 +118,78 @@ extension CommandLineTests {
     }
 }
 
+/// `promptops sync` run again and again, as CI jobs and cron do: it starts from the store.
+@Suite("One-shot sync from the store's revision")
+struct OneShotSyncTests {
+    /// Three namespaces, four templates and four Direct Deployments each (24 files).
+    static func repository() -> [String: String?] {
+        var files: [String: String?] = [:]
+        for ns in ["alpha", "beta", "gamma"] {
+            for t in 0..<4 {
+                files["\(ns)/t\(t).yaml"] = Manifests.template("t\(t)", namespace: ns, text: "\(ns) \(t) {{who}}")
+                files["\(ns)/d\(t).yaml"] = Manifests.deployment("t\(t)-prod", namespace: ns, template: "t\(t)")
+            }
+        }
+        return files
+    }
+
+    /// The second store, synced at every step with `--full` (every file read).
+    static func fullSync(_ ws: GitWorkspace, _ name: String) throws -> ServedSummary {
+        let db = ws.path(name)
+        let run = try CommandLineTests.run(["sync", "--full", "--repo", ws.repo.path, "--db", db])
+        #expect(run.code == 0, "\(run.out)\(run.err)")
+        return try ServedSummary(db)
+    }
+
+    @Test func aRepeatedSyncReadsAndWritesNothingAndAOneFileCommitReadsItsNamespace() throws {
+        let ws = try GitWorkspace()
+        try ws.commit(Self.repository(), message: "first")
+        let db = ws.path("store.db")
+        let first = try CommandLineTests.run(["sync", "--repo", ws.repo.path, "--db", db])
+        #expect(first.code == 0, "\(first.out)\(first.err)")
+        #expect(first.out.contains("24 files read"), "\(first.out)")
+        _ = try Self.fullSync(ws, "full.db")
+
+        // The same commit again: nothing read, nothing written (every row and status the same;
+        // SQLite itself may still touch the file's header and free pages on open).
+        let before = try ServedSummary(db, withTimes: true)
+        let again = try CommandLineTests.run(["sync", "--repo", ws.repo.path, "--db", db])
+        #expect(again.code == 0, "\(again.out)\(again.err)")
+        #expect(again.out.contains("nothing read, nothing written") && again.out.contains("0 files read"), "\(again.out)")
+        #expect(try ServedSummary(db, withTimes: true) == before, "a sync of the applied revision wrote to the store")
+
+        // One file of beta changes: beta's eight files are read, beta applies, the others only
+        // move to the new revision; the store ends as a full sync's would.
+        try ws.commit(["beta/t1.yaml": Manifests.template("t1", namespace: "beta", text: "changed {{who}}")], message: "one file")
+        let one = try CommandLineTests.run(["sync", "--repo", ws.repo.path, "--db", db])
+        #expect(one.code == 0, "\(one.out)\(one.err)")
+        #expect(one.out.contains("8 files read"), "\(one.out)")
+        #expect(one.out.contains("beta: applied (+0 ~1 -0, 1 new version"), "\(one.out)")
+        #expect(one.out.contains("alpha: unchanged") && one.out.contains("gamma: unchanged"), "\(one.out)")
+        let full1 = try Self.fullSync(ws, "full.db"), mine1 = try ServedSummary(db)
+        #expect(mine1 == full1, "\(mine1.difference(from: full1))")
+
+        // A file moving an object to another namespace brings that namespace's files in.
+        try ws.commit(["gamma/t0.yaml": nil, "alpha/t9.yaml": Manifests.template("t9", namespace: "alpha", text: "moved {{who}}"),
+                       "gamma/d0.yaml": Manifests.deployment("t0-prod", namespace: "gamma", template: "t1")], message: "move")
+        let moved = try CommandLineTests.run(["sync", "--repo", ws.repo.path, "--db", db])
+        #expect(moved.code == 0, "\(moved.out)\(moved.err)")
+        let full2 = try Self.fullSync(ws, "full.db"), mine2 = try ServedSummary(db)
+        #expect(mine2 == full2, "\(mine2.difference(from: full2))")
+
+        // A force-push that drops the applied commit: every file is read, and the store ends right.
+        try ws.git("reset", "-q", "--hard", "HEAD~2")
+        try ws.commit(["alpha/t2.yaml": Manifests.template("t2", namespace: "alpha", text: "rewritten {{who}}")], message: "rewritten")
+        try ws.git("reflog", "expire", "--expire=now", "--all")
+        try ws.git("gc", "-q", "--prune=now")
+        let pushed = try CommandLineTests.run(["sync", "--repo", ws.repo.path, "--db", db])
+        #expect(pushed.code == 0, "\(pushed.out)\(pushed.err)")
+        #expect(pushed.out.contains("24 files read"), "\(pushed.out)")
+        let full3 = try Self.fullSync(ws, "full.db"), mine3 = try ServedSummary(db)
+        #expect(mine3 == full3, "\(mine3.difference(from: full3))")
+    }
+}
+
 /// The controller refuses a bad configuration file before starting, as `validate` would.
 @Suite("Controller configuration on the command line")
 struct ControllerConfigCommandLineTests {

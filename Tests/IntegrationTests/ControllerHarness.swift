@@ -25,7 +25,7 @@ struct ControllerHarness: Sendable {
     @discardableResult
     func poll() async throws -> SyncReport {
         let report = try await reconciler.reconcile()
-        snapshot.invalidate()
+        try await snapshot.refreshOffPool()
         readiness.markSynced()
         return report
     }
@@ -38,7 +38,7 @@ struct ControllerHarness: Sendable {
                                    store: store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot)
         let loop: Task<Void, Never>? = interval.map { interval in
             let service = ControllerService(reconciler: reconciler, interval: interval, logger: logger) { [snapshot, readiness] _ in
-                snapshot.invalidate()
+                try? snapshot.refresh()
                 readiness.markSynced()
             }
             return Task { try? await service.run() }

@@ -3,7 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PromptOpsCore
-import PromptOpsServer
+@testable import PromptOpsServer
 
 /// The real server, built by `buildApplication`, on 127.0.0.1 port 0 over a real store.
 struct TestServer {
@@ -19,11 +19,12 @@ struct TestServer {
     var renderLimits = RenderLimits.standard
 
     /// A server over `served`, ready (one sync pass done) unless `ready` is false.
-    init(_ served: ServedStore, ready: Bool = true, snapshotMaxAge: Duration = .seconds(60)) {
+    init(_ served: ServedStore, ready: Bool = true, snapshotMaxAge: Duration = .seconds(60),
+         duringBuild: @escaping @Sendable () -> Void = {}) {
         self.served = served
         readiness = Readiness()
         if ready { readiness.markSynced() }
-        snapshot = ServingSnapshot(store: served.store, maxAge: snapshotMaxAge)
+        snapshot = ServingSnapshot(store: served.store, maxAge: snapshotMaxAge, compiledBudget: 64 << 20, duringBuild: duringBuild)
     }
 
     /// Starts the server, runs `body` with a client connected to it, stops the server.
