@@ -14,7 +14,7 @@ public struct ControllerService: Service {
     /// Log sink.
     let logger: Logger
     /// Called after every pass with its outcome (metrics, readiness).
-    let onPass: @Sendable (Result<SyncReport, SyncFailure>) -> Void
+    let onPass: @Sendable (Result<SyncReport, SyncFailure>, Duration) -> Void
     /// Wakes the loop before the interval ends (webhooks, a namespace changing hands).
     let wake: WakeSignal?
 
@@ -22,7 +22,7 @@ public struct ControllerService: Service {
     /// Rollouts are not advanced here: ``RolloutService`` runs them in their own task, so a slow
     /// analysis never delays a fetch.
     public init(reconciler: Reconciler, interval: Duration, logger: Logger,
-                onPass: @escaping @Sendable (Result<SyncReport, SyncFailure>) -> Void = { _ in }, wake: WakeSignal? = nil) {
+                onPass: @escaping @Sendable (Result<SyncReport, SyncFailure>, Duration) -> Void = { _, _ in }, wake: WakeSignal? = nil) {
         self.wake = wake
         self.reconciler = reconciler
         self.interval = interval
@@ -38,9 +38,10 @@ public struct ControllerService: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let delay: Duration
             var trim = false
+            let started = ContinuousClock.now
             do {
                 let report = try await reconciler.reconcile()
-                onPass(.success(report))
+                onPass(.success(report), report.duration)
                 trim = report.filesRead > 0
                 backoff.reset()
                 // A pass over the revision already reported logs at debug, so a commit that
@@ -49,7 +50,7 @@ public struct ControllerService: Service {
                 lastRevision = report.revision
                 delay = jittered(interval, using: &random)
             } catch {
-                onPass(.failure(error))
+                onPass(.failure(error), ContinuousClock.now - started)
                 delay = backoff.nextDelay(using: &random)
                 logger.error("sync failed; serving the last applied state", metadata: [
                     "error": "\(error)", "retryIn": "\(delay)", "failures": "\(backoff.failures)",

@@ -1,4 +1,5 @@
 import Foundation
+import Tracing
 import PromptOpsCore
 import PromptOpsGit
 import PromptOpsStore
@@ -148,6 +149,29 @@ public actor Reconciler {
     /// again on the fresh clone; the report says so (``SyncReport/recloned``). If that fails
     /// too (the remote itself is broken), its error is the pass's.
     public func reconcile(revision: String? = nil) async throws(SyncFailure) -> SyncReport {
+        // One span per pass (a no-op unless tracing is bootstrapped); its steps are children.
+        let span = startSpan("sync pass")
+        span.attributes["promptops.source"] = source?.name ?? "default"
+        defer { span.end() }
+        let outcome: Result<SyncReport, SyncFailure> = await ServiceContext.withValue(span.context) {
+            do throws(SyncFailure) {
+                return .success(try await reconcileOnce(revision: revision))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch outcome {
+        case .success(let report):
+            span.attributes["promptops.revision"] = report.revision
+            span.attributes["promptops.files_read"] = report.filesRead
+            return report
+        case .failure(let failure):
+            span.setStatus(SpanStatus(code: .error, message: failure.description))
+            throw failure
+        }
+    }
+
+    private func reconcileOnce(revision: String?) async throws(SyncFailure) -> SyncReport {
         let healable = location.hasCache
         corruptCache = nil
         do {
@@ -207,6 +231,8 @@ public actor Reconciler {
         }
         // Resolving a revision asked for: a wrong sha fails like a missing object, not a corruption.
         var resolvingAsked = false
+        let fetchSpan = startSpan("fetch")
+        defer { fetchSpan.end() }
         do {
             if location.fetcher != nil && location.isURL {
                 // The child process changed the cache on disk: open it afresh.
@@ -224,9 +250,11 @@ public actor Reconciler {
             resolvingAsked = false
             commit = try await repo.commitInfo(sha)
         } catch {
+            fetchSpan.setStatus(SpanStatus(code: .error, message: "\(error)"))
             // A broken cached clone must be reopened next time.
             throw gitFailure(error, revision: nil, healable: healable && !resolvingAsked)
         }
+        fetchSpan.end()
         if let verifier {
             let result: SignatureVerdict
             do {
@@ -251,6 +279,8 @@ public actor Reconciler {
         do {
             replaced = nil
             var affected: Set<String>?
+            let loadSpan = startSpan("load")
+            defer { loadSpan.end() }
             switch seedFromStore ? try await seed(repo: repo, sha: sha) : .full {
             case .unchanged:
                 // Nothing to read and nothing to write: the store holds this commit cleanly.
@@ -270,6 +300,11 @@ public actor Reconciler {
                 affected = nil
             }
             var set = currentSet(replacing: replaced)
+            loadSpan.attributes["promptops.files_read"] = lastFilesRead
+            loadSpan.end()
+            let validateSpan = startSpan("validate")
+            defer { validateSpan.end() }
+            validateSpan.attributes["promptops.namespaces"] = affected.map { $0.count } ?? set.namespaces.count
             var validation = try await validate(&set, repo: repo, sha: sha, affected: affected, platformPolicies: platformPolicies)
             // Secrets and egress of analysis providers, as the controller config grants them.
             if let providers {
@@ -277,13 +312,28 @@ public actor Reconciler {
                 if !checked.isEmpty { validation.diagnostics = (validation.diagnostics + checked).sortedByLocation() }
             }
             let (checked, owned, conflicted) = try await checkOwnership(set: set, validation: validation)
+            validateSpan.end()
+            let planSpan = startSpan("plan")
+            defer { planSpan.end() }
             // A conflicted namespace is planned on every pass (it must stay blocked with its error).
             let plan = try planFor(set: set, validation: checked, sha: sha, affected: affected.map { $0.union(conflicted) }, owned: owned,
                                    platformPolicies: platformPolicies)
+            planSpan.end()
             self.owned = owned.map { $0.subtracting(conflicted) }
-            let report = try store.apply(plan, commit: CommitInfo(
-                sha: sha, authorName: commit.authorName, authorEmail: commit.authorEmail,
-                time: commit.time, message: commit.message, signer: signer), source: source?.name, now: now())
+            let applySpan = startSpan("apply")
+            defer { applySpan.end() }
+            let info = CommitInfo(sha: sha, authorName: commit.authorName, authorEmail: commit.authorEmail,
+                                  time: commit.time, message: commit.message, signer: signer)
+            // The store opens a child span per namespace it writes.
+            let applied: Result<ApplyReport, StoreError> = ServiceContext.withValue(applySpan.context) {
+                do throws(StoreError) {
+                    return .success(try store.apply(plan, commit: info, source: source?.name, now: now()))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            let report = try applied.get()
+            applySpan.end()
             unsettled = Set(plan.namespaces.filter { $0.outcome != .apply }.map(\.name))
             compact(&set, keepTyped: Self.pathsWithProblems(validation))
             lastSet = set

@@ -1,4 +1,5 @@
 import Foundation
+import Tracing
 import Logging
 import ServiceLifecycle
 
@@ -40,7 +41,12 @@ public struct RolloutService: Service {
             }
             var delay = idle
             if !targets.isEmpty {
-                if let next = await driver.advance(targets) {
+                // One span per round of the canaries (a no-op unless tracing is bootstrapped).
+                let span = startSpan("rollouts")
+                span.attributes["promptops.deployments"] = targets.count
+                let next = await ServiceContext.withValue(span.context) { await driver.advance(targets) }
+                span.end()
+                if let next {
                     delay = min(delay, .milliseconds(Int64(max(0.05, next.timeIntervalSinceNow) * 1000)))
                 }
                 onRollouts()

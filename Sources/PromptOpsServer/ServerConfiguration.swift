@@ -17,6 +17,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxHeaderFields = 100
     /// What one render request may cost (output bytes, template steps); over it is a 422.
     public var renderLimits = RenderLimits.standard
+    /// A span per request (W3C `traceparent` honoured), when the process bootstrapped a tracer
+    /// (`telemetry.traces`); off, the request path has no tracing middleware at all.
+    public var tracing = false
 
     /// The default body limit: 64 KiB, far above any real render request.
     public static let defaultMaxBodyBytes = 64 * 1024

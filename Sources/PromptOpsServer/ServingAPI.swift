@@ -62,6 +62,8 @@ struct ServingAPI: Sendable {
     /// not-found answer included), then each route.
     func router(logger: Logger) -> Router<Context> {
         let router = Router(context: Context.self)
+        // Outermost, so the span covers the whole answer; headers are not recorded (tokens).
+        if configuration.tracing { router.add(middleware: TracingMiddleware()) }
         router.add(middleware: ResponseAccountingMiddleware(metrics: metrics, logger: logger))
         router.add(middleware: AccessMiddleware(access: access, metrics: metrics))
         route(router, Path.healthz, .get, .none) { _, _ in .text("ok\n") }

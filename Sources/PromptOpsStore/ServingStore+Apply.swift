@@ -1,5 +1,6 @@
 import Foundation
 import PromptOpsCore
+import Tracing
 
 extension ServingStore {
     /// Applies a plan: one IMMEDIATE transaction per namespace with changes, in plan order,
@@ -33,11 +34,16 @@ extension ServingStore {
             }
         }
         for namespacePlan in plan.namespaces where byName[namespacePlan.name] == nil {
+            // A span per namespace written (a no-op unless tracing is bootstrapped).
+            let span = startSpan("apply namespace")
+            span.attributes["promptops.namespace"] = namespacePlan.name
+            defer { span.end() }
             do {
                 byName[namespacePlan.name] = try writing(namespace: namespacePlan.name) { db in
                     try NamespaceWriter(db: db, commit: commit, actor: actor, source: source, now: now).write(namespacePlan)
                 }
             } catch {
+                span.setStatus(SpanStatus(code: .error, message: error.description))
                 byName[namespacePlan.name] = .init(namespace: namespacePlan.name, outcome: .failed, wrote: false, error: error)
             }
         }

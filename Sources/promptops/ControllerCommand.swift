@@ -1,6 +1,10 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import OTel
+import Tracing
+import Prometheus
 import NIOCore
 import PromptOpsAnalysis
 import PromptOpsController
@@ -118,6 +122,10 @@ struct ControllerCommand: AsyncParsableCommand {
         let store = try openStore(dbPath)
         let (host, port) = ControllerConfigLoader.address(config.listen ?? "127.0.0.1:8080")!
         let metrics = ServerMetrics()
+        // Libraries that report through swift-metrics land on the same /metrics page.
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+        // Traces (telemetry.traces): bootstrapped before any pass or request starts a span.
+        let tracing = try config.traces.map { try Self.bootstrapTracing($0, logger: logger) }
         let readiness = Readiness(sources: Set(runtimeSources.map(\.name)))
         let snapshot = ServingSnapshot(store: store)
         // The first table is built before the listener opens, so no request waits for it.
@@ -160,10 +168,13 @@ struct ControllerCommand: AsyncParsableCommand {
         }
         var serverConfiguration = ServerConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes)
         serverConfiguration.renderLimits = RenderLimits(maximumBytes: maxRenderBytes, maximumSteps: maxRenderSteps)
+        serverConfiguration.tracing = tracing != nil
         let app = buildApplication(
             configuration: serverConfiguration,
             store: store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot, webhooks: webhooks, access: access)
         services.insert(.init(service: app), at: 0)
+        // First in the group, so it shuts down last and exports the spans of everything else.
+        if let tracing { services.insert(.init(service: tracing), at: 0) }
         logger.info("controller starting", metadata: [
             "sources": "\(runtimeSources.map { "\($0.name)=\($0.location.repo)#\($0.location.branch)" })", "db": "\(dbPath)",
             "listen": "http://\(host):\(port)", "receivers": "\(config.receivers.map(\.name))",
@@ -184,6 +195,27 @@ struct ControllerCommand: AsyncParsableCommand {
             throw error
         }
         try await httpClient.shutdown()
+    }
+}
+
+extension ControllerCommand {
+    /// Bootstraps swift-distributed-tracing with swift-otel's tracer exporting over OTLP/HTTP
+    /// to `traces.endpoint`; returns the exporter's service (it flushes on shutdown). The
+    /// standard OTEL_* environment variables still apply over the file (swift-otel reads them).
+    static func bootstrapTracing(_ traces: ControllerConfig.Traces, logger: Logger) throws -> any Service {
+        var otel = OTel.Configuration.default
+        otel.serviceName = traces.serviceName
+        otel.logs.enabled = false
+        otel.metrics.enabled = false
+        otel.traces.enabled = true
+        otel.traces.exporter = .otlp
+        otel.traces.otlpExporter.endpoint = traces.endpoint
+        otel.traces.otlpExporter.protocol = traces.encoding == "http/json" ? .httpJSON : .httpProtobuf
+        otel.traces.sampler = .parentBasedTraceIDRatio(ratio: traces.sampleRatio) ?? .parentBasedAlwaysOn
+        otel.diagnosticLogger = .custom(logger)
+        let backend = try OTel.makeTracingBackend(configuration: otel)
+        InstrumentationSystem.bootstrap(backend.factory)
+        return backend.service
     }
 }
 

@@ -36,14 +36,14 @@ struct SourceFactory: Sendable {
         let name = source.name
         let (metrics, snapshot, readiness, rolloutWake, notifications) = (self.metrics, self.snapshot, self.readiness, self.rolloutWake, self.notifications)
         let service = ControllerService(reconciler: reconciler, interval: source.interval, logger: logger.with(source: configured ? name : nil),
-                                        onPass: { result in
+                                        onPass: { result, duration in
             switch result {
-            case .success(let report):
-                metrics.recordSync(success: true, duration: report.duration, at: Date())
+            case .success:
+                metrics.recordSync(success: true, duration: duration, at: Date())
                 snapshot.invalidate()
                 readiness.markSynced(source: name)
             case .failure:
-                metrics.recordSync(success: false, duration: .zero, at: Date())
+                metrics.recordSync(success: false, duration: duration, at: Date())
                 readiness.markFailed(source: name)
             }
             rolloutWake.signal()

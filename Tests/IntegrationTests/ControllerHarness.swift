@@ -37,7 +37,7 @@ struct ControllerHarness: Sendable {
         let app = buildApplication(configuration: ServerConfiguration(host: "127.0.0.1", port: 0),
                                    store: store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot)
         let loop: Task<Void, Never>? = interval.map { interval in
-            let service = ControllerService(reconciler: reconciler, interval: interval, logger: logger) { [snapshot, readiness] _ in
+            let service = ControllerService(reconciler: reconciler, interval: interval, logger: logger) { [snapshot, readiness] _, _ in
                 try? snapshot.refresh()
                 readiness.markSynced()
             }

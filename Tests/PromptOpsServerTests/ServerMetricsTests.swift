@@ -7,6 +7,8 @@ struct ServerMetricsTests {
     @Test("histograms are cumulative with +Inf, _sum and _count; every family has HELP and TYPE")
     func histogramFormat() {
         let metrics = ServerMetrics()
+        // A family without series (no request yet) has no lines at all: one request.
+        metrics.recordRequest(route: "/healthz", method: "GET", status: 200)
         metrics.observeRender(seconds: 0.000005)
         metrics.observeRender(seconds: 0.0003)
         metrics.observeRender(seconds: 3)
@@ -14,7 +16,8 @@ struct ServerMetricsTests {
         #expect(text.contains("promptops_render_duration_seconds_bucket{le=\"1e-05\"} 1\n"))
         #expect(text.contains("promptops_render_duration_seconds_bucket{le=\"0.00025\"} 1\n"))
         #expect(text.contains("promptops_render_duration_seconds_bucket{le=\"0.0005\"} 2\n"))
-        #expect(text.contains("promptops_render_duration_seconds_bucket{le=\"1\"} 2\n"))
+        // swift-prometheus writes whole bounds as `1.0`; Prometheus reads both forms.
+        #expect(text.contains("promptops_render_duration_seconds_bucket{le=\"1.0\"} 2\n"))
         #expect(text.contains("promptops_render_duration_seconds_bucket{le=\"+Inf\"} 3\n"))
         #expect(text.contains("promptops_render_duration_seconds_count 3\n"))
         #expect(text.contains("promptops_render_duration_seconds_sum 3.0003"))

@@ -24,6 +24,31 @@ public struct ControllerConfig: Sendable, Equatable {
     public var egress: [ProviderGrants.Egress] = []
     /// `retention`: how long events, measurements and history are kept.
     public var retention = RetentionPolicy()
+    /// `telemetry.traces`: where OpenTelemetry traces go (nil: no traces).
+    public var traces: Traces?
+
+    /// OpenTelemetry traces exported over OTLP/HTTP.
+    public struct Traces: Sendable, Equatable {
+        /// The OTLP/HTTP traces URL (`http://collector:4318/v1/traces`).
+        public var endpoint: String
+        /// `http/protobuf` (default) or `http/json`.
+        public var encoding: String = "http/protobuf"
+        /// The fraction of traces started here that are kept (a request's `traceparent` decides for its own).
+        public var sampleRatio: Double = 1
+        /// `service.name` of the spans.
+        public var serviceName: String = "promptops"
+
+        /// Creates a traces section.
+        public init(endpoint: String, encoding: String = "http/protobuf", sampleRatio: Double = 1, serviceName: String = "promptops") {
+            self.endpoint = endpoint
+            self.encoding = encoding
+            self.sampleRatio = sampleRatio
+            self.serviceName = serviceName
+        }
+
+        /// The encodings an OTLP/HTTP exporter speaks.
+        public static let encodings = ["http/protobuf", "http/json"]
+    }
 
     /// A provider credential: read from the environment or a file, granted to namespaces.
     public struct ProviderSecret: Sendable, Equatable {

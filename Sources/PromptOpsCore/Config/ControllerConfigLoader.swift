@@ -76,6 +76,16 @@ public struct ControllerConfigLoader: Sendable {
         if let node = root["retention"] {
             config.retention = Self.retention(node, error: error)
         }
+        if let node = root["telemetry"]?["traces"], let endpoint = node["endpoint"]?.string {
+            var traces = ControllerConfig.Traces(endpoint: endpoint)
+            if !(endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://")) || Self.urlHasUserInfo(endpoint), let at = node["endpoint"] {
+                error(at, "telemetry.traces.endpoint: expected an http:// or https:// URL without credentials (OTLP/HTTP, such as http://127.0.0.1:4318/v1/traces)")
+            }
+            if let encoding = node["protocol"]?.string { traces.encoding = encoding }
+            if let ratio = node["sampleRatio"]?.double { traces.sampleRatio = ratio }
+            if let name = node["serviceName"]?.string { traces.serviceName = name }
+            config.traces = traces
+        }
         if config.accessOpen && !config.tokens.isEmpty, let at = root["access"] {
             error(at, "access: `open: true` and tokens contradict each other; remove one")
         }

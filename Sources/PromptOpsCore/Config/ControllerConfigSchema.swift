@@ -83,6 +83,15 @@ public enum ControllerConfigSchema {
             .init("interval", .string(.init(format: .duration)), "How often to prune (default 1h)."),
         ])
 
+    static let traces = ObjectSchema(
+        "OpenTelemetry traces over OTLP/HTTP: a span per sync pass (fetch, load, validate, plan, apply per namespace), per rollout round and per HTTP request (a W3C traceparent header is honoured).",
+        fields: [
+            .init("endpoint", .string(.init(minLength: 1)), required: true, "The OTLP/HTTP traces URL, such as http://127.0.0.1:4318/v1/traces."),
+            .init("protocol", .string(.init(allowed: ControllerConfig.Traces.encodings)), "http/protobuf (default) or http/json."),
+            .init("sampleRatio", .number(minimum: 0, maximum: 1), "Fraction of the traces started here that are kept (default 1)."),
+            .init("serviceName", .string(.init(minLength: 1)), "service.name of the spans (default promptops)."),
+        ])
+
     static let token = ObjectSchema("An API bearer token; only its SHA-256 is written here.", fields: [
         .init("name", .string(.init(format: .dnsLabel)), required: true, "Unique name, shown in metrics and audit records."),
         .init("sha256", .string(.init(format: .sha256Hex)), required: true,
@@ -122,6 +131,9 @@ public enum ControllerConfigSchema {
         .init("egress", .array(.object(egress)),
               "Where analysis providers may connect; without it, public addresses only (loopback, link-local and private refused)."),
         .init("retention", .object(retention), "How long events, measurements and history are kept."),
+        .init("telemetry", .object(ObjectSchema("What the controller reports about itself besides /metrics.", fields: [
+            .init("traces", .object(traces), "OpenTelemetry traces (off unless given)."),
+        ])), "OpenTelemetry traces (off by default)."),
         .init("access", .object(ObjectSchema("API access.", fields: [
             .init("open", .boolean, "true: serve without tokens, also on a non-loopback address."),
             .init("tokens", .array(.object(token)), "Bearer tokens; with any, every request but /healthz, /readyz and webhooks needs one."),
