@@ -125,7 +125,15 @@ public actor Reconciler {
                             quiet: Bool = false) throws(StoreError) {
         try store.recordSyncPass(source: source.map { ($0.name, location.repo) }, primary: source?.primary ?? true,
                                  branch: location.branch, revision: revision, error: error, problems: problems, blocked: blocked,
-                                 quiet: quiet, now: now())
+                                 quiet: quiet, settings: settings, now: now())
+    }
+
+    /// What this source's passes are checked under, as canonical text (its grant and the
+    /// provider grants: arrays and strings only, so the same configuration gives the same
+    /// text in every process); nil for the one-repository command line.
+    private var settings: String? {
+        guard source != nil else { return nil }
+        return "grant: \(grant); providers: \(providers.map { "\($0)" } ?? "none")"
     }
 
     /// The verdict on `sha`'s signature; blocking work (gpg) runs on NIO's thread pool.
@@ -380,11 +388,12 @@ public actor Reconciler {
 
     private func seed(repo: GitRepository, sha: String) async throws -> Seed {
         seedFromStore = false
-        guard source == nil, platform == nil, providers == nil, cachedRevision == nil,
-              let applied = try store.settledRevision(branch: location.branch) else { return .full }
+        // The store's revision counts only when it was checked under this very configuration.
+        guard platform == nil, cachedRevision == nil,
+              let applied = try store.settledRevision(source: source?.name, branch: location.branch, settings: settings) else { return .full }
         if applied == sha { return .unchanged }
         guard let changes = try await changes(repo: repo, from: applied, to: sha) else { return .full }
-        let (served, crossNamespace) = try store.servedPaths()
+        let (served, crossNamespace) = try store.servedPaths(source: source?.name)
         if crossNamespace { return .full }
         var pathsOf: [String: Set<String>] = [:]
         for (path, namespaces) in served { for ns in namespaces { pathsOf[ns, default: []].insert(path) } }
@@ -425,8 +434,15 @@ public actor Reconciler {
         lastSet = nil
         cachedRevision = sha
         lastFilesRead = read
+        // Checked under the same grants as the store's revision: nothing to validate again.
+        revalidateAll = false
+        // The source's other namespaces are still defined at this commit (their files did not change).
+        if let name = source?.name { seededUntouched = try store.namespaces(ownedBy: name).subtracting(affected) }
         return .seeded(affected)
     }
+
+    /// The namespaces a pass started from the store did not read but still defines.
+    private var seededUntouched: Set<String> = []
 
     private var lastFilesRead = 0
     /// Paths in ``files`` that were not read (symlinks, submodules, files over the size limit).
@@ -494,6 +510,7 @@ public actor Reconciler {
                 fresh[entry.file.path] = (entry.blobID, admit(load))
             }
             files = fresh
+            seededUntouched = []
             unreadPaths = Set(fresh.filter { $0.value.load.unread != nil }.keys)
             refused = refused.filter { fresh[$0.key] != nil }
             lastFilesRead = read.count
@@ -642,7 +659,7 @@ public actor Reconciler {
     private func checkOwnership(set: ManifestSet, validation: ManifestValidator.Result) async throws
         -> (ManifestValidator.Result, Set<String>?, Set<String>) {
         guard let source, let claims else { return (validation, nil, []) }
-        let defined = Set(set.namespaces)
+        let defined = Set(set.namespaces).union(seededUntouched)
         let conflicts = await claims.claim(defined, by: source.name)
         var checked = validation
         for (ns, others) in conflicts.sorted(by: { $0.key < $1.key }) {

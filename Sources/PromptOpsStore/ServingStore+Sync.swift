@@ -18,9 +18,11 @@ extension ServingStore {
     ///   - blocked: the error is a commit refused by signature verification: it is reported
     ///     as `Blocked` (event and notification) instead of `SyncFailed`.
     ///   - quiet: a state, not a failure (waiting for platform Policies): reported in status, no event.
+    ///   - settings: for a source, what a successful pass was checked under (see
+    ///     ``settledRevision(source:branch:settings:)``).
     public func recordSyncPass(source: (name: String, url: String)? = nil, primary: Bool = true, branch: String, revision: String?,
                                error: String?, problems: [Diagnostic] = [], blocked: Bool = false, quiet: Bool = false,
-                               now: Date) throws(StoreError) {
+                               settings: String? = nil, now: Date) throws(StoreError) {
         let time = StoreTime.format(now)
         let problemsJSON: String
         do { problemsJSON = try NamespaceWriter.json(problems) } catch { throw StoreError(.invalidArgument, "diagnostics are not encodable: \(error)") }
@@ -41,6 +43,10 @@ extension ServingStore {
                         last_error = :error,
                         last_error_at = CASE WHEN :error IS NULL THEN NULL WHEN :error IS last_error THEN last_error_at ELSE :now END
                     """, arguments: ["name": source.name, "url": source.url, "branch": branch, "revision": revision, "error": error, "now": time])
+                if error == nil {
+                    try db.execute(sql: "UPDATE source_status SET settings = ? WHERE name = ? AND settings IS NOT ?",
+                                   arguments: [settings, source.name, settings])
+                }
                 // Refused objects: only a pass that read the source knows them.
                 if error == nil, problemsJSON != (previousProblems ?? "[]") {
                     try db.execute(sql: "UPDATE source_status SET errors_json = ? WHERE name = ?", arguments: [problemsJSON, source.name])
@@ -188,15 +194,31 @@ extension ServingStore {
     /// (no source name): the top-level status applied it without error on `branch`, and every
     /// namespace is applied at it with no errors and no freeze. Nil otherwise (a one-shot
     /// `sync` then reads every file).
-    public func settledRevision(branch: String) throws(StoreError) -> String? {
+    ///
+    /// For a named source: its own status row (branch, no error, no refused objects, and the
+    /// `settings` its last successful pass recorded equal to `settings`) and the namespaces
+    /// it writes.
+    public func settledRevision(source: String? = nil, branch: String, settings: String? = nil) throws(StoreError) -> String? {
         try reading { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT branch, revision, attempted_revision, last_error FROM sync_status WHERE id = 1"),
-                  (row[0] as String?) == branch, let revision = row[1] as String?, (row[2] as String?) == revision,
-                  (row[3] as String?) == nil else { return nil }
+            let revision: String
+            if let source {
+                guard let row = try Row.fetchOne(db, sql: """
+                    SELECT branch, revision, attempted_revision, last_error, errors_json, settings FROM source_status WHERE name = ?
+                    """, arguments: [source]),
+                      (row[0] as String?) == branch, let applied = row[1] as String?, (row[2] as String?) == applied,
+                      (row[3] as String?) == nil, (row[4] as String?) == "[]", (row[5] as String?) == settings else { return nil }
+                revision = applied
+            } else {
+                guard let row = try Row.fetchOne(db, sql: "SELECT branch, revision, attempted_revision, last_error FROM sync_status WHERE id = 1"),
+                      (row[0] as String?) == branch, let applied = row[1] as String?, (row[2] as String?) == applied,
+                      (row[3] as String?) == nil else { return nil }
+                revision = applied
+            }
             let unsettled = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM namespace_status
-                WHERE last_applied_revision IS NOT ?1 OR last_attempted_revision IS NOT ?1 OR errors_json <> '[]' OR frozen_by IS NOT NULL
-                """, arguments: [revision]) ?? 1
+                WHERE (?2 IS NULL OR source = ?2)
+                  AND (last_applied_revision IS NOT ?1 OR last_attempted_revision IS NOT ?1 OR errors_json <> '[]' OR frozen_by IS NOT NULL)
+                """, arguments: [revision, source]) ?? 1
             return unsettled == 0 ? revision : nil
         }
     }
@@ -204,10 +226,14 @@ extension ServingStore {
     /// The paths the served objects were read from, with their namespaces (path → namespaces),
     /// and whether a served Policy names namespaces beyond its own (it governs others, so a
     /// change to it is not local to its namespace).
-    public func servedPaths() throws(StoreError) -> (paths: [String: Set<String>], crossNamespacePolicies: Bool) {
+    /// - Parameter source: only the namespaces this source writes (nil: all).
+    public func servedPaths(source: String? = nil) throws(StoreError) -> (paths: [String: Set<String>], crossNamespacePolicies: Bool) {
         try reading { db in
             var paths: [String: Set<String>] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT path, namespace FROM served_object") {
+            for row in try Row.fetchAll(db, sql: """
+                SELECT o.path, o.namespace FROM served_object o JOIN namespace_status n ON n.namespace = o.namespace
+                WHERE ?1 IS NULL OR n.source = ?1
+                """, arguments: [source]) {
                 paths[row[0] as String, default: []].insert(row[1] as String)
             }
             let cross = try Bool.fetchOne(db, sql: """

@@ -15,6 +15,7 @@ enum StoreSchema {
         migrator.registerMigration("v4") { db in try db.execute(sql: v4) }
         migrator.registerMigration("v5") { db in try db.execute(sql: v5) }
         migrator.registerMigration("v6") { db in try db.execute(sql: v6) }
+        migrator.registerMigration("v7") { db in try db.execute(sql: v7) }
         return migrator
     }
 
@@ -296,5 +297,11 @@ enum StoreSchema {
     ALTER TABLE source_status ADD COLUMN force_push_from TEXT;
     ALTER TABLE source_status ADD COLUMN force_push_to TEXT;
     ALTER TABLE source_status ADD COLUMN force_push_at TEXT;
+    """
+
+    /// What a source's last successful pass was checked under (its grant and provider grants,
+    /// canonical text): a one-shot `sync` starts from the store only when they are unchanged.
+    static let v7 = """
+    ALTER TABLE source_status ADD COLUMN settings TEXT;
     """
 }

@@ -94,6 +94,7 @@ struct SyncCommand: AsyncParsableCommand {
             location.fetcher = fetcher
             let reconciler = Reconciler(location: location, store: store, source: .init(name: source.name, primary: index == 0), claims: claims)
             await reconciler.configure(grant: source.grant, verifier: source.verifier, platform: platform, providers: source.providers)
+            if !full { await reconciler.startFromStore() }
             reconcilers[source.name] = reconciler
         }
         var reports: [String: SyncReport] = [:]

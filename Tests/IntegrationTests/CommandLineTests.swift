@@ -190,6 +190,70 @@ struct OneShotSyncTests {
     }
 }
 
+/// `promptops sync --config` with two sources: each starts from its own revision in the store.
+@Suite("One-shot sync of configured sources from the store")
+struct OneShotConfiguredSyncTests {
+    static func files(_ namespaces: [String]) -> [String: String?] {
+        var files: [String: String?] = [:]
+        for ns in namespaces {
+            for t in 0..<4 {
+                files["\(ns)/t\(t).yaml"] = Manifests.template("t\(t)", namespace: ns, text: "\(ns) \(t) {{who}}")
+                files["\(ns)/d\(t).yaml"] = Manifests.deployment("t\(t)-prod", namespace: ns, template: "t\(t)")
+            }
+        }
+        return files
+    }
+
+    static func config(_ a: GitWorkspace, _ b: GitWorkspace, store: String, grantA: String = "") -> String {
+        """
+        apiVersion: promptops.dev/v1alpha1
+        kind: ControllerConfig
+        store: {path: \(store)}
+        sources:
+          - {name: team-a, url: \(a.repo.path), interval: 1h\(grantA)}
+          - {name: team-b, url: \(b.repo.path), interval: 1h}
+        """
+    }
+
+    @Test func eachSourceStartsFromItsRevisionAndAChangedGrantReadsEverything() throws {
+        let a = try GitWorkspace(), b = try GitWorkspace()
+        try a.commit(OneShotSyncTests.repository().filter { !$0.key.hasPrefix("gamma/") }, message: "a")
+        try b.commit(OneShotSyncTests.repository().filter { $0.key.hasPrefix("gamma/") }, message: "b")
+        let dir = a.path("cfg")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try Self.config(a, b, store: dir + "/store.db").write(toFile: dir + "/one.yaml", atomically: true, encoding: .utf8)
+        try Self.config(a, b, store: dir + "/full.db").write(toFile: dir + "/full.yaml", atomically: true, encoding: .utf8)
+        func sync(_ file: String, full: Bool = false) throws -> String {
+            let run = try CommandLineTests.run(["sync", "--config", dir + "/" + file] + (full ? ["--full"] : []))
+            #expect(run.code == 0, "\(run.out)\(run.err)")
+            return run.out
+        }
+        let first = try sync("one.yaml")
+        #expect(first.contains("16 files read") && first.contains("8 files read"), "\(first)")
+        _ = try sync("full.yaml", full: true)
+
+        let before = try ServedSummary(dir + "/store.db", withTimes: true)
+        let again = try sync("one.yaml")
+        #expect(again.components(separatedBy: "nothing read, nothing written").count == 3, "\(again)")
+        #expect(try ServedSummary(dir + "/store.db", withTimes: true) == before)
+
+        // One file of team-a's alpha: team-a reads alpha's eight files, team-b nothing.
+        try a.commit(["alpha/t2.yaml": Manifests.template("t2", namespace: "alpha", text: "changed {{who}}")], message: "one file")
+        let one = try sync("one.yaml")
+        #expect(one.contains("team-a: ") && one.contains("8 files read") && one.contains("alpha: applied"), "\(one)")
+        #expect(one.contains("nothing read, nothing written"), "team-b has nothing to do: \(one)")
+        _ = try sync("full.yaml", full: true)
+        let mine = try ServedSummary(dir + "/store.db"), full = try ServedSummary(dir + "/full.db")
+        #expect(mine == full, "\(mine.difference(from: full))")
+
+        // A changed grant: the store's revision was checked under another one, so team-a reads everything.
+        try Self.config(a, b, store: dir + "/store.db", grantA: ", namespaces: [alpha, beta]")
+            .write(toFile: dir + "/one.yaml", atomically: true, encoding: .utf8)
+        let regranted = try sync("one.yaml")
+        #expect(regranted.contains("16 files read"), "\(regranted)")
+    }
+}
+
 /// The controller refuses a bad configuration file before starting, as `validate` would.
 @Suite("Controller configuration on the command line")
 struct ControllerConfigCommandLineTests {
