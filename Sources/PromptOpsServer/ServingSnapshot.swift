@@ -92,7 +92,7 @@ public final class ServingSnapshot: Service, Sendable {
     /// - Parameter maxAge: how often, when run as a service, the audit head is compared with
     ///   the store's to notice writes of other processes.
     /// - Parameter compiledBudget: bytes of compiled versions kept for `render`.
-    public convenience init(store: ServingStore, maxAge: Duration = .seconds(1), compiledBudget: Int = 64 << 20) {
+    public convenience init(store: ServingStore, maxAge: Duration = .seconds(1), compiledBudget: Int = 16 << 20) {
         self.init(store: store, maxAge: maxAge, compiledBudget: compiledBudget, duringBuild: {})
     }
 

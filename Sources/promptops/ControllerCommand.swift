@@ -51,6 +51,9 @@ struct ControllerCommand: AsyncParsableCommand {
     @Option(help: "Most template steps one render request may execute (default 2000000; each section iteration counts).")
     var maxRenderSteps: Int = RenderLimits.standard.maximumSteps
 
+    @Option(help: "Bytes of compiled template versions kept for render (estimated; least recently used out first).")
+    var maxCompiledBytes: Int = 16 << 20
+
     @Option(help: "Network event-loop threads (default: twice the cores; more loops than cores keep a thousand connections from waiting behind each other).")
     var eventLoops: Int?
 
@@ -60,6 +63,7 @@ struct ControllerCommand: AsyncParsableCommand {
         if let eventLoops, !(1...256).contains(eventLoops) { throw ValidationError("--event-loops must be between 1 and 256") }
         if !(1_024...(256 << 20)).contains(maxRenderBytes) { throw ValidationError("--max-render-bytes must be between 1024 and 268435456") }
         if !(1_000...1_000_000_000).contains(maxRenderSteps) { throw ValidationError("--max-render-steps must be between 1000 and 1000000000") }
+        if !((1 << 20)...(64 << 30)).contains(maxCompiledBytes) { throw ValidationError("--max-compiled-bytes must be between 1048576 and 68719476736") }
         if config == nil && (repo == nil || db == nil) { throw ValidationError("give --config FILE, or --repo and --db") }
     }
 
@@ -127,7 +131,7 @@ struct ControllerCommand: AsyncParsableCommand {
         // Traces (telemetry.traces): bootstrapped before any pass or request starts a span.
         let tracing = try config.traces.map { try Self.bootstrapTracing($0, logger: logger) }
         let readiness = Readiness(sources: Set(runtimeSources.map(\.name)))
-        let snapshot = ServingSnapshot(store: store)
+        let snapshot = ServingSnapshot(store: store, compiledBudget: maxCompiledBytes)
         // The first table is built before the listener opens, so no request waits for it.
         try? snapshot.refresh()
         let httpClient = MetricRunner.makeHTTPClient()

@@ -24,7 +24,7 @@ struct TestServer {
         self.served = served
         readiness = Readiness()
         if ready { readiness.markSynced() }
-        snapshot = ServingSnapshot(store: served.store, maxAge: snapshotMaxAge, compiledBudget: 64 << 20, duringBuild: duringBuild)
+        snapshot = ServingSnapshot(store: served.store, maxAge: snapshotMaxAge, compiledBudget: 16 << 20, duringBuild: duringBuild)
     }
 
     /// Starts the server, runs `body` with a client connected to it, stops the server.
