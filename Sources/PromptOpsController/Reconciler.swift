@@ -121,19 +121,21 @@ public actor Reconciler {
         self.grant = .unrestricted(source.name)
     }
 
+    /// - Parameter settled: the pass left nothing to report again (no file it could not read
+    ///   with an error): only then may a one-shot `sync` start from its revision.
     private func recordPass(revision: String?, error: String?, problems: [Diagnostic] = [], blocked: Bool = false,
-                            quiet: Bool = false) throws(StoreError) {
+                            quiet: Bool = false, settled: Bool = false) throws(StoreError) {
         try store.recordSyncPass(source: source.map { ($0.name, location.repo) }, primary: source?.primary ?? true,
                                  branch: location.branch, revision: revision, error: error, problems: problems, blocked: blocked,
-                                 quiet: quiet, settings: settings, now: now())
+                                 quiet: quiet, settings: settled ? settings : nil, now: now())
     }
 
-    /// What this source's passes are checked under, as canonical text (its grant and the
-    /// provider grants: arrays and strings only, so the same configuration gives the same
-    /// text in every process); nil for the one-repository command line.
-    private var settings: String? {
-        guard source != nil else { return nil }
-        return "grant: \(grant); providers: \(providers.map { "\($0)" } ?? "none")"
+    /// What this source's passes are checked under, as canonical text (where it reads, its
+    /// grant and the provider grants: strings, arrays and a Bool only, so the same
+    /// configuration gives the same text in every process).
+    private var settings: String {
+        "repo: \(location.repo); branch: \(location.branch); path: \(location.path); grant: \(grant); "
+            + "providers: \(providers.map { "\($0)" } ?? "none")"
     }
 
     /// The verdict on `sha`'s signature; blocking work (gpg) runs on NIO's thread pool.
@@ -355,10 +357,11 @@ public actor Reconciler {
                 try store.recordForcePush(source: source?.name, primary: source?.primary ?? true, branch: location.branch,
                                           from: rewrite.from, to: sha, fromMissing: rewrite.missing, now: now())
             }
-            try recordPass(revision: sha, error: nil, problems: refusedDiagnostics)
+            let unread = unreadPaths.sorted().flatMap { files[$0]?.load.diagnostics ?? [] }
+            try recordPass(revision: sha, error: nil, problems: refusedDiagnostics, settled: !unread.hasErrors)
             var result = SyncReport(revision: sha, commit: commit, plan: plan, apply: report,
                                     duration: ContinuousClock.now - started, filesRead: lastFilesRead, refused: refusedDiagnostics, signer: signer)
-            result.unread = unreadPaths.sorted().flatMap { files[$0]?.load.diagnostics ?? [] }
+            result.unread = unread
             result.forcePushedFrom = rewrite?.from
             return result
         } catch let error as GitError {
@@ -417,7 +420,8 @@ public actor Reconciler {
             read += found.count
             for file in found {
                 let load = loader.loadFile(ManifestFile(file))
-                if load.isUnattributed || load.unread != nil { return .full }
+                // A Policy governing other namespaces (new, or gaining `namespaces`) is not local.
+                if load.isUnattributed || load.unread != nil || Self.holdsPlatformPolicy(load) { return .full }
                 let (kept, refusedHere) = grant.restrict(load)
                 if !refusedHere.isEmpty { seededRefusals[file.path] = refusedHere }
                 loaded[file.path] = (file.blobID, kept)
@@ -691,8 +695,13 @@ public actor Reconciler {
             // those the commit defines and those only the store still knows (emptied ones).
             let everyKnown = Set(set.namespaces).union(try store.namespaceNames())
             let known = everyKnown.intersection(owned ?? everyKnown)
-            for name in known.subtracting(affected).sorted() {
-                plan.namespaces.append(NamespacePlan(name: name, outcome: .apply, errors: [], warnings: []))
+            let untouched = known.subtracting(affected)
+            // Their files did not change, so their warnings are those the store holds (a full
+            // pass would find the same ones); an empty list here would erase them.
+            let kept = untouched.isEmpty ? [:]
+                : Dictionary(try store.status().namespaces.map { ($0.name, $0.warnings) }, uniquingKeysWith: { a, _ in a })
+            for name in untouched.sorted() {
+                plan.namespaces.append(NamespacePlan(name: name, outcome: .apply, errors: [], warnings: kept[name] ?? []))
             }
             plan.namespaces.sort { $0.name < $1.name }
         }

@@ -63,7 +63,8 @@ struct ServingAPI: Sendable {
     func router(logger: Logger) -> Router<Context> {
         let router = Router(context: Context.self)
         // Outermost, so the span covers the whole answer; headers are not recorded (tokens).
-        if configuration.tracing { router.add(middleware: TracingMiddleware()) }
+        // The resolve key may name a customer: it stays out of the span's url.query.
+        if configuration.tracing { router.add(middleware: TracingMiddleware(redactingQueryParameters: ["key"])) }
         router.add(middleware: ResponseAccountingMiddleware(metrics: metrics, logger: logger))
         router.add(middleware: AccessMiddleware(access: access, metrics: metrics))
         route(router, Path.healthz, .get, .none) { _, _ in .text("ok\n") }

@@ -11,12 +11,13 @@ import PromptOpsStore
 ///
 /// A request only copies the current table's reference (a lock held for that copy and nothing
 /// else); it never reads the store and never waits for a pass. ``refresh()`` builds the next
-/// table off the request path from what changed: every change of what is served writes an
-/// audit record naming its namespace in the same transaction, so the records after the table's
-/// audit mark name the namespaces to read again, and an unchanged audit head means nothing to
-/// build. The controller calls ``invalidate()`` after each pass and rollout step; as a
-/// service the snapshot also compares the audit head every `maxAge`, so a write by another
-/// process (a manual `promptops rollout promote`) shows within that delay.
+/// table off the request path from what changed: triggers log the namespace of every change
+/// of a `deployment` row (`serving_change`, whoever writes: a pass, a rollout step, a manual
+/// override), so the entries after the table's mark name the namespaces to read again, and an
+/// unchanged head means nothing to build. The controller refreshes after each pass (before it
+/// reports ready) and calls ``invalidate()`` after each rollout round; as a service the
+/// snapshot also compares the head every `maxAge`, so a write by another process (a manual
+/// `promptops rollout promote`) shows within that delay.
 public final class ServingSnapshot: Service, Sendable {
     /// One served Deployment, with its `resolve` answers encoded once per load.
     struct Entry: Sendable {
@@ -71,7 +72,7 @@ public final class ServingSnapshot: Service, Sendable {
     /// One generation of the table, never changed once built.
     struct Table: Sendable {
         var entries: [Key: Entry]
-        /// The audit head seq the table reflects (0: empty log).
+        /// The serving change log entry the table reflects (0: none).
         var marker: Int64
     }
 
@@ -83,7 +84,7 @@ public final class ServingSnapshot: Service, Sendable {
     private let current = NIOLockedValueBox<Table?>(nil)
     /// Serialises refreshes (a request takes it only before the very first table exists).
     private let refreshLock = NIOLock()
-    private let counters = NIOLockedValueBox((builds: 0, full: 0, namespacesRead: 0))
+    private let counters = NIOLockedValueBox((builds: 0, namespacesRead: 0))
     /// Runs inside every build, after the store was read and before the swap, with the
     /// refresh lock held (tests stall a build here to show no request waits for one).
     let duringBuild: @Sendable () -> Void
@@ -135,13 +136,12 @@ public final class ServingSnapshot: Service, Sendable {
         let old = current.withLockedValue { $0 }
         // The head is read before the rows: a change landing in between is seen again at the
         // next refresh, never missed.
-        let head = try store.auditHead()
+        let head = try store.servingHead()
         if let old, old.marker == head { return false }
         var entries: [Key: Entry]
         var fresh: [DeploymentStatus]
         let read: Int
-        if let old {
-            let namespaces = try store.namespacesAudited(after: old.marker)
+        if let old, let namespaces = try store.namespacesChanged(after: old.marker) {
             entries = old.entries.filter { !namespaces.contains($0.key.namespace) }
             fresh = []
             for namespace in namespaces.sorted() { fresh += try store.deployments(namespace: namespace) }
@@ -164,7 +164,6 @@ public final class ServingSnapshot: Service, Sendable {
         counters.withLockedValue { c in
             c.builds += 1
             c.namespacesRead += read
-            if old == nil { c.full += 1 }
         }
         return true
     }

@@ -40,18 +40,24 @@ extension ServingStore {
         }
     }
 
-    /// The newest audit record's sequence number (0 when the log is empty): every change of
-    /// what is served writes one in the same transaction, so it marks the served state.
+    /// The newest audit record's sequence number (0 when the log is empty).
     public func auditHead() throws(StoreError) -> Int64 {
         try reading { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM audit_record") ?? 0 }
     }
 
-    /// The namespaces named by audit records after `seq` (controller-wide records, such as a
-    /// config reload or a prune, name none and change nothing served).
-    public func namespacesAudited(after seq: Int64) throws(StoreError) -> Set<String> {
+    /// The newest entry of the serving change log (0: none yet): every insert, update and
+    /// delete of a `deployment` row adds one (triggers), whoever writes it.
+    public func servingHead() throws(StoreError) -> Int64 {
+        try reading { db in try Int64.fetchOne(db, sql: "SELECT max(seq) FROM serving_change") ?? 0 }
+    }
+
+    /// The namespaces whose Deployments changed after `seq`; nil when entries after `seq` may
+    /// have been pruned (then everything must be read again).
+    public func namespacesChanged(after seq: Int64) throws(StoreError) -> Set<String>? {
         try reading { db in
-            Set(try String.fetchAll(db, sql: "SELECT DISTINCT namespace FROM audit_record WHERE seq > ? AND namespace IS NOT NULL",
-                                    arguments: [seq]))
+            let oldest = try Int64.fetchOne(db, sql: "SELECT min(seq) FROM serving_change")
+            guard let oldest, oldest <= seq + 1 else { return nil }
+            return Set(try String.fetchAll(db, sql: "SELECT DISTINCT namespace FROM serving_change WHERE seq > ?", arguments: [seq]))
         }
     }
 

@@ -52,6 +52,10 @@ extension ServingStore {
                 """)
             try db.execute(sql: "DELETE FROM deployment_history WHERE id IN \(ids)")
         }
+        // The serving change log only has to reach back past a running snapshot's mark.
+        try writing { db in
+            try db.execute(sql: "DELETE FROM serving_change WHERE seq <= (SELECT max(seq) FROM serving_change) - 100000")
+        }
         if !report.isEmpty {
             _ = try appendAudit(actor: "promptops-controller", action: "prune",
                                 details: #"{"events":\#(report.events),"measurements":\#(report.measurements),"history":\#(report.history)}"#,

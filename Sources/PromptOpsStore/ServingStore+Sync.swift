@@ -80,6 +80,9 @@ extension ServingStore {
                     last_error = :error,
                     last_error_at = CASE WHEN :error IS NULL THEN NULL WHEN :error IS last_error THEN last_error_at ELSE :now END
                 """, arguments: ["branch": branch, "revision": revision, "error": error, "now": time])
+            if source == nil, error == nil {
+                try db.execute(sql: "UPDATE sync_status SET settings = ? WHERE id = 1 AND settings IS NOT ?", arguments: [settings, settings])
+            }
             try Self.recordSourceChange(db, source: source?.name, branch: branch, revision: revision, error: error, previous: previousError,
                                         blocked: blocked, time: time)
         }
@@ -195,9 +198,10 @@ extension ServingStore {
     /// namespace is applied at it with no errors and no freeze. Nil otherwise (a one-shot
     /// `sync` then reads every file).
     ///
-    /// For a named source: its own status row (branch, no error, no refused objects, and the
-    /// `settings` its last successful pass recorded equal to `settings`) and the namespaces
-    /// it writes.
+    /// The status row must also hold `settings` (where the pass read, its grants; nil when it
+    /// could not read a file and reported it as an error), recorded by its last successful
+    /// pass. For a named source: its own status row (and no refused objects) and the
+    /// namespaces it writes.
     public func settledRevision(source: String? = nil, branch: String, settings: String? = nil) throws(StoreError) -> String? {
         try reading { db in
             let revision: String
@@ -209,9 +213,9 @@ extension ServingStore {
                       (row[3] as String?) == nil, (row[4] as String?) == "[]", (row[5] as String?) == settings else { return nil }
                 revision = applied
             } else {
-                guard let row = try Row.fetchOne(db, sql: "SELECT branch, revision, attempted_revision, last_error FROM sync_status WHERE id = 1"),
+                guard let row = try Row.fetchOne(db, sql: "SELECT branch, revision, attempted_revision, last_error, settings FROM sync_status WHERE id = 1"),
                       (row[0] as String?) == branch, let applied = row[1] as String?, (row[2] as String?) == applied,
-                      (row[3] as String?) == nil else { return nil }
+                      (row[3] as String?) == nil, (row[4] as String?) == settings else { return nil }
                 revision = applied
             }
             let unsettled = try Int.fetchOne(db, sql: """

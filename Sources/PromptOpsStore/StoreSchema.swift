@@ -16,6 +16,7 @@ enum StoreSchema {
         migrator.registerMigration("v5") { db in try db.execute(sql: v5) }
         migrator.registerMigration("v6") { db in try db.execute(sql: v6) }
         migrator.registerMigration("v7") { db in try db.execute(sql: v7) }
+        migrator.registerMigration("v8") { db in try db.execute(sql: v8) }
         return migrator
     }
 
@@ -303,5 +304,24 @@ enum StoreSchema {
     /// canonical text): a one-shot `sync` starts from the store only when they are unchanged.
     static let v7 = """
     ALTER TABLE source_status ADD COLUMN settings TEXT;
+    """
+
+    /// Every change of a `deployment` row (apply, rollout step, manual override, from any
+    /// process), logged by triggers with its namespace: the serving snapshot reads again the
+    /// namespaces logged after its mark. (Rollout steps write no audit record, so the audit
+    /// log cannot be that mark.) Old rows are pruned; a snapshot whose mark is older than the
+    /// oldest row kept reads everything. The one-repository status records its settings too.
+    static let v8 = """
+    CREATE TABLE serving_change (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        namespace TEXT NOT NULL
+    ) STRICT;
+    CREATE TRIGGER deployment_inserted AFTER INSERT ON deployment
+    BEGIN INSERT INTO serving_change (namespace) VALUES (NEW.namespace); END;
+    CREATE TRIGGER deployment_updated AFTER UPDATE ON deployment
+    BEGIN INSERT INTO serving_change (namespace) VALUES (NEW.namespace); END;
+    CREATE TRIGGER deployment_deleted AFTER DELETE ON deployment
+    BEGIN INSERT INTO serving_change (namespace) VALUES (OLD.namespace); END;
+    ALTER TABLE sync_status ADD COLUMN settings TEXT;
     """
 }

@@ -40,7 +40,9 @@ struct SourceFactory: Sendable {
             switch result {
             case .success:
                 metrics.recordSync(success: true, duration: duration, at: Date())
-                snapshot.invalidate()
+                // The table holds the pass before the source counts as ready (a thread of the
+                // pool reads what the pass changed; a pass that changed nothing reads one row).
+                if (try? snapshot.refresh()) == nil { snapshot.invalidate() }
                 readiness.markSynced(source: name)
             case .failure:
                 metrics.recordSync(success: false, duration: duration, at: Date())

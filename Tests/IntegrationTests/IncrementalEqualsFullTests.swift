@@ -89,7 +89,7 @@ struct ServedSummary: Equatable {
                 SELECT namespace, name, template, phase, stable_version, coalesce(canary_version, 0), coalesce(canary_weight, -1), revision
                 FROM deployment
                 """,
-            "namespaces": "SELECT namespace, coalesce(last_applied_revision, ''), coalesce(last_attempted_revision, ''), errors_json FROM namespace_status",
+            "namespaces": "SELECT namespace, coalesce(last_applied_revision, ''), coalesce(last_attempted_revision, ''), errors_json, warnings_json FROM namespace_status",
         ]
         if withTimes {
             queries["sync"] = "SELECT * FROM sync_status"

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import GRDB
 import HummingbirdTesting
 @testable import PromptOpsServer
 import Testing
@@ -65,6 +66,31 @@ struct SnapshotConsistencyTests {
         // Each pass that changed something built one table from its one namespace; the first
         // table read them all.
         #expect(server.snapshot.loadCount == 25)
+    }
+
+    @Test("a change of a Deployment row that writes no audit record (a rollout step) reaches the table")
+    func rolloutStepsWithoutAuditRecordsAreSeen() async throws {
+        let served = try ServedStore(Manifests.repository())
+        try served.apply(Manifests.repository(greeting: "G2"), revision: ServedStore.revision(2))
+        let server = TestServer(served)
+        try await server.run { client in
+            #expect(try await client.get(Self.reply + "/resolve?key=a").object["version"] as? Int == 2)
+            let auditHead = try served.store.auditHead()
+            // What the rollout driver's weight step does to the row: no audit record.
+            let db = try DatabaseQueue(path: served.directory.appendingPathComponent("serving.sqlite").path)
+            try await db.write { db in
+                try db.execute(sql: """
+                    UPDATE deployment SET canary_version = 1, canary_weight = 100, phase = 'Progressing'
+                    WHERE namespace = 'support' AND name = 'support-reply-prod'
+                    """)
+            }
+            try db.close()
+            #expect(try served.store.auditHead() == auditHead)
+            #expect(try server.snapshot.refresh(), "the change was seen")
+            let answer = try await client.get(Self.reply + "/resolve?key=a").object
+            #expect(answer["variant"] as? String == "canary" && answer["version"] as? Int == 1, "\(answer)")
+            #expect(try server.snapshot.refresh() == false, "nothing changed since")
+        }
     }
 
     @Test("a table build stalled mid-way (refresh lock held) holds up no resolve or render")

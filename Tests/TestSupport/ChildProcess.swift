@@ -70,6 +70,11 @@ public final class ChildProcess: @unchecked Sendable {
         if let status { return status }
         var raw: Int32 = 0
         let r = waitpid(pid, &raw, WNOHANG)
+        if r == -1 && errno != EINTR {
+            // Not our child any more (reaped elsewhere): nothing left to wait for.
+            status = 255
+            return status
+        }
         guard r == pid else { return nil }
         let low = raw & 0x7f
         status = low == 0 ? (raw >> 8) & 0xff : 128 + low
