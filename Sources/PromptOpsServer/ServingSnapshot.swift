@@ -1,4 +1,5 @@
 import Hummingbird
+import Logging
 import NIOPosix
 import ServiceLifecycle
 import NIOConcurrencyHelpers
@@ -85,6 +86,7 @@ public final class ServingSnapshot: Service, Sendable {
     /// Serialises refreshes (a request takes it only before the very first table exists).
     private let refreshLock = NIOLock()
     private let counters = NIOLockedValueBox((builds: 0, namespacesRead: 0))
+    private let logger: Logger
     /// Runs inside every build, after the store was read and before the swap, with the
     /// refresh lock held (tests stall a build here to show no request waits for one).
     let duringBuild: @Sendable () -> Void
@@ -93,12 +95,17 @@ public final class ServingSnapshot: Service, Sendable {
     /// - Parameter maxAge: how often, when run as a service, the audit head is compared with
     ///   the store's to notice writes of other processes.
     /// - Parameter compiledBudget: bytes of compiled versions kept for `render`.
-    public convenience init(store: ServingStore, maxAge: Duration = .seconds(1), compiledBudget: Int = 16 << 20) {
-        self.init(store: store, maxAge: maxAge, compiledBudget: compiledBudget, duringBuild: {})
+    /// - Parameter logger: where a failed refresh is reported (the table then stays as it was
+    ///   and the next refresh tries again).
+    public convenience init(store: ServingStore, maxAge: Duration = .seconds(1), compiledBudget: Int = 16 << 20,
+                            logger: Logger = Logger(label: "promptops.snapshot")) {
+        self.init(store: store, maxAge: maxAge, compiledBudget: compiledBudget, logger: logger, duringBuild: {})
     }
 
-    init(store: ServingStore, maxAge: Duration, compiledBudget: Int, duringBuild: @escaping @Sendable () -> Void) {
+    init(store: ServingStore, maxAge: Duration, compiledBudget: Int, logger: Logger = Logger(label: "promptops.snapshot"),
+         duringBuild: @escaping @Sendable () -> Void) {
         self.duringBuild = duringBuild
+        self.logger = logger
         self.store = store
         self.maxAge = maxAge
         self.compiled = CompiledVersionCache(store: store, budget: compiledBudget)
@@ -173,7 +180,16 @@ public final class ServingSnapshot: Service, Sendable {
     public func invalidate() {
         NIOThreadPool.singleton.submit { [self] state in
             guard state == .active else { return }
-            _ = try? refresh()
+            refreshReportingFailure()
+        }
+    }
+
+    /// Refreshes; a failure is logged (the table stays as it was), not thrown.
+    public func refreshReportingFailure() {
+        do {
+            try refresh()
+        } catch {
+            logger.error("the serving table could not be refreshed; it keeps serving what it held", metadata: ["error": "\(error)"])
         }
     }
 
@@ -188,7 +204,7 @@ public final class ServingSnapshot: Service, Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: self.maxAge)
                 if Task.isCancelled { break }
-                try? await self.refreshOffPool()
+                _ = try? await NIOThreadPool.singleton.runIfActive { self.refreshReportingFailure() }
             }
         }
     }

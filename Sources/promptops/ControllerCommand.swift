@@ -131,9 +131,9 @@ struct ControllerCommand: AsyncParsableCommand {
         // Traces (telemetry.traces): bootstrapped before any pass or request starts a span.
         let tracing = try config.traces.map { try Self.bootstrapTracing($0, logger: logger) }
         let readiness = Readiness(sources: Set(runtimeSources.map(\.name)))
-        let snapshot = ServingSnapshot(store: store, compiledBudget: maxCompiledBytes)
+        let snapshot = ServingSnapshot(store: store, compiledBudget: maxCompiledBytes, logger: logger)
         // The first table is built before the listener opens, so no request waits for it.
-        try? snapshot.refresh()
+        snapshot.refreshReportingFailure()
         let httpClient = MetricRunner.makeHTTPClient()
         let claims = NamespaceClaims()
         let fetcher = GitFetchRunner(executable: GitFetchRunner.currentExecutable)

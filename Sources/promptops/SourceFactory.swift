@@ -42,7 +42,7 @@ struct SourceFactory: Sendable {
                 metrics.recordSync(success: true, duration: duration, at: Date())
                 // The table holds the pass before the source counts as ready (a thread of the
                 // pool reads what the pass changed; a pass that changed nothing reads one row).
-                if (try? snapshot.refresh()) == nil { snapshot.invalidate() }
+                snapshot.refreshReportingFailure()
                 readiness.markSynced(source: name)
             case .failure:
                 metrics.recordSync(success: false, duration: duration, at: Date())

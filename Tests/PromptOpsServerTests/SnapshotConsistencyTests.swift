@@ -2,6 +2,8 @@ import Dispatch
 import Foundation
 import GRDB
 import HummingbirdTesting
+import Logging
+import NIOConcurrencyHelpers
 @testable import PromptOpsServer
 import Testing
 
@@ -93,6 +95,21 @@ struct SnapshotConsistencyTests {
         }
     }
 
+    @Test("a refresh that fails is logged and the table keeps serving what it held")
+    func aFailedRefreshIsLoggedAndServingGoesOn() async throws {
+        let served = try ServedStore(Manifests.repository())
+        let lines = LogLines()
+        let snapshot = ServingSnapshot(store: served.store, logger: Logger(label: "test") { _ in lines })
+        #expect(try snapshot.refresh())
+        // Break the store behind its back, then change it: the refresh cannot read it.
+        let queue = try DatabaseQueue(path: served.directory.appendingPathComponent("serving.sqlite").path)
+        try await queue.write { db in try db.execute(sql: "DROP TABLE serving_change") }
+        try queue.close()
+        snapshot.refreshReportingFailure()
+        #expect(lines.messages.contains { $0.contains("could not be refreshed") }, "\(lines.messages)")
+        #expect(try snapshot.entry(namespace: "support", name: "support-reply-prod")?.stable.version == 1)
+    }
+
     @Test("a table build stalled mid-way (refresh lock held) holds up no resolve or render")
     func noRequestWaitsForABuild() async throws {
         let gate = BuildGate()
@@ -176,5 +193,21 @@ extension Thread {
                 Thread.detachNewThread { continuation.resume(returning: body()) }
             }
         }
+    }
+}
+
+/// A log handler that keeps the messages (shared by every logger made with it).
+final class LogLines: LogHandler, @unchecked Sendable {
+    // `store` is guarded by its own lock; metadata and level are set once by the test.
+    private let store = NIOLockedValueBox<[String]>([])
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    var messages: [String] { store.withLockedValue { $0 } }
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        store.withLockedValue { $0.append("\(level) \(message)") }
     }
 }
