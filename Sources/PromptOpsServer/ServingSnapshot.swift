@@ -72,7 +72,8 @@ public final class ServingSnapshot: Service, Sendable {
 
     /// One generation of the table, never changed once built.
     struct Table: Sendable {
-        var entries: [Key: Entry]
+        /// Namespace → Deployment name → entry.
+        var entries: [String: [String: Entry]]
         /// The serving change log entry the table reflects (0: none).
         var marker: Int64
     }
@@ -122,7 +123,7 @@ public final class ServingSnapshot: Service, Sendable {
 
     /// The served Deployment `namespace/name`, or nil when none is served.
     func entry(namespace: String, name: String) throws(StoreError) -> Entry? {
-        try table().entries[Key(namespace: namespace, name: name)]
+        try table().entries[namespace]?[name]
     }
 
     /// The current table; the first call builds it when no refresh did yet.
@@ -145,11 +146,13 @@ public final class ServingSnapshot: Service, Sendable {
         // next refresh, never missed.
         let head = try store.servingHead()
         if let old, old.marker == head { return false }
-        var entries: [Key: Entry]
+        var entries: [String: [String: Entry]]
         var fresh: [DeploymentStatus]
         let read: Int
         if let old, let namespaces = try store.namespacesChanged(after: old.marker) {
-            entries = old.entries.filter { !namespaces.contains($0.key.namespace) }
+            // Namespace by namespace: replacing one copies the outer table only, not every entry.
+            entries = old.entries
+            for namespace in namespaces { entries[namespace] = nil }
             fresh = []
             for namespace in namespaces.sorted() { fresh += try store.deployments(namespace: namespace) }
             read = namespaces.count
@@ -159,7 +162,7 @@ public final class ServingSnapshot: Service, Sendable {
             read = Set(fresh.map(\.namespace)).count
         }
         for d in fresh {
-            entries[Key(namespace: d.namespace, name: d.name)] = Entry(d)
+            entries[d.namespace, default: [:]][d.name] = Entry(d)
             compiled.warm(namespace: d.namespace, template: d.template, version: d.stable.version, hash: d.stable.hash)
             if let canary = d.canary {
                 compiled.warm(namespace: d.namespace, template: d.template, version: canary.version, hash: canary.hash)
