@@ -62,9 +62,6 @@ final class CompiledVersionCache: Sendable {
     /// How many versions have been compiled since start (tests: render twice, compile once).
     var compileCount: Int { compileCounter.withLockedValue { $0 } }
 
-    /// How many bytes the cache holds now (estimated).
-    var bytes: Int { state.withLockedValue { $0.bytes } }
-
     /// The compiled namespace of `template` at `version` (whose hash is `hash`), compiled now
     /// when it is not cached.
     func compiled(namespace: String, template: String, version: Int, hash: String) -> Result<CompiledNamespace, Failure> {

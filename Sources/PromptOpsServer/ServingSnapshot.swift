@@ -64,12 +64,6 @@ public final class ServingSnapshot: Service, Sendable {
         }
     }
 
-    /// Identity of a Deployment.
-    struct Key: Hashable, Sendable {
-        var namespace: String
-        var name: String
-    }
-
     /// One generation of the table, never changed once built.
     struct Table: Sendable {
         /// Namespace → Deployment name → entry.
@@ -86,7 +80,7 @@ public final class ServingSnapshot: Service, Sendable {
     private let current = NIOLockedValueBox<Table?>(nil)
     /// Serialises refreshes (a request takes it only before the very first table exists).
     private let refreshLock = NIOLock()
-    private let counters = NIOLockedValueBox((builds: 0, namespacesRead: 0))
+    private let builds = NIOLockedValueBox(0)
     private let logger: Logger
     /// Runs inside every build, after the store was read and before the swap, with the
     /// refresh lock held (tests stall a build here to show no request waits for one).
@@ -113,10 +107,8 @@ public final class ServingSnapshot: Service, Sendable {
     }
 
     /// How many tables have been built (the first one, and one per refresh that found a change).
-    public var loadCount: Int { counters.withLockedValue { $0.builds } }
+    public var loadCount: Int { builds.withLockedValue { $0 } }
 
-    /// How many namespaces refreshes have read from the store (a full build counts them all).
-    public var namespacesRead: Int { counters.withLockedValue { $0.namespacesRead } }
 
     /// How many template versions have been compiled for `render` (each once, then reused).
     public var compileCount: Int { compiled.compileCount }
@@ -148,18 +140,15 @@ public final class ServingSnapshot: Service, Sendable {
         if let old, old.marker == head { return false }
         var entries: [String: [String: Entry]]
         var fresh: [DeploymentStatus]
-        let read: Int
         if let old, let namespaces = try store.namespacesChanged(after: old.marker) {
             // Namespace by namespace: replacing one copies the outer table only, not every entry.
             entries = old.entries
             for namespace in namespaces { entries[namespace] = nil }
             fresh = []
             for namespace in namespaces.sorted() { fresh += try store.deployments(namespace: namespace) }
-            read = namespaces.count
         } else {
             entries = [:]
             fresh = try store.deployments()
-            read = Set(fresh.map(\.namespace)).count
         }
         for d in fresh {
             entries[d.namespace, default: [:]][d.name] = Entry(d)
@@ -171,10 +160,7 @@ public final class ServingSnapshot: Service, Sendable {
         duringBuild()
         let table = Table(entries: entries, marker: head)
         current.withLockedValue { $0 = table }
-        counters.withLockedValue { c in
-            c.builds += 1
-            c.namespacesRead += read
-        }
+        builds.withLockedValue { $0 += 1 }
         return true
     }
 
