@@ -133,9 +133,10 @@ public actor Reconciler {
     /// What this source's passes are checked under, as canonical text (where it reads, its
     /// grant and the provider grants: strings, arrays and a Bool only, so the same
     /// configuration gives the same text in every process).
+    /// Stored as its SHA-256: a repository URL given on the command line may carry credentials.
     private var settings: String {
-        "repo: \(location.repo); branch: \(location.branch); path: \(location.path); grant: \(grant); "
-            + "providers: \(providers.map { "\($0)" } ?? "none")"
+        EffectiveContent.sha256Hex("repo: \(location.repo); branch: \(location.branch); path: \(location.path); grant: \(grant); "
+            + "providers: \(providers.map { "\($0)" } ?? "none")")
     }
 
     /// The verdict on `sha`'s signature; blocking work (gpg) runs on NIO's thread pool.

@@ -196,9 +196,9 @@ final class RawSocket: @unchecked Sendable {
         return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
     }
 
-    /// Reads until the peer closes or 5 s pass.
-    func receive() -> String {
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+    /// Reads until the peer closes or `seconds` pass without a byte.
+    func receive(seconds: Int = 5) -> String {
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
