@@ -21,6 +21,16 @@ public func buildApplication(
     configuration: ServerConfiguration, store: ServingStore, metrics: ServerMetrics, readiness: Readiness, logger: Logger,
     snapshot: ServingSnapshot? = nil, webhooks: WebhookEndpoints = WebhookEndpoints(), access: AccessControl = AccessControl()
 ) -> some ApplicationProtocol {
+    buildApplication(configuration: configuration, store: store, metrics: metrics, readiness: readiness, logger: logger,
+                     snapshot: snapshot, webhooks: webhooks, access: access, fastPathAnswered: nil)
+}
+
+/// ``buildApplication(configuration:store:metrics:readiness:logger:snapshot:webhooks:access:)``
+/// with a test hook called for each request the event loop's fast path answers.
+func buildApplication(
+    configuration: ServerConfiguration, store: ServingStore, metrics: ServerMetrics, readiness: Readiness, logger: Logger,
+    snapshot: ServingSnapshot?, webhooks: WebhookEndpoints, access: AccessControl, fastPathAnswered: (@Sendable () -> Void)?
+) -> some ApplicationProtocol {
     let snapshot = snapshot ?? ServingSnapshot(store: store)
     let api = ServingAPI(configuration: configuration, store: store, snapshot: snapshot,
                          metrics: metrics, readiness: readiness, webhooks: webhooks, access: access)
@@ -30,8 +40,16 @@ public func buildApplication(
         maxHeaderFieldCount: configuration.maxHeaderFields)
     return Application(
         router: api.router(logger: logger),
-        server: .http1(configuration: HTTP1Channel.Configuration(
-            idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000), httpDecoderConfiguration: decoder)),
+        server: HTTPServerBuilder { responder in
+            ServingChannel(
+                base: HTTP1Channel(responder: responder, configuration: HTTP1Channel.Configuration(
+                    idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000),
+                    httpDecoderConfiguration: decoder)),
+                // With tracing on, every request goes through the router (its span).
+                fastPath: configuration.fastPath && !configuration.tracing
+                    ? FastAnswers(snapshot: snapshot, access: access, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
+                                  renderLimits: configuration.renderLimits, answered: fastPathAnswered) : nil)
+        },
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
             // Room for a burst of connections (1,000 clients opening at once) before the

@@ -65,15 +65,19 @@ final class CompiledVersionCache: Sendable {
     /// The compiled namespace of `template` at `version` (whose hash is `hash`), compiled now
     /// when it is not cached.
     func compiled(namespace: String, template: String, version: Int, hash: String) -> Result<CompiledNamespace, Failure> {
+        if let hit = cached(namespace: namespace, template: template, hash: hash) { return .success(hit) }
+        return compile(Key(hash: hash, namespace: namespace, template: template), version: version)
+    }
+
+    /// The compiled version when it is cached (marked as used), else nil; never reads the store.
+    func cached(namespace: String, template: String, hash: String) -> CompiledNamespace? {
         let key = Key(hash: hash, namespace: namespace, template: template)
-        let hit = state.withLockedValue { s -> CompiledNamespace? in
+        return state.withLockedValue { s -> CompiledNamespace? in
             guard s.slots[key] != nil else { return nil }
             s.tick &+= 1
             s.slots[key]!.lastUse = s.tick
             return s.slots[key]!.compiled
         }
-        if let hit { return .success(hit) }
-        return compile(key, version: version)
     }
 
     /// Compiles `template` at `version` unless it is cached or the cache is full (the

@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// A span per request (W3C `traceparent` honoured), when the process bootstrapped a tracer
     /// (`telemetry.traces`); off, the request path has no tracing middleware at all.
     public var tracing = false
+    /// Whether plain `resolve` and `render` requests are answered on the event loop
+    /// (``ServingFastPath``); off, every request goes through the router (tests compare the two).
+    public var fastPath = true
 
     /// The default body limit: 64 KiB, far above any real render request.
     public static let defaultMaxBodyBytes = 64 * 1024

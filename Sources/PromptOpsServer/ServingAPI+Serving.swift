@@ -63,7 +63,15 @@ extension ServingAPI {
 
     /// `application/json` or a `+json` type, parameters (charset) allowed.
     static func isJSON(_ contentType: String) -> Bool {
-        let type = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
+        // Byte-wise, ASCII case folded: the Foundation version (split, trim, lowercase) was
+        // 4 % of a render in a profile.
+        var type = Array(contentType.utf8.prefix { $0 != UInt8(ascii: ";") })
+        while let last = type.last, last == 0x20 || last == 0x09 { type.removeLast() }
+        let start = type.firstIndex { $0 != 0x20 && $0 != 0x09 } ?? type.endIndex
+        let folded = type[start...].map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 }
+        let application = Array("application/".utf8), json = Array("json".utf8), plusJSON = Array("+json".utf8)
+        guard folded.starts(with: application) else { return false }
+        let subtype = folded.dropFirst(application.count)
+        return subtype.elementsEqual(json) || (subtype.count > plusJSON.count && subtype.suffix(plusJSON.count).elementsEqual(plusJSON))
     }
 }

@@ -118,6 +118,12 @@ public final class ServingSnapshot: Service, Sendable {
         try table().entries[namespace]?[name]
     }
 
+    /// The entry in the current table, without ever building one (nil before the first
+    /// table too): for the event loop's resolve answer, which must not read the store.
+    func currentEntry(namespace: String, name: String) -> Entry? {
+        current.withLockedValue { $0 }?.entries[namespace]?[name]
+    }
+
     /// The current table; the first call builds it when no refresh did yet.
     func table() throws(StoreError) -> Table {
         if let table = current.withLockedValue({ $0 }) { return table }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Synchronization
 import PromptOpsCore
 @testable import PromptOpsServer
 
@@ -17,6 +18,17 @@ struct TestServer {
     /// Time a connection may wait without a complete request head.
     var idleTimeout: Duration = .seconds(30)
     var renderLimits = RenderLimits.standard
+    /// Whether plain resolves and renders are answered on the event loop (the product's default).
+    var fastPath = true
+    /// Counts the requests the event loop's resolve path answered.
+    let fastAnswers = Counter()
+
+    /// A count shared with the server's threads.
+    final class Counter: Sendable {
+        private let box = Mutex(0)
+        var value: Int { box.withLock { $0 } }
+        func increment() { box.withLock { $0 += 1 } }
+    }
 
     /// A server over `served`, ready (one sync pass done) unless `ready` is false.
     init(_ served: ServedStore, ready: Bool = true, snapshotMaxAge: Duration = .seconds(60),
@@ -34,9 +46,12 @@ struct TestServer {
         var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, maxBodyBytes: maxBodyBytes)
         configuration.idleTimeout = idleTimeout
         configuration.renderLimits = renderLimits
+        configuration.fastPath = fastPath
+        let counter = fastAnswers
         let app = buildApplication(
             configuration: configuration,
-            store: served.store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot, access: access)
+            store: served.store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot,
+            webhooks: WebhookEndpoints(), access: access, fastPathAnswered: { counter.increment() })
         return try await app.test(.live) { client in try await body(client) }
     }
 }

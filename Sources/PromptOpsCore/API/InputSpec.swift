@@ -14,42 +14,42 @@ public struct InputSpec: Sendable, Equatable {
 
     /// Used when no value is given.
     public var defaultValue: TemplateValue? {
-        get { details.defaultValue }
+        get { box?.value.defaultValue ?? nil }
         set { details.defaultValue = newValue }
     }
     /// The allowed values, when restricted.
     public var allowedValues: [TemplateValue]? {
-        get { details.allowedValues }
+        get { box?.value.allowedValues ?? nil }
         set { details.allowedValues = newValue }
     }
     /// String length bounds.
     public var minLength: Int? {
-        get { details.minLength }
+        get { box?.value.minLength ?? nil }
         set { details.minLength = newValue }
     }
     /// String length bounds.
     public var maxLength: Int? {
-        get { details.maxLength }
+        get { box?.value.maxLength ?? nil }
         set { details.maxLength = newValue }
     }
     /// Number bounds.
     public var minimum: Double? {
-        get { details.minimum }
+        get { box?.value.minimum ?? nil }
         set { details.minimum = newValue }
     }
     /// Number bounds.
     public var maximum: Double? {
-        get { details.maximum }
+        get { box?.value.maximum ?? nil }
         set { details.maximum = newValue }
     }
     /// Objects: typed fields (empty means any fields).
     public var properties: [String: InputSpec] {
-        get { details.properties }
+        get { box?.value.properties ?? [:] }
         set { details.properties = newValue }
     }
     /// Arrays: the element type, when declared.
     public var items: InputSpec? {
-        get { details.items.first }
+        get { box?.value.items.first }
         set { details.items = newValue.map { [$0] } ?? [] }
     }
 
@@ -76,6 +76,8 @@ public struct InputSpec: Sendable, Equatable {
 
     private var box: DetailsBox?
 
+    // The getters above read one field of the box: going through `details` copied (and
+    // retained) every field on each read, which a profile of render showed.
     private var details: Details {
         get { box?.value ?? .none }
         set { box = newValue == .none ? nil : DetailsBox(newValue) }

@@ -2,11 +2,29 @@
 /// missing, mistyped, out-of-enum and undeclared inputs, naming the input each time.
 public struct InputContract: Sendable, Equatable {
     /// Declared inputs by name.
-    public var inputs: [String: InputSpec]
+    public var inputs: [String: InputSpec] {
+        didSet { ordered = Self.order(inputs) }
+    }
+    /// The inputs sorted by name, once (violations are reported in name order).
+    private var ordered: [Declared]
+
+    private struct Declared: Sendable {
+        var name: String
+        var spec: InputSpec
+    }
 
     /// Creates a contract.
     public init(inputs: [String: InputSpec]) {
         self.inputs = inputs
+        ordered = Self.order(inputs)
+    }
+
+    private static func order(_ inputs: [String: InputSpec]) -> [Declared] {
+        inputs.keys.sorted().map { Declared(name: $0, spec: inputs[$0]!) }
+    }
+
+    public static func == (a: InputContract, b: InputContract) -> Bool {
+        a.inputs == b.inputs
     }
 
     /// The render context: the given values plus defaults, or every violation.
@@ -14,13 +32,16 @@ public struct InputContract: Sendable, Equatable {
         var violations: [ContractViolation] = []
         var context: [String: TemplateValue] = [:]
         context.reserveCapacity(inputs.count)
-        for name in values.keys.sorted() where inputs[name] == nil {
-            let declared = inputs.keys.sorted().joined(separator: ", ")
-            violations.append(ContractViolation(input: name,
-                message: "is not a declared input of this template (declared: \(declared.isEmpty ? "none" : declared))"))
+        // Sorted only when there is something to report.
+        if values.keys.contains(where: { inputs[$0] == nil }) {
+            for name in values.keys.sorted() where inputs[name] == nil {
+                let declared = ordered.map(\.name).joined(separator: ", ")
+                violations.append(ContractViolation(input: name,
+                    message: "is not a declared input of this template (declared: \(declared.isEmpty ? "none" : declared))"))
+            }
         }
-        for name in inputs.keys.sorted() {
-            let spec = inputs[name]!
+        for input in ordered {
+            let name = input.name, spec = input.spec
             if let value = values[name], value != .null {
                 Self.check(value, against: spec, path: name, into: &violations)
                 context[name] = value

@@ -30,5 +30,6 @@ extension CompiledNamespace {
         }
         self.init(namespace: namespace, templates: templates)
         guard diagnostics.isEmpty else { return nil }
+        contracts[name] = effectiveContract(of: name)
     }
 }

@@ -19,6 +19,9 @@ public struct CompiledNamespace: Sendable {
     public var library: MustacheLibrary
     /// Parse errors found while compiling.
     public var diagnostics: [Diagnostic]
+    /// Effective contracts computed once (a stored version's template: it renders on every
+    /// request; a profile of render showed the contract rebuilt and re-sorted each time).
+    var contracts: [String: InputContract] = [:]
 
     /// Compiles the templates of `namespace` in `set`.
     public init(namespace: String, templates: [String: PromptTemplate]) {
@@ -74,6 +77,7 @@ public struct CompiledNamespace: Sendable {
     /// of every template it includes (its own declaration wins), because included modules
     /// read from the same context.
     public func effectiveContract(of name: String) -> InputContract {
+        if let contract = contracts[name] { return contract }
         var inputs = entries[name]?.template.inputs ?? [:]
         for module in transitiveIncludes(of: name) {
             for (input, spec) in entries[module]?.template.inputs ?? [:] where inputs[input] == nil {

@@ -1,0 +1,169 @@
+import HTTPTypes
+import NIOCore
+import PromptOpsCore
+
+/// What ``ServingFastPath`` answers, decided from the request alone: the serving snapshot,
+/// the access rules and the limits. Never reads the store; shared by every connection.
+struct FastAnswers: Sendable {
+    let snapshot: ServingSnapshot
+    let access: AccessControl
+    let metrics: ServerMetrics
+    let maxBodyBytes: Int
+    let renderLimits: RenderLimits
+    /// Called for each request answered here (tests).
+    var answered: (@Sendable () -> Void)?
+
+    /// A render whose head is plain; its body decides.
+    struct RenderCall {
+        var entry: ServingSnapshot.Entry
+    }
+
+    enum Route {
+        /// A resolve and its answer.
+        case resolve(ByteBuffer)
+        /// A render to answer when its body is read.
+        case render(RenderCall)
+    }
+
+    /// What to do with a request, from its head; nil: the router answers it.
+    func route(_ head: HTTPRequest) -> Route? {
+        guard let path = head.path, let target = ServedTarget(path: path) else { return nil }
+        if let connection = head.headerFields[.connection], connection.lowercased().contains("close") { return nil }
+        switch (target.action, head.method) {
+        case (.resolve, .get), (.render, .post): break
+        default: return nil
+        }
+        switch access.authenticate(head.headerFields[.authorization]) {
+        case .open:
+            break
+        case .granted(let grant):
+            guard grant.sees(target.namespace), grant.scopes.contains(.render) else { return nil }
+        case .missing, .unknown:
+            return nil
+        }
+        guard let entry = snapshot.currentEntry(namespace: target.namespace, name: target.name) else { return nil }
+        switch target.action {
+        case .resolve:
+            let body: ByteBuffer
+            if entry.canary == nil {
+                body = entry.stableResolveBody
+            } else {
+                guard case .plain(let key) = target.key else { return nil }
+                body = entry.serving(key: key).resolveBody
+            }
+            record(route: ServingAPI.Path.resolve, method: "GET")
+            return .resolve(body)
+        case .render:
+            // A JSON body of a declared length within the limit (chunked bodies, other media
+            // types and the 413 are the router's).
+            guard let type = head.headerFields[.contentType], ServingAPI.isJSON(type),
+                  let length = head.headerFields[.contentLength].flatMap(Int.init), length <= maxBodyBytes
+            else { return nil }
+            return .render(RenderCall(entry: entry))
+        }
+    }
+
+    /// The answer of a render when it is the plain success: the body parses, the served
+    /// version is compiled already, and the render succeeds within its limits.
+    func render(_ call: RenderCall, body: ByteBuffer) -> ByteBuffer? {
+        let entry = call.entry
+        guard let input = try? RenderRequest(body: Array(body.readableBytesView)) else { return nil }
+        let (version, variant, _) = entry.serving(key: input.key)
+        guard let compiled = snapshot.compiled.cached(namespace: entry.namespace, template: entry.template, hash: version.hash) else {
+            return nil
+        }
+        let started = ContinuousClock.now
+        let result = compiled.render(entry.template, values: input.variables, limits: renderLimits)
+        let elapsed = ContinuousClock.now - started
+        guard case .success(let prompt) = result else { return nil }
+        metrics.observeRender(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        record(route: ServingAPI.Path.render, method: "POST")
+        return ByteBuffer(bytes: RenderAnswer.write(prompt, template: entry.template, version: version, variant: variant).bytes)
+    }
+
+    private func record(route: String, method: String) {
+        metrics.recordRequest(route: route, method: method, status: 200)
+        answered?()
+    }
+}
+
+/// The namespace, name, action and key of
+/// `/api/v1/namespaces/{ns}/deployments/{name}/{resolve|render}?key=K`, read byte by byte;
+/// nil for any other path, and for one with percent-escapes (the router decodes those).
+struct ServedTarget: Equatable {
+    enum Action: Equatable { case resolve, render }
+
+    /// The key in the query.
+    enum Key: Equatable {
+        /// A key with nothing to decode, or none (nil).
+        case plain(String?)
+        /// A key the router must decode (`%`, `+`), given twice, or without `=`.
+        case needsRouter
+    }
+
+    var namespace: String
+    var name: String
+    var action: Action
+    var key: Key
+
+    init(namespace: String, name: String, action: Action = .resolve, key: Key) {
+        self.namespace = namespace
+        self.name = name
+        self.action = action
+        self.key = key
+    }
+
+    private static let prefix = Array("/api/v1/namespaces/".utf8)
+    private static let middle = Array("/deployments/".utf8)
+    private static let resolve = Array("/resolve".utf8)
+    private static let render = Array("/render".utf8)
+
+    init?(path: String) {
+        let bytes = Array(path.utf8)
+        let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
+        guard bytes[..<end].starts(with: Self.prefix) else { return nil }
+        var index = Self.prefix.count
+        guard let namespace = Self.segment(bytes, &index, end: end), bytes[index..<end].starts(with: Self.middle) else { return nil }
+        index += Self.middle.count
+        guard let name = Self.segment(bytes, &index, end: end) else { return nil }
+        if bytes[index..<end].elementsEqual(Self.resolve) {
+            action = .resolve
+        } else if bytes[index..<end].elementsEqual(Self.render) {
+            action = .render
+        } else {
+            return nil
+        }
+        self.namespace = namespace
+        self.name = name
+        self.key = end < bytes.endIndex ? Self.key(in: bytes[(end + 1)...]) : .plain(nil)
+    }
+
+    /// The segment starting at `index` (non-empty, no `%`), moving `index` to the `/` after it.
+    private static func segment(_ bytes: [UInt8], _ index: inout Int, end: Int) -> String? {
+        let start = index
+        while index < end, bytes[index] != UInt8(ascii: "/") {
+            if bytes[index] == UInt8(ascii: "%") { return nil }
+            index += 1
+        }
+        guard index > start, index < end else { return nil }
+        return String(decoding: bytes[start..<index], as: UTF8.self)
+    }
+
+    /// The `key` parameter of a query (`a=1&key=K&b=2`).
+    private static func key(in query: ArraySlice<UInt8>) -> Key {
+        var found: String?
+        for pair in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts[0].elementsEqual("key".utf8) else {
+                // Another parameter whose name needs decoding might be `key`: the router decides.
+                if parts[0].contains(UInt8(ascii: "%")) || parts[0].contains(UInt8(ascii: "+")) { return .needsRouter }
+                continue
+            }
+            guard parts.count == 2 else { return .needsRouter }
+            let value = parts[1]
+            if found != nil || value.contains(UInt8(ascii: "%")) || value.contains(UInt8(ascii: "+")) { return .needsRouter }
+            found = String(decoding: value, as: UTF8.self)
+        }
+        return .plain(found)
+    }
+}
