@@ -15,7 +15,17 @@ struct FastAnswers: Sendable {
 
     /// A render whose head is plain; its body decides.
     struct RenderCall {
-        var entry: ServingSnapshot.Entry
+        var namespace: String
+        var name: String
+    }
+
+    /// The limits of a render on the event loop: at most the configured ones, and a budget of
+    /// steps and bytes small enough that one render holds the loop well under a millisecond
+    /// (a ~2 KB chat prompt with a partial and a section takes a few hundred steps). A render
+    /// over them is replayed to the router, which renders it with the configured limits off
+    /// the loop (and answers 422 past those).
+    var loopRenderLimits: RenderLimits {
+        RenderLimits(maximumBytes: min(renderLimits.maximumBytes, 256 << 10), maximumSteps: min(renderLimits.maximumSteps, 50_000))
     }
 
     enum Route {
@@ -51,7 +61,6 @@ struct FastAnswers: Sendable {
                 guard case .plain(let key) = target.key else { return nil }
                 body = entry.serving(key: key).resolveBody
             }
-            record(route: ServingAPI.Path.resolve, method: "GET")
             return .resolve(body)
         case .render:
             // A JSON body of a declared length within the limit (chunked bodies, other media
@@ -59,21 +68,28 @@ struct FastAnswers: Sendable {
             guard let type = head.headerFields[.contentType], ServingAPI.isJSON(type),
                   let length = head.headerFields[.contentLength].flatMap(Int.init), length <= maxBodyBytes
             else { return nil }
-            return .render(RenderCall(entry: entry))
+            return .render(RenderCall(namespace: target.namespace, name: target.name))
         }
+    }
+
+    /// Counts a resolve answered here (when its answer is written).
+    func recordResolve() {
+        record(route: ServingAPI.Path.resolve, method: "GET")
     }
 
     /// The answer of a render when it is the plain success: the body parses, the served
     /// version is compiled already, and the render succeeds within its limits.
     func render(_ call: RenderCall, body: ByteBuffer) -> ByteBuffer? {
-        let entry = call.entry
+        // Looked up again: the snapshot may have moved while the body was read (the router
+        // looks up after reading it too).
+        guard let entry = snapshot.currentEntry(namespace: call.namespace, name: call.name) else { return nil }
         guard let input = try? RenderRequest(body: Array(body.readableBytesView)) else { return nil }
         let (version, variant, _) = entry.serving(key: input.key)
         guard let compiled = snapshot.compiled.cached(namespace: entry.namespace, template: entry.template, hash: version.hash) else {
             return nil
         }
         let started = ContinuousClock.now
-        let result = compiled.render(entry.template, values: input.variables, limits: renderLimits)
+        let result = compiled.render(entry.template, values: input.variables, limits: loopRenderLimits)
         let elapsed = ContinuousClock.now - started
         guard case .success(let prompt) = result else { return nil }
         metrics.observeRender(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
@@ -120,6 +136,8 @@ struct ServedTarget: Equatable {
 
     init?(path: String) {
         let bytes = Array(path.utf8)
+        // A fragment (clients do not send one) ends the query for the router: it decides.
+        if bytes.contains(UInt8(ascii: "#")) { return nil }
         let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
         guard bytes[..<end].starts(with: Self.prefix) else { return nil }
         var index = Self.prefix.count

@@ -12,7 +12,8 @@ import NIOHTTPTypes
 /// the serving snapshot and either a buffer that is already encoded (resolve) or a render of
 /// a compiled version bounded by the render limits, so it needs none of that.
 ///
-/// It answers only the plain success (``FastAnswers``). Everything else — 401, 403, 404, 400,
+/// It answers only the plain success (``FastAnswers``), and renders on the loop with a small
+/// step budget (``FastAnswers/loopRenderLimits``). Everything else — 401, 403, 404, 400,
 /// 422, `HEAD`, chunked bodies, `Connection: close`, a version not compiled yet — goes down
 /// the pipeline to the router, which answers it exactly as before: a request is passed on at
 /// its head when that already shows it is not plain, and a render whose body turns out not to
@@ -31,11 +32,22 @@ final class ServingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         case none
         case resolve(ByteBuffer)
         case render(FastAnswers.RenderCall, head: HTTPRequest, body: ByteBuffer?)
+        /// A request handed to the router before its end: the rest of it goes there too.
+        case replayed
     }
 
     private let answers: FastAnswers
     /// Requests passed to the router whose answer's end has not been written yet.
     private var pending = 0
+    /// Whether a request passed to the router asked to close the connection: nothing after it
+    /// is answered here (the router answers nothing after it either).
+    private var closing = false
+    /// Answers written here since the last read burst ended.
+    private var answeredInBurst = 0
+    /// The most answers written here per read burst; the rest of a longer pipelined burst
+    /// goes to the router, whose writer waits for the client to read (back-pressure) and
+    /// whose work runs off the event loop.
+    static let maximumAnswersPerBurst = 32
     private var reading = Reading.none
     /// Whether an answer was written since the last flush.
     private var needsFlush = false
@@ -49,7 +61,10 @@ final class ServingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            if pending == 0 {
+            // Only while the router holds nothing of this connection (answers keep the order
+            // of requests), the client reads what it is sent (an unread socket buffer means
+            // back-pressure, which only the router's writer applies), and the burst is short.
+            if pending == 0, !closing, context.channel.isWritable, answeredInBurst < Self.maximumAnswersPerBurst {
                 switch answers.route(head) {
                 case .resolve(let body)?: reading = .resolve(body); return
                 case .render(let call)?: reading = .render(call, head: head, body: nil); return
@@ -57,6 +72,7 @@ final class ServingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             }
             pending += 1
+            if let connection = head.headerFields[.connection], connection.lowercased().contains("close") { closing = true }
             context.fireChannelRead(data)
         case .body(let part):
             switch reading {
@@ -65,17 +81,27 @@ final class ServingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             case .resolve:
                 break  // A GET's body is read and dropped, as the router does.
             case .render(let call, let head, var body):
-                // Bounded: the head declared a length within the body limit.
+                // The head declared a length within the body limit and the decoder stops there;
+                // checked again all the same. (`reading` is cleared first so the buffer is
+                // uniquely held and appended in place.)
                 reading = .none
                 if body == nil { body = part } else { var part = part; body!.writeBuffer(&part) }
-                reading = .render(call, head: head, body: body)
+                if body!.readableBytes > answers.maxBodyBytes {
+                    replay(context, head: head, body: body)
+                } else {
+                    reading = .render(call, head: head, body: body)
+                }
+            case .replayed:
+                context.fireChannelRead(data)
             }
         case .end:
             switch reading {
-            case .none:
+            case .none, .replayed:
+                reading = .none
                 context.fireChannelRead(data)
             case .resolve(let body):
                 reading = .none
+                answers.recordResolve()
                 answer(context, body)
             case .render(let call, let head, let body):
                 reading = .none
@@ -83,16 +109,24 @@ final class ServingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                     self.answer(context, answer)
                 } else {
                     // Not the plain success: the router answers it from the same bytes.
-                    pending += 1
-                    context.fireChannelRead(wrapInboundOut(.head(head)))
-                    if let body { context.fireChannelRead(wrapInboundOut(.body(body))) }
+                    replay(context, head: head, body: body)
+                    reading = .none
                     context.fireChannelRead(data)
                 }
             }
         }
     }
 
+    /// Hands a request read so far to the router: its head and body now, the rest as it comes.
+    private func replay(_ context: ChannelHandlerContext, head: HTTPRequest, body: ByteBuffer?) {
+        pending += 1
+        reading = .replayed
+        context.fireChannelRead(wrapInboundOut(.head(head)))
+        if let body { context.fireChannelRead(wrapInboundOut(.body(body))) }
+    }
+
     private func answer(_ context: ChannelHandlerContext, _ body: ByteBuffer) {
+        answeredInBurst += 1
         let head = HTTPResponse(status: .ok, headerFields: [
             .contentType: "application/json; charset=utf-8", .contentLength: String(body.readableBytes), .date: date.now(),
         ])
@@ -103,6 +137,7 @@ final class ServingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        answeredInBurst = 0
         // Pipelined requests read in one go are answered with one flush.
         if needsFlush {
             needsFlush = false
@@ -112,7 +147,8 @@ final class ServingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { pending -= 1 }
+        // (Never below 0: on a parse error Hummingbird answers a request it never got from here.)
+        if case .end = unwrapOutboundIn(data) { pending = max(0, pending - 1) }
         context.write(data, promise: promise)
     }
 }

@@ -14,7 +14,9 @@ public struct CompiledNamespace: Sendable {
     /// The namespace.
     public var namespace: String
     /// Entries by template name.
-    public var entries: [String: Entry]
+    public var entries: [String: Entry] {
+        didSet { contracts = [:] }
+    }
     /// Text templates registered by name, for partials and parents; prompt mode (no escaping).
     public var library: MustacheLibrary
     /// Parse errors found while compiling.
