@@ -41,10 +41,12 @@ final class CompiledVersionCache: Sendable {
     }
 
     /// What a compiled version is taken to weigh, per byte of its effective content (JSON):
-    /// the parsed tree keeps the text plus a node per tag. Measured with hack/bench/sync
-    /// (10,000 served versions of ~1.2 KB): the controller's resident memory grew ~6.5 KB per
-    /// compiled version, so 6.
-    static let bytesPerContentByte = 6
+    /// the parsed tree keeps the text plus a node per tag, and the template object it came
+    /// from. Measured with a jemalloc heap profile of the controller on hack/bench/sync's
+    /// 10,000 + 10,000 repository (`MALLOC_CONF=prof:true`, in-use bytes after load): the
+    /// cache held ~10.6 KB per compiled version of ~1.1 KB, so 10 (an earlier estimate from
+    /// resident-size growth, 6, let a 16 MiB budget hold ~26 MB).
+    static let bytesPerContentByte = 10
 
     private let store: ServingStore
     /// The most bytes the cache holds.
@@ -53,7 +55,7 @@ final class CompiledVersionCache: Sendable {
     private let compileCounter = NIOLockedValueBox(0)
 
     /// Creates an empty cache over `store`, holding compiled versions up to `budget` bytes
-    /// (estimated; default 16 MiB: ~2,700 versions of 1 KiB).
+    /// (estimated; default 16 MiB: ~1,600 versions of 1 KiB).
     init(store: ServingStore, budget: Int = 16 << 20) {
         self.store = store
         self.budget = max(1, budget)
