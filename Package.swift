@@ -108,6 +108,8 @@ let package = Package(
         ),
         // Child processes for tests (posix_spawn, no inherited descriptors, bounded waits).
         .target(name: "PromptOpsTestSupport", path: "Tests/TestSupport"),
+        // hack/bench/judge: the comparative judge over synthetic streams (not a test).
+        .executableTarget(name: "JudgeBench", dependencies: ["PromptOpsCore"]),
         .testTarget(name: "PromptOpsMustacheTests", dependencies: ["PromptOpsMustache"]),
         .testTarget(name: "PromptOpsCoreTests", dependencies: ["PromptOpsCore", "PromptOpsTestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "PromptOpsGitTests", dependencies: ["PromptOpsGit", "PromptOpsTestSupport"]),

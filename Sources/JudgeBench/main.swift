@@ -1,0 +1,133 @@
+// hack/bench/judge: the comparative judge (PromptOpsCore.ComparativeJudge) over synthetic
+// evaluation streams, next to today's threshold gate on the same streams. Not a test.
+//
+// Each test passes with its own probability (difficulty spread around the scenario's base);
+// the canary's probability is the stable one plus the scenario's difference. A round runs
+// every test `repeats` times on both versions. Prints, per scenario, how often the judge rolls
+// back, promotes and ends Inconclusive, the pairs it used (median, p95), the sample size a
+// fixed-sample test with the same error rates needs, and the rollback rate of the threshold
+// gate as `examples/canary` configured it (3 tests × 1, count 2, failureLimit 0, min 0.9, two
+// analysis steps), fed the canary's runs of the same streams.
+//
+// Usage: JudgeBench [TRIALS=10000] [SEED=7]
+import Foundation
+import PromptOpsCore
+
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
+}
+
+struct Scenario {
+    var name: String
+    var stable: Double
+    var difference: Double
+    /// Half-width of the per-test difficulty spread around `stable`.
+    var spread: Double
+}
+
+let arguments = CommandLine.arguments
+let trials = arguments.count > 1 ? Int(arguments[1]) ?? 10_000 : 10_000
+let seed = arguments.count > 2 ? UInt64(arguments[2]) ?? 7 : 7
+let tests = 10, repeats = 3
+let settings = ComparativeJudge.Settings(margin: 0.02, falseRollback: 0.01, missedRegression: 0.05, maxSamples: 3000)
+let scenarios = [
+    Scenario(name: "equal, 95 % vs 95 %", stable: 0.95, difference: 0, spread: 0.04),
+    Scenario(name: "equal, hard tests, 80 % vs 80 %", stable: 0.80, difference: 0, spread: 0.15),
+    Scenario(name: "3 points better", stable: 0.95, difference: 0.03, spread: 0.02),
+    Scenario(name: "5 points worse", stable: 0.95, difference: -0.05, spread: 0.04),
+    Scenario(name: "20 points worse", stable: 0.95, difference: -0.20, spread: 0.04),
+]
+
+func percentile(_ values: [Int], _ q: Double) -> Int {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
+}
+
+/// The standard normal quantile (Acklam's rational approximation; enough for sample sizes).
+func z(_ p: Double) -> Double {
+    let a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.3577518672690, -30.66479806614716, 2.506628277459239]
+    let b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155211071]
+    let c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783]
+    let d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416]
+    let low = 0.02425
+    if p < low {
+        let q = (-2 * log(p)).squareRoot()
+        return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    }
+    if p > 1 - low { return -z(1 - p) }
+    let q = p - 0.5, r = q * q
+    return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+}
+
+print("trials per scenario: \(trials); \(tests) tests × \(repeats) repeats per round; margin \(settings.margin), "
+      + "falseRollback \(settings.falseRollback), missedRegression \(settings.missedRegression), maxSamples \(settings.maxSamples) per arm")
+print("scenario | Δ (mean) | judge rollback / promote / inconclusive | pairs used, median / p95 | fixed-sample pairs, same error rates | threshold gate (examples/canary) rollback")
+var random = SplitMix64(state: seed)
+for scenario in scenarios {
+    var rolledBack = 0, promoted = 0, inconclusive = 0, gateRolledBack = 0
+    var used: [Int] = []
+    var sumDelta = 0.0, sumVariance = 0.0
+    for _ in 0..<trials {
+        // Per-test probabilities for this trial.
+        var stableP: [Double] = [], canaryP: [Double] = []
+        for _ in 0..<tests {
+            let u = Double(random.next() >> 11) / Double(1 << 53)
+            let p = min(max(scenario.stable + (2 * u - 1) * scenario.spread, 0), 1)
+            stableP.append(p)
+            canaryP.append(min(max(p + scenario.difference, 0), 1))
+        }
+        let delta = zip(canaryP, stableP).map { $0 - $1 }.reduce(0, +) / Double(tests)
+        sumDelta += delta
+        // Var(d) averaged over tests: p_c(1−p_c) + p_s(1−p_s) + (p_c − p_s)² − Δ² within the mix.
+        sumVariance += zip(canaryP, stableP).map { c, s in c * (1 - c) + s * (1 - s) + (c - s) * (c - s) }.reduce(0, +) / Double(tests) - delta * delta
+
+        var judge = ComparativeJudge(settings)
+        while judge.decision == .continue {
+            var round: [ComparativeJudge.Runs] = []
+            for t in 0..<tests {
+                round.append(.init(test: "t\(t)", stable: (0..<repeats).map { _ in random.chance(stableP[t]) },
+                                   canary: (0..<repeats).map { _ in random.chance(canaryP[t]) }))
+            }
+            judge.add(round)
+        }
+        switch judge.decision {
+        case .rollBack: rolledBack += 1
+        case .promote: promoted += 1
+        case .inconclusive: inconclusive += 1
+        case .continue: break
+        }
+        used.append(judge.samples)
+
+        // Today's gate on the canary's runs: examples/canary (3 tests × 1 per measurement,
+        // count 2, failureLimit 0, thresholdRange.min 0.9), two analysis steps.
+        var gateFailed = false
+        steps: for _ in 0..<2 {
+            var failures = 0
+            for _ in 0..<2 {
+                let passed = (0..<3).filter { t in random.chance(canaryP[t]) }.count
+                if MeasurementVerdict.verdict(value: Double(passed) / 3, min: 0.9, max: nil) == .failed {
+                    failures += 1
+                    if failures > 0 { gateFailed = true; break steps }
+                }
+            }
+        }
+        if gateFailed { gateRolledBack += 1 }
+    }
+    let meanDelta = sumDelta / Double(trials), variance = sumVariance / Double(trials)
+    // One-sided test of Δ = −margin against the scenario's Δ, errors falseRollback and
+    // missedRegression: n = (z₁₋α + z₁₋β)² σ² / (Δ + margin)².
+    let distance = abs(meanDelta + settings.margin)
+    let fixed = distance < 1e-9 ? "∞" : String(Int(((z(1 - settings.falseRollback) + z(1 - settings.missedRegression)) * (z(1 - settings.falseRollback) + z(1 - settings.missedRegression)) * variance / (distance * distance)).rounded(.up)))
+    func pct(_ n: Int) -> String { String(format: "%.2f %%", 100 * Double(n) / Double(trials)) }
+    print("\(scenario.name) | \(String(format: "%+.3f", meanDelta)) | \(pct(rolledBack)) / \(pct(promoted)) / \(pct(inconclusive)) | "
+          + "\(percentile(used, 0.5)) / \(percentile(used, 0.95)) | \(fixed) | \(pct(gateRolledBack))")
+}

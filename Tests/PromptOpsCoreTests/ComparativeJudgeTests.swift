@@ -1,0 +1,101 @@
+import Foundation
+import PromptOpsCore
+import Testing
+
+@Suite("Comparative judge: anytime-valid bounds, decisions on fixed sequences")
+struct ComparativeJudgeTests {
+    /// A round of `tests` tests × `repeats` runs with fixed outcomes.
+    static func round(tests: Int = 10, repeats: Int = 3, stable: Bool, canary: Bool) -> [ComparativeJudge.Runs] {
+        (0..<tests).map { .init(test: "t\($0)", stable: Array(repeating: stable, count: repeats), canary: Array(repeating: canary, count: repeats)) }
+    }
+
+    @Test("the bound holds at every sample size at once: streams with a known mean cross it at most α of the time")
+    func coverage() {
+        var random = RolloutSeededRandom(seed: 11)
+        for (mean, side) in [(0.5, ConfidenceBound.Side.lower), (0.9, .upper), (0.975, .lower)] {
+            let alpha = 0.05, streams = 1500
+            var crossed = 0
+            for _ in 0..<streams {
+                var bound = ConfidenceBound(side: side, alpha: alpha)
+                for _ in 0..<400 {
+                    bound.add(Double.random(in: 0..<1, using: &random) < mean ? 1 : 0)
+                    if side == .lower ? bound.bound > mean : bound.bound < mean { crossed += 1; break }
+                }
+            }
+            // α = 5 % of 1,500 is 75; allow sampling noise (3 standard deviations: ~25).
+            #expect(crossed <= 100, "mean \(mean) \(side): \(crossed) of \(streams) crossed")
+        }
+    }
+
+    @Test("the betting test rejects a true null at most α of the time, looking after every observation")
+    func bettingTestValidity() {
+        var random = RolloutSeededRandom(seed: 23)
+        for (null, mean) in [(BettingTest.Null.atLeast, 0.49), (.atMost, 0.49), (.atLeast, 0.5)] {
+            let alpha = 0.05, streams = 1500
+            var rejected = 0
+            for _ in 0..<streams {
+                var test = BettingTest(null: null, boundary: 0.49, alpha: alpha)
+                // Paired differences: x ∈ {0, ½, 1} with mean `mean` (the null's edge or inside it).
+                for _ in 0..<600 {
+                    let u = Double.random(in: 0..<1, using: &random)
+                    let spread = 0.06
+                    test.add(u < spread / 2 + (0.5 - mean) ? 0 : (u < spread ? 1 : 0.5))
+                    if test.rejected { rejected += 1; break }
+                }
+            }
+            #expect(rejected <= 100, "\(null) at mean \(mean): \(rejected) of \(streams) rejected")
+        }
+    }
+
+    @Test("a canary failing every test that stable passes is rolled back in the first round, with the evidence per test")
+    func clearRegression() {
+        var judge = ComparativeJudge(.init())
+        #expect(judge.add(Self.round(stable: true, canary: false)) == .rollBack)
+        #expect(judge.samples == 30)
+        #expect(judge.evidence.count == 10 && judge.evidence.allSatisfy { $0.difference == -1 && $0.runs == 3 })
+        #expect(judge.interval.upper < -0.02)
+        // Decided: later rounds change nothing.
+        #expect(judge.add(Self.round(stable: true, canary: true)) == .rollBack)
+        #expect(judge.samples == 30)
+    }
+
+    @Test("identical outcomes are promoted once the lower bound clears the margin, and never rolled back")
+    func identicalIsPromoted() {
+        var judge = ComparativeJudge(.init(margin: 0.02, falseRollback: 0.01, missedRegression: 0.05, maxSamples: 3000))
+        var rounds = 0
+        while judge.decision == .continue, rounds < 200 {
+            judge.add(Self.round(stable: true, canary: true))
+            rounds += 1
+        }
+        #expect(judge.decision == .promote)
+        // d = 0 always: the bet grows by log(1 + λ·margin/2) per pair; λ ≤ 2 / (1 + margin)
+        // (half the largest safe bet) → at least 7.5 rounds of 30 pairs for log(1/0.05).
+        #expect((7...20).contains(rounds), "\(rounds) rounds")
+    }
+
+    @Test("evidence that stays ambiguous ends Inconclusive exactly at maxSamples, never a silent promote")
+    func budgetEndsInconclusive() {
+        var judge = ComparativeJudge(.init(margin: 0.02, falseRollback: 0.01, missedRegression: 0.05, maxSamples: 120))
+        var decisions: [ComparativeJudge.Decision] = []
+        for i in 0..<15 {
+            // Half the pairs disagree each way: Δ = 0 with the largest variance.
+            let runs = (0..<10).map { t in ComparativeJudge.Runs(test: "t\(t)", stable: [t % 2 == i % 2], canary: [t % 2 != i % 2]) }
+            decisions.append(judge.add(runs))
+        }
+        // 10 pairs a round: the 12th round reaches 120.
+        #expect(decisions.firstIndex(of: .inconclusive) == 11, "\(decisions)")
+        #expect(decisions.prefix(11).allSatisfy { $0 == .continue })
+        #expect(judge.samples == 120)
+    }
+
+    @Test("runs without a partner are not counted; tests seen later are added to the evidence")
+    func unpairedRunsAreIgnored() {
+        var judge = ComparativeJudge(.init())
+        judge.add([.init(test: "a", stable: [true, true, false], canary: [true])])
+        judge.add([.init(test: "b", stable: [], canary: [true]), .init(test: "a", stable: [false], canary: [true])])
+        #expect(judge.samples == 2)
+        #expect(judge.evidence.map(\.test) == ["a"])
+        #expect(judge.evidence[0].stablePassed == 1 && judge.evidence[0].canaryPassed == 2)
+        #expect(judge.observedDifference == 0.5)
+    }
+}
