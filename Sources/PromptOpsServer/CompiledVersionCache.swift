@@ -121,18 +121,32 @@ final class CompiledVersionCache: Sendable {
     }
 
     /// Adds a compiled version; over the budget, the least recently used go until 90 % of it
-    /// is left (one sort per eviction round, not per insert).
+    /// is left (one sort per eviction round, not per insert). The sort runs outside the lock:
+    /// the event loops' ``cached(namespace:template:hash:)`` takes it on every render, so only
+    /// copying the use marks and removing the victims happen under it.
     private func insert(_ key: Key, _ compiled: CompiledNamespace, bytes: Int) {
-        state.withLockedValue { s in
+        let marks = state.withLockedValue { s -> [(key: Key, lastUse: UInt64, bytes: Int)]? in
             s.tick &+= 1
             if let old = s.slots.updateValue(Slot(compiled: compiled, bytes: bytes, lastUse: s.tick), forKey: key) {
                 s.bytes -= old.bytes
             }
             s.bytes += bytes
-            guard s.bytes > budget else { return }
-            let target = warmLimit
-            for (victim, slot) in s.slots.sorted(by: { $0.value.lastUse < $1.value.lastUse }) where s.bytes > target && victim != key {
-                s.slots[victim] = nil
+            guard s.bytes > budget else { return nil }
+            return s.slots.map { ($0.key, $0.value.lastUse, $0.value.bytes) }
+        }
+        guard let marks else { return }
+        let total = marks.reduce(0) { $0 + $1.bytes }
+        var victims: [(key: Key, lastUse: UInt64)] = []
+        var left = total
+        for mark in marks.sorted(by: { $0.lastUse < $1.lastUse }) where left > warmLimit && mark.key != key {
+            victims.append((mark.key, mark.lastUse))
+            left -= mark.bytes
+        }
+        state.withLockedValue { s in
+            for victim in victims {
+                // Used again since the marks were copied: it stays.
+                guard let slot = s.slots[victim.key], slot.lastUse == victim.lastUse else { continue }
+                s.slots[victim.key] = nil
                 s.bytes -= slot.bytes
             }
         }
