@@ -13,18 +13,6 @@
 import Foundation
 import PromptOpsCore
 
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
-}
-
 struct Scenario {
     var name: String
     var stable: Double
@@ -52,26 +40,10 @@ func percentile(_ values: [Int], _ q: Double) -> Int {
     return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
 }
 
-/// The standard normal quantile (Acklam's rational approximation; enough for sample sizes).
-func z(_ p: Double) -> Double {
-    let a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.3577518672690, -30.66479806614716, 2.506628277459239]
-    let b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155211071]
-    let c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783]
-    let d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416]
-    let low = 0.02425
-    if p < low {
-        let q = (-2 * log(p)).squareRoot()
-        return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
-    }
-    if p > 1 - low { return -z(1 - p) }
-    let q = p - 0.5, r = q * q
-    return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
-}
-
 print("trials per scenario: \(trials); \(tests) tests × \(repeats) repeats per round; margin \(settings.margin), "
       + "falseRollback \(settings.falseRollback), missedRegression \(settings.missedRegression), maxSamples \(settings.maxSamples) per arm")
 print("scenario | Δ (mean) | judge rollback / promote / inconclusive | pairs used, median / p95 | fixed-sample pairs, same error rates | threshold gate (examples/canary) rollback")
-var random = SplitMix64(state: seed)
+var random = SeededRandom(seed: seed)
 for scenario in scenarios {
     var rolledBack = 0, promoted = 0, inconclusive = 0, gateRolledBack = 0
     var used: [Int] = []
@@ -80,7 +52,7 @@ for scenario in scenarios {
         // Per-test probabilities for this trial.
         var stableP: [Double] = [], canaryP: [Double] = []
         for _ in 0..<tests {
-            let u = Double(random.next() >> 11) / Double(1 << 53)
+            let u = random.unit()
             let p = min(max(scenario.stable + (2 * u - 1) * scenario.spread, 0), 1)
             stableP.append(p)
             canaryP.append(min(max(p + scenario.difference, 0), 1))
@@ -126,7 +98,8 @@ for scenario in scenarios {
     // One-sided test of Δ = −margin against the scenario's Δ, errors falseRollback and
     // missedRegression: n = (z₁₋α + z₁₋β)² σ² / (Δ + margin)².
     let distance = abs(meanDelta + settings.margin)
-    let fixed = distance < 1e-9 ? "∞" : String(Int(((z(1 - settings.falseRollback) + z(1 - settings.missedRegression)) * (z(1 - settings.falseRollback) + z(1 - settings.missedRegression)) * variance / (distance * distance)).rounded(.up)))
+    let zSum = JudgePlan.normalQuantile(1 - settings.falseRollback) + JudgePlan.normalQuantile(1 - settings.missedRegression)
+    let fixed = distance < 1e-9 ? "∞" : String(Int((zSum * zSum * variance / (distance * distance)).rounded(.up)))
     func pct(_ n: Int) -> String { String(format: "%.2f %%", 100 * Double(n) / Double(trials)) }
     print("\(scenario.name) | \(String(format: "%+.3f", meanDelta)) | \(pct(rolledBack)) / \(pct(promoted)) / \(pct(inconclusive)) | "
           + "\(percentile(used, 0.5)) / \(percentile(used, 0.95)) | \(fixed) | \(pct(gateRolledBack))")

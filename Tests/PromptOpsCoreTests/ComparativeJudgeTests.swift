@@ -99,3 +99,27 @@ struct ComparativeJudgeTests {
         #expect(judge.observedDifference == 0.5)
     }
 }
+
+@Suite("Judge planning")
+struct JudgePlanTests {
+    @Test("fixed-sample size by the normal approximation; none on the margin itself")
+    func fixedSamples() {
+        let settings = ComparativeJudge.Settings(margin: 0.02, falseRollback: 0.01, missedRegression: 0.05, maxSamples: 3000)
+        // (2.3263 + 1.6449)² × (0.9·0.1 + 0.95·0.05) / 0.03² = 2,410 (rounded up).
+        #expect(JudgePlan.fixedSamples(settings, stable: 0.95, canary: 0.90) == 2410)
+        #expect(JudgePlan.fixedSamples(settings, stable: 0.95, canary: 0.93) == nil)
+        #expect(abs(JudgePlan.normalQuantile(0.975) - 1.959964) < 1e-5)
+        #expect(abs(JudgePlan.normalQuantile(0.01) + 2.326348) < 1e-5)
+    }
+
+    @Test("simulation is seeded: the same outcome twice, and a clear regression is always rolled back")
+    func simulation() {
+        let settings = ComparativeJudge.Settings(margin: 0.02, falseRollback: 0.01, missedRegression: 0.05, maxSamples: 600)
+        let a = JudgePlan.simulate(settings, stable: 0.95, canary: 0.75, trials: 200)
+        #expect(a == JudgePlan.simulate(settings, stable: 0.95, canary: 0.75, trials: 200))
+        #expect(a.rolledBack == 200 && a.medianSamples <= 200)
+        let equal = JudgePlan.simulate(settings, stable: 0.95, canary: 0.95, trials: 200)
+        #expect(equal.rolledBack <= 2)
+        #expect(equal.rolledBack + equal.promoted + equal.inconclusive == 200)
+    }
+}
