@@ -42,10 +42,10 @@ func percentile(_ values: [Int], _ q: Double) -> Int {
 
 print("trials per scenario: \(trials); \(tests) tests × \(repeats) repeats per round; margin \(settings.margin), "
       + "falseRollback \(settings.falseRollback), missedRegression \(settings.missedRegression), maxSamples \(settings.maxSamples) per arm")
-print("scenario | Δ (mean) | judge rollback / promote / inconclusive | pairs used, median / p95 | fixed-sample pairs, same error rates | threshold gate (examples/canary) rollback")
+print("scenario | Δ (mean) | judge rollback / promote / inconclusive | rolled back within 200 pairs | pairs used, median / p95 | fixed-sample pairs, same error rates | threshold gate (examples/canary) rollback")
 var random = SeededRandom(seed: seed)
 for scenario in scenarios {
-    var rolledBack = 0, promoted = 0, inconclusive = 0, gateRolledBack = 0
+    var rolledBack = 0, promoted = 0, inconclusive = 0, gateRolledBack = 0, rolledBackWithin200 = 0
     var used: [Int] = []
     var sumDelta = 0.0, sumVariance = 0.0
     for _ in 0..<trials {
@@ -72,7 +72,9 @@ for scenario in scenarios {
             judge.add(round)
         }
         switch judge.decision {
-        case .rollBack: rolledBack += 1
+        case .rollBack:
+            rolledBack += 1
+            if judge.samples <= 200 { rolledBackWithin200 += 1 }
         case .promote: promoted += 1
         case .inconclusive: inconclusive += 1
         case .continue: break
@@ -101,6 +103,6 @@ for scenario in scenarios {
     let zSum = JudgePlan.normalQuantile(1 - settings.falseRollback) + JudgePlan.normalQuantile(1 - settings.missedRegression)
     let fixed = distance < 1e-9 ? "∞" : String(Int((zSum * zSum * variance / (distance * distance)).rounded(.up)))
     func pct(_ n: Int) -> String { String(format: "%.2f %%", 100 * Double(n) / Double(trials)) }
-    print("\(scenario.name) | \(String(format: "%+.3f", meanDelta)) | \(pct(rolledBack)) / \(pct(promoted)) / \(pct(inconclusive)) | "
+    print("\(scenario.name) | \(String(format: "%+.3f", meanDelta)) | \(pct(rolledBack)) / \(pct(promoted)) / \(pct(inconclusive)) | \(pct(rolledBackWithin200)) | "
           + "\(percentile(used, 0.5)) / \(percentile(used, 0.95)) | \(fixed) | \(pct(gateRolledBack))")
 }

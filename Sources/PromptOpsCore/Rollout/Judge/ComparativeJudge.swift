@@ -16,8 +16,15 @@ import Foundation
 /// - **Promote** when "Δ ≤ −margin" is rejected at `missedRegression`: a canary worse by more
 ///   than the margin is promoted with probability at most `missedRegression`;
 /// - **Inconclusive** when `maxSamples` pairs are used without either: a person decides
-///   (never a silent promote);
+///   (never a silent promote); the round that reaches `maxSamples` is used whole;
+///
+/// Rounds should hold every test the same number of times: the error rates are about the
+/// average over pairs, which is the average over tests only then (runs without a partner are
+/// dropped).
 /// - otherwise continue.
+///
+/// The interval shown to people is a confidence sequence on the pairs' (λ-weighted) average;
+/// it is evidence, not the decision rule.
 public struct ComparativeJudge: Sendable, Equatable {
     /// What the Deployment states.
     public struct Settings: Sendable, Equatable {
@@ -83,7 +90,15 @@ public struct ComparativeJudge: Sendable, Equatable {
     /// The decision after the latest round (Continue before any).
     public private(set) var decision = Decision.continue
 
+    /// A judge with `settings`, brought into range (error rates in (0, ½], margin in [0, 1),
+    /// at least one sample): the manifest and the command line refuse what is out of range,
+    /// and the judge never computes with it.
     public init(_ settings: Settings) {
+        var settings = settings
+        settings.falseRollback = min(max(settings.falseRollback, 1e-12), 0.5)
+        settings.missedRegression = min(max(settings.missedRegression, 1e-12), 0.5)
+        settings.margin = min(max(settings.margin, 0), 0.999)
+        settings.maxSamples = max(settings.maxSamples, 1)
         self.settings = settings
         let boundary = (1 - settings.margin) / 2
         rollBackTest = BettingTest(null: .atLeast, boundary: boundary, alpha: settings.falseRollback)
@@ -110,6 +125,7 @@ public struct ComparativeJudge: Sendable, Equatable {
     @discardableResult
     public mutating func add(_ round: [Runs]) -> Decision {
         guard decision == .continue else { return decision }
+        var values: [Double] = []
         for runs in round {
             let pairs = min(runs.stable.count, runs.canary.count)
             guard pairs > 0 else { continue }
@@ -120,8 +136,7 @@ public struct ComparativeJudge: Sendable, Equatable {
             }
             for j in 0..<pairs {
                 let d = (runs.canary[j] ? 1.0 : 0.0) - (runs.stable[j] ? 1.0 : 0.0)
-                rollBackTest.add((d + 1) / 2)
-                promoteTest.add((d + 1) / 2)
+                values.append((d + 1) / 2)
                 lower.add((d + 1) / 2)
                 upper.add((d + 1) / 2)
                 evidence[index].runs += 1
@@ -129,6 +144,9 @@ public struct ComparativeJudge: Sendable, Equatable {
                 if runs.canary[j] { evidence[index].canaryPassed += 1 }
             }
         }
+        // The whole round at once: the tests' average is what the error rates are about.
+        rollBackTest.add(round: values)
+        promoteTest.add(round: values)
         if rollBackTest.rejected {
             decision = .rollBack
         } else if promoteTest.rejected {

@@ -13,14 +13,15 @@ import Foundation
 ///     λᵢ = min(√(2 log(1/α) / (σ̂²ᵢ₋₁ · i)), 1/2).
 ///
 /// Any λᵢ fixed before observation i keeps the bound valid (the paper's supermartingale
-/// argument); the paper's default divides by i · log(1 + i) as well, which `hack/bench/judge`
-/// showed to decide no better at the sample sizes canaries use (up to a few thousand pairs),
-/// so the simpler rate is used.
+/// argument); the paper's default divides by i · log(1 + i) as well, which makes the bound a
+/// little looser at the sample sizes canaries use (a few thousand pairs); the judge shows it
+/// as evidence and decides with ``BettingTest``.
 /// It adapts to the variance (an equal canary on easy tests has small differences, so it
 /// decides sooner than a Hoeffding bound) and needs no distributional assumption beyond
-/// boundedness; the conditional means may vary from one observation to the next (tests of
-/// different difficulty), and the bound is then on their running average. The running
-/// intersection (the tightest bound so far) is kept, which stays valid.
+/// boundedness. With a constant mean the running intersection (the tightest bound so far) is
+/// valid too and is kept; when the conditional means vary (tests of different difficulty) the
+/// bound is on their λ-weighted average, which is why the judge decides with
+/// ``BettingTest`` and only shows this.
 public struct ConfidenceBound: Sendable, Equatable {
     /// Which side is bounded.
     public enum Side: Sendable, Equatable { case lower, upper }
