@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PromptOpsCore
 import PromptOpsStore
 
@@ -45,6 +46,19 @@ final class ServedStore: Sendable {
         let report = try store.apply(plan, commit: commit, now: Self.now)
         try store.recordSyncPass(branch: branch, revision: revision, error: nil, now: Self.now)
         return report
+    }
+}
+
+extension ServedStore {
+    /// Writes a canary into a Deployment row as the rollout driver's weight step does: the row
+    /// only, no audit record.
+    func writeCanaryRow(namespace: String = "support", name: String = "support-reply-prod", version: Int, weight: Int) async throws {
+        let db = try DatabaseQueue(path: directory.appendingPathComponent("serving.sqlite").path)
+        try await db.write { db in
+            try db.execute(sql: "UPDATE deployment SET canary_version = ?, canary_weight = ?, phase = 'Progressing' WHERE namespace = ? AND name = ?",
+                           arguments: [version, weight, namespace, name])
+        }
+        try db.close()
     }
 }
 

@@ -21,15 +21,15 @@ struct ServingFastPathTests {
     static func canaryStore() async throws -> ServedStore {
         let served = try ServedStore(Manifests.repository())
         try served.apply(Manifests.repository(greeting: "G2"), revision: ServedStore.revision(2))
-        let db = try DatabaseQueue(path: served.directory.appendingPathComponent("serving.sqlite").path)
-        try await db.write { db in
-            try db.execute(sql: """
-                UPDATE deployment SET canary_version = 1, canary_weight = 40, phase = 'Progressing'
-                WHERE namespace = 'support' AND name = 'support-reply-prod'
-                """)
-        }
-        try db.close()
+        try await served.writeCanaryRow(version: 1, weight: 40)
         return served
+    }
+
+    /// Tokens of three callers: render in `support`, read-only in `support`, render in `billing`.
+    static func tokens() -> (render: (String, ControllerConfig.APIToken), read: (String, ControllerConfig.APIToken),
+                             other: (String, ControllerConfig.APIToken)) {
+        (AccessRouteTests.token("app", ["support"], [.render]), AccessRouteTests.token("reader", ["support"], [.read]),
+         AccessRouteTests.token("billing-app", ["billing"], [.render]))
     }
 
     /// One answer, reduced to what a client sees (status, media type, length, body).
@@ -52,9 +52,7 @@ struct ServingFastPathTests {
     @Test("every request answers exactly as through the router, and the plain ones never reach it")
     func sameAnswersAsTheRouter() async throws {
         let served = try await Self.canaryStore()
-        let (renderSecret, renderer) = AccessRouteTests.token("app", ["support"], [.render])
-        let (readSecret, reader) = AccessRouteTests.token("reader", ["support"], [.read])
-        let (otherSecret, other) = AccessRouteTests.token("billing-app", ["billing"], [.render])
+        let ((renderSecret, renderer), (readSecret, reader), (otherSecret, other)) = Self.tokens()
         let reply = Self.base + "/support-reply-prod/resolve"
         let tagline = Self.base + "/tagline-web/resolve"
         // (uri, token, answered on the event loop)
@@ -123,9 +121,7 @@ struct ServingFastPathTests {
     @Test("every render answers exactly as through the router; only plain successes stay on the event loop")
     func renderSameAnswersAsTheRouter() async throws {
         let served = try await Self.canaryStore()
-        let (renderSecret, renderer) = AccessRouteTests.token("app", ["support"], [.render])
-        let (readSecret, reader) = AccessRouteTests.token("reader", ["support"], [.read])
-        let (otherSecret, other) = AccessRouteTests.token("billing-app", ["billing"], [.render])
+        let ((renderSecret, renderer), (readSecret, reader), (otherSecret, other)) = Self.tokens()
         let reply = Self.base + "/support-reply-prod/render"
         let tagline = Self.base + "/tagline-web/render"
         let json = "application/json"

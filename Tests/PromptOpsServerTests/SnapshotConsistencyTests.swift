@@ -79,14 +79,7 @@ struct SnapshotConsistencyTests {
             #expect(try await client.get(Self.reply + "/resolve?key=a").object["version"] as? Int == 2)
             let auditHead = try served.store.auditHead()
             // What the rollout driver's weight step does to the row: no audit record.
-            let db = try DatabaseQueue(path: served.directory.appendingPathComponent("serving.sqlite").path)
-            try await db.write { db in
-                try db.execute(sql: """
-                    UPDATE deployment SET canary_version = 1, canary_weight = 100, phase = 'Progressing'
-                    WHERE namespace = 'support' AND name = 'support-reply-prod'
-                    """)
-            }
-            try db.close()
+            try await served.writeCanaryRow(version: 1, weight: 100)
             #expect(try served.store.auditHead() == auditHead)
             #expect(try server.snapshot.refresh(), "the change was seen")
             let answer = try await client.get(Self.reply + "/resolve?key=a").object
