@@ -47,6 +47,27 @@ public struct EvaluationProvider: Sendable {
         return Self.measurement(of: report, metric: metric, now: now)
     }
 
+    /// One round of the comparative judge: the canary's tests on both versions. The
+    /// measurement carries the round's runs (``JudgeReport``) and no verdict of its own yet:
+    /// the analysis feeds the runs to the judge and stores its standing. Any failure (no
+    /// version to compare, no tests, a failed model call) is an Error measurement.
+    public func compare(_ judge: Deployment.Judge, stable: EvaluationInput?, canary: EvaluationInput?, now: Date) async -> MetricMeasurement {
+        let name = Deployment.Judge.metricName
+        guard let stable, let canary else {
+            return .error(metric: name, message: "judge: the \(stable == nil ? "stable" : "canary") version could not be loaded", at: now)
+        }
+        let key = judge.secretRef.flatMap { secrets.value($0, for: canary.namespace.namespace) }
+        let client = ChatCompletionsClient(httpClient: httpClient, endpoint: judge.endpoint, model: judge.model, apiKey: key, timeout: judge.timeout)
+        switch await ComparativeRunner(client: client, repeats: judge.repeats, maxConcurrentCalls: maxConcurrentCalls).run(stable: stable, canary: canary) {
+        case .success(let report):
+            let pairs = report.round.reduce(0) { $0 + min($1.stable.count, $1.canary.count) }
+            return MetricMeasurement(metric: name, value: nil, verdict: .inconclusive,
+                                     message: "judge: \(pairs) pair(s) run on \(report.round.count) test(s) (model \(judge.model))", at: now, judge: report)
+        case .failure(let failure):
+            return .error(metric: name, message: "judge: \(failure.message)", at: now)
+        }
+    }
+
     /// The measurement an evaluation report amounts to.
     public static func measurement(of report: EvaluationReport, metric: Deployment.Metric, now: Date) -> MetricMeasurement {
         if let failure = report.failure {

@@ -48,10 +48,12 @@ public struct MetricRunner: Sendable {
 
     /// Measures one metric at `now` (the controller's clock; stored as the measurement's time).
     /// - Parameter evaluation: the canary version and its tests; needed by evaluation metrics only.
-    public func measure(_ metric: Deployment.Metric, evaluation input: EvaluationInput?, now: Date) async -> MetricMeasurement {
+    /// - Parameter stable: the stable version, with the canary's tests; needed by the judge only.
+    public func measure(_ metric: Deployment.Metric, evaluation input: EvaluationInput?, stable: EvaluationInput? = nil, now: Date) async -> MetricMeasurement {
         let result: MetricMeasurement
         switch metric.provider {
         case .evaluation: result = await evaluation.measure(metric, input: input, now: now)
+        case .comparative(let judge): result = await evaluation.compare(judge, stable: stable, canary: input, now: now)
         case .prometheus: result = await prometheus.measure(metric, now: now)
         case .web: result = await web.measure(metric, now: now)
         }

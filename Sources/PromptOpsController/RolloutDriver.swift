@@ -76,9 +76,12 @@ public actor RolloutDriver {
                 var step: [RolloutAction] = []
                 for request in requests {
                     let canary = machine.canary
-                    let results = await measure(request.metrics, target: target, canary: canary)
-                    measured += results.map { TakenMeasurement(round: request.round, canary: canary, measurement: $0) }
-                    step += machine.handle(.measured(results, round: request.round), now: now())
+                    let results = await measure(request.metrics, target: target, canary: canary, stable: machine.stable)
+                    let at = now()
+                    // Stored as the machine records them (the judge's with its standing).
+                    let recorded = machine.recorded(results, round: request.round, now: at)
+                    measured += (recorded.isEmpty ? results : recorded).map { TakenMeasurement(round: request.round, canary: canary, measurement: $0) }
+                    step += machine.handle(.measured(results, round: request.round), now: at)
                 }
                 step += machine.handle(.tick, now: now())
                 actions += step
@@ -115,17 +118,31 @@ public actor RolloutDriver {
     }
 
     /// Runs the requested metrics against the canary version.
-    func measure(_ metrics: [Deployment.Metric], target: RolloutTarget, canary: RolloutStateMachine.VersionRef?) async -> [MetricMeasurement] {
+    /// The judge (``Deployment/Provider/comparative(_:)``) also gets the stable version, with
+    /// the canary's tests: both versions run the same tests.
+    func measure(_ metrics: [Deployment.Metric], target: RolloutTarget, canary: RolloutStateMachine.VersionRef?,
+                 stable: RolloutStateMachine.VersionRef?) async -> [MetricMeasurement] {
+        func needs(_ test: (Deployment.Provider) -> Bool) -> Bool { metrics.contains { test($0.provider) } }
+        let judged = needs { if case .comparative = $0 { return true }; return false }
         var input: EvaluationInput?
-        if let canary, metrics.contains(where: { if case .evaluation = $0.provider { return true }; return false }),
-           let version = try? store.templateVersion(namespace: target.namespace, name: target.deployment.template, version: canary.version) {
-            input = EvaluationInput(effectiveJSON: version.effective.text, namespace: target.namespace, template: target.deployment.template)
+        if let canary, judged || needs({ if case .evaluation = $0 { return true }; return false }) {
+            input = loadInput(target, version: canary.version)
+        }
+        var stableInput: EvaluationInput?
+        if judged, let stable, let input, let loaded = loadInput(target, version: stable.version) {
+            stableInput = EvaluationInput(namespace: loaded.namespace, template: loaded.template, tests: input.tests)
         }
         var out: [MetricMeasurement] = []
         for metric in metrics {
-            out.append(await runner.measure(metric, evaluation: input, now: now()))
+            out.append(await runner.measure(metric, evaluation: input, stable: stableInput, now: now()))
         }
         return out
+    }
+
+    private func loadInput(_ target: RolloutTarget, version: Int) -> EvaluationInput? {
+        guard let stored = try? store.templateVersion(namespace: target.namespace, name: target.deployment.template, version: version)
+        else { return nil }
+        return EvaluationInput(effectiveJSON: stored.effective.text, namespace: target.namespace, template: target.deployment.template)
     }
 
     func log(_ action: RolloutAction, target: RolloutTarget) {

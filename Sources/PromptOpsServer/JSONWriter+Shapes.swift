@@ -111,4 +111,30 @@ extension JSONWriter {
     mutating func embedded(_ json: EmbeddedJSON) {
         raw(json.text)
     }
+
+    /// The comparative judge's standing: decision, pairs used of the budget, the difference
+    /// (canary − stable pass rate) with its interval, and per test (most regressed first).
+    mutating func judgeReport(_ r: JudgeReport) {
+        objectStart()
+        member("decision", r.decision)
+        member("samples", r.samples)
+        member("maxSamples", r.maxSamples)
+        key("margin"); double(r.margin)
+        key("difference"); double(r.difference)
+        key("interval"); arrayStart(); double(r.lower); double(r.upper); arrayEnd()
+        key("tests")
+        arrayStart()
+        for t in r.tests {
+            objectStart()
+            member("test", t.test)
+            member("runs", t.runs)
+            member("stablePassed", t.stablePassed)
+            member("canaryPassed", t.canaryPassed)
+            key("difference"); double(t.difference)
+            objectEnd()
+        }
+        arrayEnd()
+        key("notCompared"); arrayStart(); for s in r.skipped { string(s) }; arrayEnd()
+        objectEnd()
+    }
 }

@@ -47,6 +47,9 @@ extension ServingAPI {
             json.objectEnd()
         }
         json.arrayEnd()
+        // The comparative judge's standing after its latest round, with the per-test breakdown.
+        json.key("judge")
+        if let r = rollout?.analysis?.judgeReport { json.judgeReport(r) } else { json.null() }
         json.member("step", rollout?.canary == nil ? nil : rollout?.stepIndex)
         json.key("lastTransition")
         if let t = rollout?.lastTransition {

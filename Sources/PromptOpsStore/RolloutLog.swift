@@ -50,14 +50,33 @@ struct RolloutLog {
                              try revision(of: action == "Promoted" ? to : from), time])
     }
 
+    /// Measurements as evidence: every threshold measurement, and of the judge's rounds only
+    /// the latest, with its per-test breakdown (it sums up the rounds before it).
     static func evidence(_ list: [MetricMeasurement]) -> JSONValue {
-        .array(list.map { m in
-            .object([
+        let lastJudged = list.lastIndex { $0.judge != nil }
+        return .array(list.enumerated().compactMap { i, m in
+            if m.judge != nil && i != lastJudged { return nil }
+            var object: [String: JSONValue] = [
                 "metric": .string(m.metric), "value": m.value.map(JSONValue.double) ?? .null,
                 "verdict": .string(m.verdict.rawValue), "message": m.message.map(JSONValue.string) ?? .null,
                 "at": .string(StoreTime.format(m.at)),
-            ])
+            ]
+            if let report = m.judge { object["judge"] = judge(report) }
+            return .object(object)
         })
+    }
+
+    /// The judge's standing for people: decision, pairs, difference with interval, per test.
+    static func judge(_ r: JudgeReport) -> JSONValue {
+        .object([
+            "decision": .string(r.decision), "samples": .int(Int64(r.samples)), "maxSamples": .int(Int64(r.maxSamples)),
+            "difference": .double(r.difference), "lower": .double(r.lower), "upper": .double(r.upper), "margin": .double(r.margin),
+            "tests": .array(r.tests.map { t in
+                .object(["test": .string(t.test), "runs": .int(Int64(t.runs)), "stablePassed": .int(Int64(t.stablePassed)),
+                         "canaryPassed": .int(Int64(t.canaryPassed)), "difference": .double(t.difference)])
+            }),
+            "notCompared": .array(r.skipped.map(JSONValue.string)),
+        ])
     }
 
     static func ref(_ v: RolloutStateMachine.VersionRef?) -> JSONValue {
@@ -125,12 +144,12 @@ struct RolloutLog {
         // Only this version's measurements: an earlier canary's (rolled back, superseded) are
         // not evidence for this one.
         try Row.fetchAll(db, sql: """
-            SELECT metric, value, verdict, message, time FROM measurement
+            SELECT metric, value, verdict, message, time, judge_json FROM measurement
             WHERE namespace = ? AND deployment = ? AND canary_version = ? AND canary_hash = ?
             ORDER BY id DESC LIMIT 20
             """, arguments: [namespace, deployment, version.version, version.hash]).reversed().map {
             MetricMeasurement(metric: $0[0], value: $0[1], verdict: MeasurementVerdict(rawValue: $0[2]) ?? .error,
-                              message: $0[3], at: StoreTime.parse($0[4]) ?? now)
+                              message: $0[3], at: StoreTime.parse($0[4]) ?? now, judge: JudgeCoding.decode($0[5]))
         }
     }
 }

@@ -93,10 +93,10 @@ extension ServingStore {
             for taken in measurements {
                 let m = taken.measurement
                 try db.execute(sql: """
-                    INSERT INTO measurement (namespace, deployment, canary_version, canary_hash, round, metric, value, verdict, message, time)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO measurement (namespace, deployment, canary_version, canary_hash, round, metric, value, verdict, message, time, judge_json)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [namespace, deployment, taken.canary?.version, taken.canary?.hash, taken.round, m.metric, m.value,
-                                     m.verdict.rawValue, m.message, StoreTime.format(m.at)])
+                                     m.verdict.rawValue, m.message, StoreTime.format(m.at), try JudgeCoding.encode(m.judge)])
             }
             let log = RolloutLog(db: db, namespace: namespace, deployment: deployment, template: template,
                                  revision: revision, previousStable: stableHash.map { .init(version: stableVersion, hash: $0) },
@@ -118,14 +118,28 @@ extension ServingStore {
     public func measurements(namespace: String, deployment: String, limit: Int = 200) throws(StoreError) -> [StoredMeasurement] {
         try reading { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, canary_version, round, metric, value, verdict, message, time FROM (
+                SELECT id, canary_version, round, metric, value, verdict, message, time, judge_json FROM (
                     SELECT * FROM measurement WHERE namespace = ? AND deployment = ? ORDER BY id DESC LIMIT ?) ORDER BY id
                 """, arguments: [namespace, deployment, min(max(limit, 1), Self.maxPage)]).map { row in
                 StoredMeasurement(id: row[0], canaryVersion: row[1], round: row[2], measurement: MetricMeasurement(
                     metric: row[3], value: row[4], verdict: MeasurementVerdict(rawValue: row[5]) ?? .error, message: row[6],
-                    at: StoreTime.parse(row[7]) ?? .distantPast))
+                    at: StoreTime.parse(row[7]) ?? .distantPast, judge: JudgeCoding.decode(row[8])))
             }
         }
+    }
+}
+
+/// The judge's report in a measurement row.
+enum JudgeCoding {
+    static func encode(_ report: JudgeReport?) throws -> String? {
+        guard let report else { return nil }
+        return String(decoding: try RolloutCoding.encoder.encode(report), as: UTF8.self)
+    }
+
+    /// Nil for no report, or one this build cannot read (the row's other columns still are).
+    static func decode(_ text: String?) -> JudgeReport? {
+        guard let text else { return nil }
+        return try? RolloutCoding.decoder.decode(JudgeReport.self, from: Data(text.utf8))
     }
 }
 

@@ -17,6 +17,7 @@ enum StoreSchema {
         migrator.registerMigration("v6") { db in try db.execute(sql: v6) }
         migrator.registerMigration("v7") { db in try db.execute(sql: v7) }
         migrator.registerMigration("v8") { db in try db.execute(sql: v8) }
+        migrator.registerMigration("v9") { db in try db.execute(sql: v9) }
         return migrator
     }
 
@@ -323,5 +324,11 @@ enum StoreSchema {
     CREATE TRIGGER deployment_deleted AFTER DELETE ON deployment
     BEGIN INSERT INTO serving_change (namespace) VALUES (OLD.namespace); END;
     ALTER TABLE sync_status ADD COLUMN settings TEXT;
+    """
+
+    /// The comparative judge's round and standing beside its measurement (metric `judge`),
+    /// as JSON (``JudgeReport``): the per-test evidence endpoints, events and audit show.
+    static let v9 = """
+    ALTER TABLE measurement ADD COLUMN judge_json TEXT CHECK (judge_json IS NULL OR json_valid(judge_json));
     """
 }

@@ -37,6 +37,25 @@ final class StandInServices: Sendable {
             let escaped = answer.replacingOccurrences(of: "\"", with: "\\\"")
             return Self.json("{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"\(escaped)\"},\"finish_reason\":\"stop\"}]}")
         }
+        // A second "model" for the comparative judge: answers PASS with the probability the
+        // prompt states as `quality=NN` (percent), else FAIL; a seeded generator per server.
+        let judgeRandom = NIOLockedValueBox(UInt64(0x5EED))
+        router.post("/judge/v1/chat/completions") { [modelCalls] request, _ -> Response in
+            modelCalls.withLockedValue { $0 += 1 }
+            let text = String(buffer: try await request.body.collect(upTo: 1 << 20))
+            let quality = text.range(of: #"quality=[0-9]+"#, options: .regularExpression)
+                .flatMap { Double(text[$0].dropFirst("quality=".count)) } ?? 0
+            let draw = judgeRandom.withLockedValue { state -> Double in
+                // SplitMix64.
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+            }
+            let answer = draw * 100 < quality ? "PASS" : "FAIL"
+            return Self.json("{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"\(answer)\"},\"finish_reason\":\"stop\"}]}")
+        }
         var logger = Logger(label: "stand-ins")
         logger.logLevel = .critical
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)

@@ -45,7 +45,8 @@ struct RolloutMeasurementTests {
         let metrics = [RolloutFixture.metric("a", min: 1), RolloutFixture.metric("b", min: 1)]
         var run = AnalysisRun(startedAt: RolloutFixture.epoch, metrics: metrics)
         let extra = MetricMeasurement(metric: "unknown", value: 1, verdict: .successful, at: RolloutFixture.epoch)
-        run.record([MetricMeasurement(metric: metrics[0], value: 2, at: RolloutFixture.epoch), extra], metrics: metrics, now: RolloutFixture.epoch)
+        run.record([MetricMeasurement(metric: metrics[0], value: 2, at: RolloutFixture.epoch), extra],
+                   config: RolloutFixture.analysis(metrics: metrics), now: RolloutFixture.epoch)
         #expect(run.rounds[0].map(\.metric) == ["a", "b"])
         #expect(run.rounds[0].map(\.verdict) == [.successful, .error])
         #expect(run.tallies[1].consecutiveErrors == 1)
@@ -70,7 +71,7 @@ struct RolloutMeasurementTests {
         var run = AnalysisRun(startedAt: RolloutFixture.epoch, metrics: metrics)
         for verdicts in rounds {
             let results = zip(metrics, verdicts).map { MetricMeasurement(metric: $0.name, value: nil, verdict: $1, at: RolloutFixture.epoch) }
-            run.record(results, metrics: metrics, now: RolloutFixture.epoch)
+            run.record(results, config: config, now: RolloutFixture.epoch)
         }
         switch (run.assess(config), expected) {
         case (.failed, .failed), (.paused, .paused), (.running, .running), (.succeeded, .succeeded): break

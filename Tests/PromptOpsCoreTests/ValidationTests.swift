@@ -108,7 +108,7 @@ struct ValidationTests {
           strategy: {type: Canary, canary: {steps: [{setWeight: 10}, {analysis: {}}]}}
         """
         let out = lines(validate(["d.yaml": d, "t.yaml": textTemplate("t", text: "x")]))
-        #expect(out == ["d.yaml:6:62: error: spec.strategy.canary.steps[1]: an analysis step needs spec.analysis with metrics"])
+        #expect(out == ["d.yaml:6:62: error: spec.strategy.canary.steps[1]: an analysis step needs spec.analysis with metrics or a judge"])
     }
 
     @Test func stepNeedsExactlyOneAction() {

@@ -100,12 +100,28 @@ enum ManifestDecoder {
                 failureLimit: a["failureLimit"]?.int ?? 0,
                 inconclusiveLimit: a["inconclusiveLimit"]?.int ?? 1,
                 consecutiveErrorLimit: a["consecutiveErrorLimit"]?.int ?? 4,
-                metrics: (a["metrics"]?.array ?? []).compactMap(metric))
+                metrics: (a["metrics"]?.array ?? []).compactMap(metric),
+                judge: a["judge"].flatMap(judge))
         }
         return Deployment(
             meta: meta(document), template: spec?["template"]?.string ?? "",
             environment: spec?["environment"]?.string, strategy: strategy, steps: steps,
             analysis: analysis, document: document)
+    }
+
+    static func judge(_ node: LocatedValue) -> Deployment.Judge? {
+        guard node["type"]?.string ?? "comparative" == "comparative" else { return nil }
+        let e = node["evaluation"]
+        let defaults = ComparativeJudge.Settings()
+        return Deployment.Judge(
+            endpoint: e?["endpoint"]?.string ?? "", model: e?["model"]?.string ?? "",
+            secretRef: e?["secretRef"]?.string, repeats: e?["repeats"]?.int ?? 3,
+            timeout: duration(e?["timeout"], default: .seconds(30)),
+            settings: ComparativeJudge.Settings(
+                margin: node["margin"]?.double ?? defaults.margin,
+                falseRollback: node["falseRollback"]?.double ?? defaults.falseRollback,
+                missedRegression: node["missedRegression"]?.double ?? defaults.missedRegression,
+                maxSamples: node["maxSamples"]?.int ?? defaults.maxSamples))
     }
 
     static func metric(_ node: LocatedValue) -> Deployment.Metric? {

@@ -66,39 +66,117 @@ public struct AnalysisRun: Codable, Sendable, Equatable {
         self.nextMeasurementAt = startedAt
     }
 
+    /// Creates a run of `analysis`: its metrics and, when set, its judge (tallied last).
+    public init(startedAt: Date, analysis: Deployment.Analysis) {
+        self.init(startedAt: startedAt, metrics: analysis.metrics + (analysis.judge.map { [$0.metric] } ?? []))
+    }
+
     /// Every measurement of the run, round after round.
     public var measurements: [MetricMeasurement] { rounds.flatMap { $0 } }
 
-    /// Records one round: one measurement per configured metric, in metric order. A metric
-    /// without a result counts as a provider error; results for unknown metrics are dropped.
-    mutating func record(_ results: [MetricMeasurement], metrics: [Deployment.Metric], now: Date) {
+    /// The judge's latest standing (nil before its first judged round).
+    public var judgeReport: JudgeReport? {
+        for round in rounds.reversed() {
+            if let report = round.last(where: { $0.metric == Deployment.Judge.metricName && $0.judge != nil })?.judge,
+               report.samples > 0 || report.decision != ComparativeJudge.Decision.continue.rawValue {
+                return report
+            }
+        }
+        return nil
+    }
+
+    /// The judge's decision so far (Continue before any round).
+    var judgeDecision: ComparativeJudge.Decision {
+        judgeReport.flatMap { ComparativeJudge.Decision(rawValue: $0.decision) } ?? .continue
+    }
+
+    /// What the next round measures: the threshold metrics in the first `count` rounds, and
+    /// the judge until it decides.
+    func due(_ config: Deployment.Analysis) -> [Deployment.Metric] {
+        var out = rounds.count < max(config.count, 1) ? config.metrics : []
+        if let judge = config.judge, judgeDecision == .continue { out.append(judge.metric) }
+        return out
+    }
+
+    /// The judge with every recorded round replayed into it.
+    func replayedJudge(_ settings: ComparativeJudge.Settings) -> ComparativeJudge {
+        var judge = ComparativeJudge(settings)
+        for round in rounds {
+            for m in round where m.metric == Deployment.Judge.metricName && m.verdict != .error {
+                if let report = m.judge { judge.add(report.round.map(\.judgeRuns)) }
+            }
+        }
+        return judge
+    }
+
+    /// Records one round: one measurement per metric due (``due(_:)``, computed before the
+    /// round), in metric order. A metric without a result counts as a provider error; results
+    /// for metrics not due are dropped. The judge's round is fed to the judge (replayed from
+    /// the earlier rounds) and stored with its standing.
+    mutating func record(_ results: [MetricMeasurement], config: Deployment.Analysis, now: Date) {
+        let due = due(config)
         var round: [MetricMeasurement] = []
-        for (i, metric) in metrics.enumerated() {
-            let m = results.first { $0.metric == metric.name }
+        for metric in due {
+            var m = results.first { $0.metric == metric.name }
                 ?? .error(metric: metric.name, message: "no result in this round", at: now)
+            if case .comparative(let spec) = metric.provider, m.verdict != .error {
+                m = judged(m, settings: spec.settings)
+            }
             round.append(m)
-            if i < tallies.count { tallies[i].add(m.verdict) }
+            if let i = tallies.firstIndex(where: { $0.metric == metric.name }) { tallies[i].add(m.verdict) }
         }
         rounds.append(round)
         awaitedRound = nil
     }
 
-    /// Judges the run after its latest round. A failure of any metric wins over a pause.
+    /// A judge round's measurement with the judge's standing after it: the value is the
+    /// observed difference, the verdict Failed for RollBack, Successful for Promote and
+    /// Inconclusive while undecided or at the budget.
+    private func judged(_ m: MetricMeasurement, settings: ComparativeJudge.Settings) -> MetricMeasurement {
+        guard let report = m.judge else {
+            return .error(metric: m.metric, message: "judge: the provider returned no runs", at: m.at)
+        }
+        var judge = replayedJudge(settings)
+        judge.add(report.round.map(\.judgeRuns))
+        let standing = report.judged(by: judge)
+        let verdict: MeasurementVerdict = switch judge.decision {
+        case .rollBack: .failed
+        case .promote: .successful
+        case .continue, .inconclusive: .inconclusive
+        }
+        return MetricMeasurement(metric: m.metric, value: standing.difference, verdict: verdict,
+                                 message: "judge: " + standing.summary, at: m.at, judge: standing)
+    }
+
+    /// Judges the run after its latest round. A failure of any metric, or the judge's
+    /// RollBack, wins over a pause.
     func assess(_ config: Deployment.Analysis) -> Assessment {
-        if let t = tallies.first(where: { $0.failed > config.failureLimit }) {
+        let judgeName = config.judge == nil ? nil : Deployment.Judge.metricName
+        let metricTallies = tallies.filter { $0.metric != judgeName }
+        let decision = judgeDecision
+        if decision == .rollBack, let report = judgeReport {
+            return .failed(reason: "the judge found the canary worse than stable by more than \(JudgePlan.points(report.margin)) point(s): \(report.summary)")
+        }
+        if let t = metricTallies.first(where: { $0.failed > config.failureLimit }) {
             return .failed(reason: "metric \(t.metric) failed \(t.failed) time(s), more than failureLimit \(config.failureLimit)\(lastValue(of: t.metric))")
         }
-        if let t = tallies.first(where: { $0.inconclusive > config.inconclusiveLimit }) {
+        if decision == .inconclusive, let report = judgeReport {
+            return .paused(reason: "the judge is inconclusive after \(report.samples) pair(s) (maxSamples \(report.maxSamples)): \(report.summary); promote to continue or abort to roll back")
+        }
+        if let t = metricTallies.first(where: { $0.inconclusive > config.inconclusiveLimit }) {
             return .paused(reason: "metric \(t.metric) was inconclusive \(t.inconclusive) time(s), more than inconclusiveLimit \(config.inconclusiveLimit); promote to continue or abort to roll back")
         }
         if let t = tallies.first(where: { $0.consecutiveErrors > config.consecutiveErrorLimit }) {
             return .paused(reason: "metric \(t.metric) provider failed \(t.consecutiveErrors) time(s) in a row, more than consecutiveErrorLimit \(config.consecutiveErrorLimit)\(lastMessage(of: t.metric)); promote to continue or abort to roll back")
         }
-        guard rounds.count >= max(config.count, 1) else { return .running }
-        // Tolerated inconclusive results or errors must not add up to a pass without evidence.
-        if let t = tallies.first(where: { $0.successful == 0 }) {
-            return .paused(reason: "metric \(t.metric) had no successful measurement in \(rounds.count) round(s); promote to continue or abort to roll back")
+        if !config.metrics.isEmpty {
+            guard rounds.count >= max(config.count, 1) else { return .running }
+            // Tolerated inconclusive results or errors must not add up to a pass without evidence.
+            if let t = metricTallies.first(where: { $0.successful == 0 }) {
+                return .paused(reason: "metric \(t.metric) had no successful measurement in \(rounds.count) round(s); promote to continue or abort to roll back")
+            }
         }
+        if config.judge != nil && decision != .promote { return .running }
         return .succeeded
     }
 

@@ -12,13 +12,16 @@ public struct MetricMeasurement: Codable, Sendable, Equatable {
     public let message: String?
     /// When it was measured.
     public let at: Date
+    /// The comparative judge's round and standing (metric `judge` only).
+    public let judge: JudgeReport?
 
     /// Creates a measurement with an explicit verdict. A non-finite value is stored as nil and
     /// noted in the message, so the state can always be encoded as JSON.
-    public init(metric: String, value: Double?, verdict: MeasurementVerdict, message: String? = nil, at: Date) {
+    public init(metric: String, value: Double?, verdict: MeasurementVerdict, message: String? = nil, at: Date, judge: JudgeReport? = nil) {
         self.metric = metric
         self.verdict = verdict
         self.at = at
+        self.judge = judge
         if let value, !value.isFinite {
             self.value = nil
             self.message = message ?? "non-finite value \(value)"

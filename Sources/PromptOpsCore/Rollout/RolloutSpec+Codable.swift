@@ -77,6 +77,7 @@ private struct AnalysisRecord: Codable {
     var inconclusiveLimit: Int
     var consecutiveErrorLimit: Int
     var metrics: [MetricRecord]
+    var judge: JudgeRecord?
 
     init(_ a: Deployment.Analysis) {
         interval = DurationRecord(a.interval)
@@ -85,6 +86,7 @@ private struct AnalysisRecord: Codable {
         inconclusiveLimit = a.inconclusiveLimit
         consecutiveErrorLimit = a.consecutiveErrorLimit
         metrics = a.metrics.map(MetricRecord.init)
+        judge = a.judge.map(JudgeRecord.init)
     }
 
     var analysis: Deployment.Analysis {
@@ -92,7 +94,7 @@ private struct AnalysisRecord: Codable {
             Deployment.Analysis(
                 interval: interval.duration, count: count, failureLimit: failureLimit,
                 inconclusiveLimit: inconclusiveLimit, consecutiveErrorLimit: consecutiveErrorLimit,
-                metrics: try metrics.map { try $0.metric })
+                metrics: try metrics.map { try $0.metric }, judge: judge?.judge)
         }
     }
 }
@@ -120,6 +122,7 @@ private struct ProviderRecord: Codable {
     var endpoint: String?, model: String?, secretRef: String?, repeats: Int?
     var address: String?, query: String?
     var url: String?, jsonPath: String?
+    var judge: JudgeRecord?
     var timeout: DurationRecord
 
     init(_ p: Deployment.Provider) {
@@ -136,6 +139,10 @@ private struct ProviderRecord: Codable {
             kind = "web"
             self.url = url; self.jsonPath = jsonPath
             self.timeout = DurationRecord(timeout)
+        case let .comparative(judge):
+            kind = "comparative"
+            self.judge = JudgeRecord(judge)
+            self.timeout = DurationRecord(judge.timeout)
         }
     }
 
@@ -150,10 +157,44 @@ private struct ProviderRecord: Codable {
                 return .prometheus(address: address, query: query, timeout: timeout.duration)
             case let ("web", _, _, _, _, _, url?, jsonPath?):
                 return .web(url: url, jsonPath: jsonPath, timeout: timeout.duration)
+            case ("comparative", _, _, _, _, _, _, _):
+                guard let judge else { break }
+                return .comparative(judge.judge)
             default:
-                throw DecodingError.dataCorrupted(.init(
-                    codingPath: [], debugDescription: "incomplete or unknown metric provider '\(kind)'"))
+                break
             }
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: [], debugDescription: "incomplete or unknown metric provider '\(kind)'"))
         }
+    }
+}
+
+private struct JudgeRecord: Codable {
+    var endpoint: String
+    var model: String
+    var secretRef: String?
+    var repeats: Int
+    var timeout: DurationRecord
+    var margin: Double
+    var falseRollback: Double
+    var missedRegression: Double
+    var maxSamples: Int
+
+    init(_ j: Deployment.Judge) {
+        endpoint = j.endpoint
+        model = j.model
+        secretRef = j.secretRef
+        repeats = j.repeats
+        timeout = DurationRecord(j.timeout)
+        margin = j.settings.margin
+        falseRollback = j.settings.falseRollback
+        missedRegression = j.settings.missedRegression
+        maxSamples = j.settings.maxSamples
+    }
+
+    var judge: Deployment.Judge {
+        Deployment.Judge(endpoint: endpoint, model: model, secretRef: secretRef, repeats: repeats, timeout: timeout.duration,
+                         settings: .init(margin: margin, falseRollback: falseRollback, missedRegression: missedRegression,
+                                         maxSamples: maxSamples))
     }
 }

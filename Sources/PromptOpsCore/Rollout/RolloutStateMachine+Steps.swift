@@ -22,7 +22,7 @@ extension RolloutStateMachine {
         guard canary != nil, phase == .progressing, var run = analysis, run.awaitedRound == round,
               let config = spec?.analysis
         else { return [.ignored(reason: "measurement round \(round) is not awaited")] }
-        run.record(results, metrics: config.metrics, now: now)
+        run.record(results, config: config, now: now)
         analysis = run
         switch run.assess(config) {
         case .running:
@@ -34,6 +34,16 @@ extension RolloutStateMachine {
         case .paused(let reason):
             return [.paused(reason: reason)] + move(to: .paused, reason: reason, now: now)
         }
+    }
+
+    /// What handling `results` for `round` would record: the round as stored in the run, the
+    /// judge's measurement with its standing after the round. Empty when the round is not
+    /// awaited. The controller stores these (not the providers' raw answers).
+    public func recorded(_ results: [MetricMeasurement], round: Int, now: Date) -> [MetricMeasurement] {
+        guard canary != nil, phase == .progressing, var run = analysis, run.awaitedRound == round, let config = spec?.analysis
+        else { return [] }
+        run.record(results, config: config, now: now)
+        return run.rounds.last ?? []
     }
 
     /// Completes the current step now; Paused continues as Progressing.
@@ -77,11 +87,11 @@ extension RolloutStateMachine {
             let reason = "step \(index + 1) of \(spec.steps.count) is a manual pause; promote to continue"
             return [.paused(reason: reason)] + move(to: .paused, reason: reason, now: now)
         case .analysis:
-            guard let config = spec.analysis, !config.metrics.isEmpty else {
-                let reason = "step \(index + 1) of \(spec.steps.count) is an analysis without metrics; promote to continue"
+            guard let config = spec.analysis, config.measuresSomething else {
+                let reason = "step \(index + 1) of \(spec.steps.count) is an analysis without metrics or judge; promote to continue"
                 return [.paused(reason: reason)] + move(to: .paused, reason: reason, now: now)
             }
-            analysis = AnalysisRun(startedAt: now, metrics: config.metrics)
+            analysis = AnalysisRun(startedAt: now, analysis: config)
             return requestDueRound(now: now)
         }
     }
@@ -94,14 +104,14 @@ extension RolloutStateMachine {
         if let awaited = run.awaitedRound {
             round = awaited
         } else {
-            guard run.rounds.count < max(config.count, 1) else { return [] }
+            guard !run.due(config).isEmpty else { return [] }
             round = nextRound
             nextRound += 1
         }
         run.awaitedRound = round
         run.nextMeasurementAt = now.adding(config.interval)
         analysis = run
-        return [.measure(metrics: config.metrics, round: round)]
+        return [.measure(metrics: run.due(config), round: round)]
     }
 
     /// The canary becomes stable and serves every key.

@@ -136,7 +136,24 @@ public enum APISchemas {
         .init("failureLimit", .integer(minimum: 0), "Failed measurements tolerated; default 0."),
         .init("inconclusiveLimit", .integer(minimum: 0), "Inconclusive measurements tolerated before Paused; default 1."),
         .init("consecutiveErrorLimit", .integer(minimum: 0), "Provider errors in a row tolerated before Paused; default 4."),
-        .init("metrics", .array(.object(metric), minItems: 1), required: true, "What is measured."),
+        .init("metrics", .array(.object(metric), minItems: 1), "Threshold metrics; all must pass (metrics, judge or both)."),
+        .init("judge", .object(judge), "Judge the canary against the stable version on the same tests."),
+    ])
+
+    static let judge = ObjectSchema("The comparative judge: stable and canary run the same tests each round; a sequential test decides with the stated error rates.", fields: [
+        .init("type", .string(.init(allowed: ["comparative"])), required: true, "comparative."),
+        .init("evaluation", .object(.init("The model both versions are run with.", fields: [
+            .init("endpoint", .string(), required: true, "Base URL of an OpenAI-compatible endpoint."),
+            .init("model", .string(), required: true, "Model name."),
+            .init("secretRef", .string(.init(format: .dnsLabel)),
+                  "A secret of the controller config granted to this namespace, sent as the bearer token."),
+            .init("repeats", .integer(minimum: 1, maximum: 100), "Runs per test and version each round; default 3."),
+            .init("timeout", .string(.init(format: .duration)), "Per-call timeout; default 30s."),
+        ])), required: true, "Where the tests run."),
+        .init("margin", .number(minimum: 0, maximum: 0.5), "Worse means worse by more than this much pass rate (0.02: 2 points); default 0.02."),
+        .init("falseRollback", .number(minimum: 0.0001, maximum: 0.5), "Chance of rolling back a canary that is not worse; default 0.01."),
+        .init("missedRegression", .number(minimum: 0.0001, maximum: 0.5), "Chance of promoting a canary worse by more than margin; default 0.05."),
+        .init("maxSamples", .integer(minimum: 1, maximum: 1_000_000), "Pairs per version before the judge says Inconclusive (Paused); default 3000."),
     ])
 
     static let deploymentSpec = ObjectSchema("Serves a template, switching versions directly or by canary.", fields: [

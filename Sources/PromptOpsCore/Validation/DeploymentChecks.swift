@@ -18,9 +18,9 @@ enum DeploymentChecks {
             }
             let stepNodes = d.document.at("spec", "strategy", "canary", "steps")?.array ?? []
             for (i, step) in d.steps.enumerated() where step == .analysis {
-                if d.analysis == nil {
+                if !(d.analysis?.measuresSomething ?? false) {
                     add(.error, i < stepNodes.count ? stepNodes[i] : strategy,
-                        "spec.strategy.canary.steps[\(i)]: an analysis step needs spec.analysis with metrics")
+                        "spec.strategy.canary.steps[\(i)]: an analysis step needs spec.analysis with metrics or a judge")
                 }
             }
         case .direct:
@@ -42,6 +42,33 @@ enum DeploymentChecks {
                 add(.error, node?["thresholdRange"], "spec.analysis.metrics[\(i)].thresholdRange: min \(min) is above max \(max)")
             }
         }
+        if let analysis = d.analysis, !analysis.measuresSomething {
+            add(.error, d.document.at("spec", "analysis"), "spec.analysis: set metrics, a judge or both")
+        }
+        if let judge = d.analysis?.judge {
+            let node = d.document.at("spec", "analysis", "judge")
+            if metricNames.contains(Deployment.Judge.metricName) {
+                add(.error, node, "spec.analysis.judge: its measurements are named '\(Deployment.Judge.metricName)', and a metric of spec.analysis.metrics has that name; rename the metric")
+            }
+            if let warning = budgetWarning(judge.settings) { add(.warning, node?["maxSamples"] ?? node, warning) }
+            if let entry = templates[d.template], entry.template.tests.isEmpty {
+                add(.warning, node, "spec.analysis.judge: PromptTemplate '\(d.template)' has no tests, so the judge has nothing to compare and its analysis steps will pause")
+            }
+        }
         return out
+    }
+
+    /// Sample-size planning at validation: the budget against the pairs a fixed-sample test
+    /// with the judge's error rates needs to tell an equal canary from one worse by the margin
+    /// when tests pass 95 % of the time (harder tests need more: their pairs disagree more
+    /// often). Nil when the budget suffices.
+    static func budgetWarning(_ settings: ComparativeJudge.Settings) -> String? {
+        guard let needed = JudgePlan.fixedSamples(settings, stable: 0.95, canary: 0.95), settings.maxSamples < needed else { return nil }
+        let margin = JudgePlan.points(settings.margin)
+        return "spec.analysis.judge.maxSamples: \(settings.maxSamples) pairs per version are fewer than a fixed-sample test needs "
+            + "(\(needed)) to tell an equal canary from one \(margin) point(s) worse with falseRollback \(settings.falseRollback) "
+            + "and missedRegression \(settings.missedRegression), even with tests that pass 95 % of the time: equal canaries will "
+            + "often end Inconclusive (Paused). Raise maxSamples or the margin; plan with `promptops eval --plan "
+            + "--margin \(settings.margin) --max-samples \(settings.maxSamples) --pass-rate 0.95`"
     }
 }

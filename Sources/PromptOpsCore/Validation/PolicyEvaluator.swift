@@ -73,9 +73,9 @@ public struct PolicyEvaluator: Sendable {
                 }
             }
             if rules.requireAnalysis && d.strategy == .canary
-                && (!d.steps.contains(.analysis) || (d.analysis?.metrics.isEmpty ?? true)) {
+                && (!d.steps.contains(.analysis) || !(d.analysis?.measuresSomething ?? false)) {
                 violation(d.key, d.document.at("spec", "strategy") ?? spec,
-                          "canary steps must include an analysis step backed by spec.analysis metrics")
+                          "canary steps must include an analysis step backed by spec.analysis metrics or a judge")
             }
             requireLabels(d.key, d.meta.labels,
                           at: (d.document.at("metadata", "labels") ?? d.document["metadata"] ?? d.document).location, violation)

@@ -70,6 +70,18 @@ public struct ProviderGrants: Sendable, Equatable {
         let namespace = deployment.meta.namespace
         let nodes = deployment.document.at("spec", "analysis", "metrics")?.array ?? []
         var out: [Diagnostic] = []
+        if let judge = deployment.analysis?.judge {
+            let node = deployment.document.at("spec", "analysis", "judge", "evaluation")
+            func error(_ key: String, _ message: String) {
+                out.append(Diagnostic(.error, at: (node?[key] ?? node ?? deployment.document).location,
+                    "spec.analysis.judge.evaluation.\(key): \(message)", kind: "Deployment", name: deployment.meta.name,
+                    namespace: namespace))
+            }
+            if let secretRef = judge.secretRef, !grants(secret: secretRef, to: namespace) {
+                error("secretRef", "no secret '\(secretRef)' is granted to namespace '\(namespace)' by the controller config")
+            }
+            if let reason = refusal(of: judge.endpoint, for: namespace) { error("endpoint", reason) }
+        }
         for (i, metric) in metrics.enumerated() {
             let node = nodes.indices.contains(i) ? nodes[i]["provider"] : nil
             func error(_ field: [String], _ message: String) {
@@ -89,6 +101,8 @@ public struct ProviderGrants: Sendable, Equatable {
                 if let reason = refusal(of: address, for: namespace) { error(["prometheus", "address"], reason) }
             case .web(let url, _, _):
                 if let reason = refusal(of: url, for: namespace) { error(["web", "url"], reason) }
+            case .comparative:
+                break  // never written in metrics; the judge is checked above
             }
         }
         return out

@@ -57,6 +57,12 @@ public enum JudgePlan {
         return outcome
     }
 
+    /// A pass-rate difference in points, for messages: 0.02 → "2", 0.025 → "2.5".
+    public static func points(_ difference: Double) -> String {
+        let p = (difference * 1000).rounded() / 10
+        return p == p.rounded() ? String(Int(p)) : String(p)
+    }
+
     /// The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9).
     public static func normalQuantile(_ p: Double) -> Double {
         let a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.3577518672690, -30.66479806614716, 2.506628277459239]

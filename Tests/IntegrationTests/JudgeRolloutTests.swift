@@ -1,0 +1,110 @@
+import Foundation
+import PromptOpsCore
+import PromptOpsStore
+import Testing
+
+/// Rollouts gated by the comparative judge: a stand-in model endpoint (a real HTTP server on
+/// loopback) passes each run with the probability the version's prompt states, so stable and
+/// canary pass with set probabilities; the controller's real driver, store and analysis run.
+@Suite("Rollouts judged against the stable version", .serialized)
+struct JudgeRolloutTests {
+    /// Ten tests; the model passes a run with probability `quality` percent.
+    static func template(quality: Int, wording: String = "greet") -> String {
+        let tests = (0..<10).map { "    - {name: case-\($0), vars: {name: n\($0)}, assert: [{type: contains, value: PASS}]}" }
+        return """
+            apiVersion: promptops.dev/v1alpha1
+            kind: PromptTemplate
+            metadata: {name: greet, namespace: shop}
+            spec:
+              inputs: {name: {type: string, required: true}}
+              text: "quality=\(quality) \(wording) {{name}}"
+              tests:
+            \(tests.joined(separator: "\n"))
+            """
+    }
+
+    static func deployment(port: Int, margin: Double = 0.1, maxSamples: Int = 3000) -> String {
+        """
+        apiVersion: promptops.dev/v1alpha1
+        kind: Deployment
+        metadata: {name: greet-prod, namespace: shop}
+        spec:
+          template: greet
+          strategy: {type: Canary, canary: {steps: [{setWeight: 20}, {analysis: {}}]}}
+          analysis:
+            interval: 50ms
+            judge:
+              type: comparative
+              evaluation: {endpoint: "http://127.0.0.1:\(port)/judge/v1", model: stand-in, repeats: 3, timeout: 30s}
+              margin: \(margin)
+              falseRollback: 0.05
+              missedRegression: 0.05
+              maxSamples: \(maxSamples)
+        """
+    }
+
+    @Test func aWorseCanaryIsRolledBackWithPerTestEvidenceAndAnEqualOneIsPromoted() async throws {
+        let services = StandInServices()
+        try await services.run { port in
+            let rig = try RolloutScenarioTests.Rig(client: sharedClient)
+            try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 100), "shop/deploy.yaml": Self.deployment(port: port)], message: "v1")
+            _ = try await rig.run { $0.stable.version == 1 }
+
+            // 100 % → 30 %: rolled back, with the judge's evidence everywhere a person looks.
+            try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 30)], message: "v2 worse")
+            let rolledBack = try await rig.run { $0.phase == "Degraded" }
+            #expect(rolledBack.stable.version == 1)
+            let judged = try rig.harness.store.measurements(namespace: "shop", deployment: "greet-prod")
+                .filter { $0.measurement.metric == "judge" }
+            let last = try #require(judged.last)
+            #expect(last.canaryVersion == 2 && last.measurement.verdict == .failed)
+            let report = try #require(last.measurement.judge)
+            #expect(report.decision == "RollBack")
+            #expect(report.tests.count == 10 && report.tests.allSatisfy { $0.stablePassed == $0.runs })
+            #expect(report.difference < -0.4 && report.upper < -0.1)
+            let events = try rig.harness.store.events(namespace: "shop", limit: 100)
+            let event = try #require(events.first { $0.reason == "RolledBack" })
+            #expect(event.message.contains("the judge found the canary worse than stable by more than 10 point(s)"), "\(event.message)")
+            #expect(event.message.contains("most regressed: case-"), "\(event.message)")
+            let audit = try #require(try rig.harness.store.audit(limit: 100).first { $0.action == "rollout.rolledBack" })
+            #expect(audit.details.text.contains("\"decision\":\"RollBack\""), "\(audit.details.text)")
+            #expect(audit.details.text.contains("\"stablePassed\""))
+            var notices: [OutboxNotification] = []
+            _ = try rig.harness.store.routeOutbox(now: Date()) { notices.append($0); return [] }
+            let notice = try #require(notices.first { $0.type == "RolledBack" })
+            guard case .object(let data) = notice.data, case .array(let evidence)? = data["measurements"],
+                  case .object(let judge)? = evidence.last, case .object(let standing)? = judge["judge"] else {
+                Issue.record("no judge evidence in \(notice.data)"); return
+            }
+            #expect(standing["decision"] == .string("RollBack"))
+
+            // An equal canary (both pass every run) is promoted.
+            try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 100, wording: "welcome")], message: "v3 equal")
+            let promoted = try await rig.run { $0.stable.version == 3 }
+            #expect(promoted.phase == "Healthy", "\(promoted)")
+            let promotedJudge = try rig.harness.store.measurements(namespace: "shop", deployment: "greet-prod")
+                .last { $0.measurement.metric == "judge" }
+            #expect(promotedJudge?.canaryVersion == 3 && promotedJudge?.measurement.judge?.decision == "Promote")
+        }
+    }
+
+    @Test func aBudgetTooSmallForADecisionPausesInconclusive() async throws {
+        let services = StandInServices()
+        try await services.run { port in
+            let rig = try RolloutScenarioTests.Rig(client: sharedClient)
+            // Margin 0 and two versions that pass every run: no pair ever differs, so neither
+            // "worse" nor "not worse by more than 0" can be shown, and 30 pairs are the budget.
+            try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 100),
+                               "shop/deploy.yaml": Self.deployment(port: port, margin: 0, maxSamples: 30)], message: "v1")
+            _ = try await rig.run { $0.stable.version == 1 }
+            try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 100, wording: "welcome")], message: "v2")
+            let paused = try await rig.run { $0.phase == "Paused" }
+            #expect(paused.canary?.version == 2)
+            let last = try rig.harness.store.measurements(namespace: "shop", deployment: "greet-prod").last
+            #expect(last?.measurement.judge?.decision == "Inconclusive")
+            #expect(last?.measurement.judge?.samples == 30)
+            let events = try rig.harness.store.events(namespace: "shop", limit: 100)
+            #expect(events.contains { $0.reason == "Paused" && $0.message.contains("the judge is inconclusive after 30 pair(s)") })
+        }
+    }
+}
