@@ -1,4 +1,5 @@
-// hack/bench/judge: the comparative judge (PromptOpsCore.ComparativeJudge) over synthetic
+// hack/bench/judge: the comparative judge (PromptOpsCore.ComparativeJudge, a group-sequential
+// test with error spending) over synthetic
 // evaluation streams, next to today's threshold gate on the same streams. Not a test.
 //
 // Each test passes with its own probability (difficulty spread around the scenario's base);
@@ -19,6 +20,8 @@ struct Scenario {
     var difference: Double
     /// Half-width of the per-test difficulty spread around `stable`.
     var spread: Double
+    /// Tests that differ: the first half gains this much more, the second half loses it.
+    var split = 0.0
 }
 
 let arguments = CommandLine.arguments
@@ -32,6 +35,10 @@ let scenarios = [
     Scenario(name: "3 points better", stable: 0.95, difference: 0.03, spread: 0.02),
     Scenario(name: "5 points worse", stable: 0.95, difference: -0.05, spread: 0.04),
     Scenario(name: "20 points worse", stable: 0.95, difference: -0.20, spread: 0.04),
+    // On the margin itself: rolled back at most falseRollback, promoted at most missedRegression.
+    Scenario(name: "on the margin, 2 points worse, 95 %", stable: 0.95, difference: -0.02, spread: 0.04),
+    Scenario(name: "on the margin, 2 points worse, 80 %", stable: 0.80, difference: -0.02, spread: 0.15),
+    Scenario(name: "on the margin, tests differ: +10 on half, -14 on half, 80 %", stable: 0.80, difference: -0.02, spread: 0.0, split: 0.12),
 ]
 
 func percentile(_ values: [Int], _ q: Double) -> Int {
@@ -42,8 +49,9 @@ func percentile(_ values: [Int], _ q: Double) -> Int {
 
 print("trials per scenario: \(trials); \(tests) tests × \(repeats) repeats per round; margin \(settings.margin), "
       + "falseRollback \(settings.falseRollback), missedRegression \(settings.missedRegression), maxSamples \(settings.maxSamples) per arm")
-print("scenario | Δ (mean) | judge rollback / promote / inconclusive | rolled back within 200 pairs | pairs used, median / p95 | fixed-sample pairs, same error rates | threshold gate (examples/canary) rollback")
+print("scenario | Δ (mean) | judge rollback / promote / inconclusive | rolled back within 200 pairs | pairs used, median / p95 / mean | fixed-sample pairs, same error rates | threshold gate (examples/canary) rollback")
 var random = SeededRandom(seed: seed)
+let cache = BoundaryCache(settings)
 for scenario in scenarios {
     var rolledBack = 0, promoted = 0, inconclusive = 0, gateRolledBack = 0, rolledBackWithin200 = 0
     var used: [Int] = []
@@ -55,14 +63,15 @@ for scenario in scenarios {
             let u = random.unit()
             let p = min(max(scenario.stable + (2 * u - 1) * scenario.spread, 0), 1)
             stableP.append(p)
-            canaryP.append(min(max(p + scenario.difference, 0), 1))
+            let shift = stableP.count <= tests / 2 ? scenario.split : -scenario.split
+            canaryP.append(min(max(p + scenario.difference + shift, 0), 1))
         }
         let delta = zip(canaryP, stableP).map { $0 - $1 }.reduce(0, +) / Double(tests)
         sumDelta += delta
         // Var(d) averaged over tests: p_c(1−p_c) + p_s(1−p_s) + (p_c − p_s)² − Δ² within the mix.
         sumVariance += zip(canaryP, stableP).map { c, s in c * (1 - c) + s * (1 - s) + (c - s) * (c - s) }.reduce(0, +) / Double(tests) - delta * delta
 
-        var judge = ComparativeJudge(settings)
+        var judge = ComparativeJudge(settings, cache: cache)
         while judge.decision == .continue {
             var round: [ComparativeJudge.Runs] = []
             for t in 0..<tests {
@@ -104,5 +113,5 @@ for scenario in scenarios {
     let fixed = distance < 1e-9 ? "∞" : String(Int((zSum * zSum * variance / (distance * distance)).rounded(.up)))
     func pct(_ n: Int) -> String { String(format: "%.2f %%", 100 * Double(n) / Double(trials)) }
     print("\(scenario.name) | \(String(format: "%+.3f", meanDelta)) | \(pct(rolledBack)) / \(pct(promoted)) / \(pct(inconclusive)) | \(pct(rolledBackWithin200)) | "
-          + "\(percentile(used, 0.5)) / \(percentile(used, 0.95)) | \(fixed) | \(pct(gateRolledBack))")
+          + "\(percentile(used, 0.5)) / \(percentile(used, 0.95)) / \(used.reduce(0, +) / max(used.count, 1)) | \(fixed) | \(pct(gateRolledBack))")
 }

@@ -9,46 +9,83 @@ struct ComparativeJudgeTests {
         (0..<tests).map { .init(test: "t\($0)", stable: Array(repeating: stable, count: repeats), canary: Array(repeating: canary, count: repeats)) }
     }
 
-    @Test("the bound holds at every sample size at once: streams with a known mean cross it at most α of the time")
-    func coverage() {
-        var random = RolloutSeededRandom(seed: 11)
-        for (mean, side) in [(0.5, ConfidenceBound.Side.lower), (0.9, .upper), (0.975, .lower)] {
-            let alpha = 0.05, streams = 1500
-            var crossed = 0
-            for _ in 0..<streams {
-                var bound = ConfidenceBound(side: side, alpha: alpha)
-                for _ in 0..<400 {
-                    bound.add(Double.random(in: 0..<1, using: &random) < mean ? 1 : 0)
-                    if side == .lower ? bound.bound > mean : bound.bound < mean { crossed += 1; break }
-                }
+    @Test("one look at the whole budget gives the fixed-sample critical values", arguments: [
+        (0.01, 0.05, 2.3263, 1.6449), (0.05, 0.05, 1.6449, 1.6449), (0.001, 0.2, 3.0902, 0.8416),
+    ])
+    func singleLook(lowerAlpha: Double, upperAlpha: Double, lower: Double, upper: Double) {
+        var boundary = GroupSequentialBoundary(lowerAlpha: lowerAlpha, upperAlpha: upperAlpha,
+                                               lowerSpending: .rollBack(maxSamples: 3000), upperSpending: .promote)
+        let look = boundary.addLook(information: 1)
+        #expect(abs(look.lower - lower) < 2e-3 && abs(look.upper - upper) < 2e-3, "\(look)")
+    }
+
+    @Test("the boundaries keep each error rate over 100 looks: Brownian paths at the null cross each side at most its rate")
+    func boundariesKeepTheirRates() {
+        var boundary = GroupSequentialBoundary(lowerAlpha: 0.01, upperAlpha: 0.05,
+                                               lowerSpending: .rollBack(maxSamples: 3000), upperSpending: .promote)
+        let looks = (1...100).map { Double($0) / 100 }
+        let critical = looks.map { boundary.addLook(information: $0) }
+        #expect(abs(boundary.lowerSpent - 0.01) < 1e-4 && abs(boundary.upperSpent - 0.05) < 5e-4, "\(boundary.lowerSpent) \(boundary.upperSpent)")
+        var random = RolloutSeededRandom(seed: 5)
+        let paths = 20_000
+        var lowerCrossed = 0, upperCrossed = 0
+        for _ in 0..<paths {
+            var sum = 0.0, previous = 0.0
+            for (k, t) in looks.enumerated() {
+                // A standard normal increment of variance t − previous (Box–Muller).
+                let u1 = max(Double.random(in: 0..<1, using: &random), 1e-300), u2 = Double.random(in: 0..<1, using: &random)
+                sum += (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2) * (t - previous).squareRoot()
+                previous = t
+                let z = sum / t.squareRoot()
+                if z <= -critical[k].lower { lowerCrossed += 1; break }
+                if z >= critical[k].upper { upperCrossed += 1; break }
             }
-            // α = 5 % of 1,500 is 75; allow sampling noise (3 standard deviations: ~25).
-            #expect(crossed <= 100, "mean \(mean) \(side): \(crossed) of \(streams) crossed")
+        }
+        // 1 % and 5 % of 20,000: 200 and 1,000, with ~4 standard deviations of room.
+        #expect(lowerCrossed <= 260 && upperCrossed <= 1_130, "\(lowerCrossed) / \(upperCrossed)")
+        #expect(lowerCrossed >= 140 && upperCrossed >= 870, "the rates are spent, not wasted: \(lowerCrossed) / \(upperCrossed)")
+    }
+
+    @Test("boundaries depend only on the look sizes: a replay gives the same values, a sliver of a look is not tested")
+    func boundariesReplay() {
+        func run(_ sizes: [Double]) -> [Double] {
+            var b = GroupSequentialBoundary(lowerAlpha: 0.01, upperAlpha: 0.05, lowerSpending: .rollBack(maxSamples: 3000), upperSpending: .promote)
+            return sizes.flatMap { let l = b.addLook(information: $0); return [l.lower, l.upper] }
+        }
+        let sizes = [0.01, 0.02, 0.021, 0.05, 0.2, 0.6, 1]
+        #expect(run(sizes) == run(sizes))
+        let values = run(sizes)
+        #expect(values[4] == .infinity && values[5] == .infinity, "0.001 more information is below the minimum step")
+        #expect(values.allSatisfy { !$0.isNaN })
+    }
+
+    @Test("spending functions start at 0, end at the whole rate and never go back")
+    func spending() {
+        for spending in [GroupSequentialBoundary.Spending.rollBack(maxSamples: 3000), .rollBack(maxSamples: 100), .promote, .hwangShihDeCani(-4)] {
+            let values = stride(from: 0.0, through: 1.0, by: 0.01).map(spending.fraction(at:))
+            #expect(values.first == 0 && abs((values.last ?? 0) - 1) < 1e-12)
+            #expect(zip(values, values.dropFirst()).allSatisfy { $0 <= $1 + 1e-15 })
         }
     }
 
-    @Test("the betting test rejects a true null at most α of the time, looking after every observation")
-    func bettingTestValidity() {
-        var random = RolloutSeededRandom(seed: 23)
-        for (null, mean) in [(BettingTest.Null.atLeast, 0.49), (.atMost, 0.49), (.atLeast, 0.5)] {
-            let alpha = 0.05, streams = 1500
-            var rejected = 0
-            for _ in 0..<streams {
-                var test = BettingTest(null: null, boundary: 0.49, alpha: alpha)
-                // Paired differences: x ∈ {0, ½, 1} with mean `mean` (the null's edge or inside
-                // it), 20 rounds of 30.
-                for _ in 0..<20 {
-                    let round = (0..<30).map { _ -> Double in
-                        let u = Double.random(in: 0..<1, using: &random)
-                        return u < 0.03 + (0.5 - mean) ? 0 : (u < 0.06 ? 1 : 0.5)
-                    }
-                    test.add(round: round)
-                    if test.rejected { rejected += 1; break }
-                }
-            }
-            // α = 5 % of 1,500 is 75 (a bound; at the boundary itself about 20–30 are expected).
-            #expect(rejected <= 100, "\(null) at mean \(mean): \(rejected) of \(streams) rejected")
-        }
+    @Test("the paired score: McNemar's at margin 0, zero at the margin itself, signed by the difference", arguments: [
+        (5, 15, 100, 0.0, 10 / 20.0.squareRoot()),
+        (15, 5, 100, 0.0, -10 / 20.0.squareRoot()),
+        (0, 0, 100, 0.0, 0),
+    ])
+    func pairedScore(worse: Int, better: Int, pairs: Int, margin: Double, expected: Double) {
+        #expect(abs(GroupSequentialBoundary.pairedScore(worse: worse, better: better, pairs: pairs, margin: margin) - expected) < 1e-9)
+    }
+
+    @Test("the paired score at Δ = −margin exactly is 0, and grows with the canary's lead")
+    func pairedScoreAtTheMargin() {
+        // 10 of 100 pairs worse, 5 better: Δ = −0.05 = −margin.
+        #expect(abs(GroupSequentialBoundary.pairedScore(worse: 10, better: 5, pairs: 100, margin: 0.05)) < 1e-9)
+        let scores = [0, 5, 10, 15].map { GroupSequentialBoundary.pairedScore(worse: 10, better: $0, pairs: 100, margin: 0.05) }
+        #expect(zip(scores, scores.dropFirst()).allSatisfy { $0 < $1 })
+        // All pairs equal: Z = m / √(m(1 − m)/n), not infinite.
+        let equal = GroupSequentialBoundary.pairedScore(worse: 0, better: 0, pairs: 30, margin: 0.02)
+        #expect(abs(equal - 0.02 / (0.02 * 0.98 / 30).squareRoot()) < 1e-9)
     }
 
     @Test("tests that differ do not break the error rates: better on half the tests, worse on the other half, by more than the margin on average")
@@ -79,8 +116,7 @@ struct ComparativeJudgeTests {
     @Test("a canary failing every test that stable passes is rolled back in the first round, with the evidence per test")
     func clearRegression() {
         var judge = ComparativeJudge(.init())
-        // The first round's bet is a quarter of the largest safe one (λ = 0.49): 30 pairs at
-        // x = 0 grow the wealth to (1 + 0.49 · 0.49)^30 ≈ e^6.5, past 1/0.01 = e^4.6.
+        // 30 pairs, all worse: Z far below the first round's critical value (about −4).
         #expect(judge.add(Self.round(stable: true, canary: false)) == .rollBack)
         #expect(judge.samples == 30)
         #expect(judge.evidence.count == 10 && judge.evidence.allSatisfy { $0.difference == -1 && $0.runs == 3 })
@@ -90,7 +126,7 @@ struct ComparativeJudgeTests {
         #expect(judge.samples == 30)
     }
 
-    @Test("identical outcomes are promoted once the lower bound clears the margin, and never rolled back")
+    @Test("identical outcomes are promoted once the score clears the promote boundary, and never rolled back")
     func identicalIsPromoted() {
         var judge = ComparativeJudge(.init(margin: 0.02, falseRollback: 0.01, missedRegression: 0.05, maxSamples: 3000))
         var rounds = 0
@@ -99,9 +135,10 @@ struct ComparativeJudgeTests {
             rounds += 1
         }
         #expect(judge.decision == .promote)
-        // d = 0 always: the bet grows by log(1 + λ·margin/2) per pair with λ at most half the
-        // largest safe bet, 1 / (1 − margin) → at least ~296 pairs (10 rounds) for log(1/0.05).
-        #expect((10...20).contains(rounds), "\(rounds) rounds")
+        // d = 0 always: Z = m / √(m(1 − m)/n) = √(n m / (1 − m)) reaches the promote side's
+        // critical value (about 2.2–3.3 depending on the look) at a few hundred pairs.
+        #expect((5...25).contains(rounds), "\(rounds) rounds")
+        #expect(judge.interval.lower > -0.02, "the interval's lower end clears −margin: \(judge.interval)")
     }
 
     @Test("evidence that stays ambiguous ends Inconclusive exactly at maxSamples, never a silent promote")

@@ -6,25 +6,33 @@ import Foundation
 /// Each round runs every test the same number of times against both versions; the i-th run of
 /// a test on stable is paired with its i-th run on canary, and each pair gives
 /// d = canary − stable ∈ {−1, 0, 1} (pairing takes the tests' difficulty out of the
-/// comparison). Δ, the mean of d, is how many points of pass rate the canary gains. Two
-/// sequential tests by betting (``BettingTest``) take x = (d + 1) / 2 against the boundary
-/// Δ = −margin, i.e. x = (1 − margin) / 2:
+/// comparison). Δ, the mean of d, is how many points of pass rate the canary gains.
 ///
-/// - **RollBack** when "Δ ≥ −margin" is rejected at `falseRollback`: a canary that is not worse
-///   by more than the margin is rolled back with probability at most `falseRollback`, however
-///   often the judge looks;
-/// - **Promote** when "Δ ≤ −margin" is rejected at `missedRegression`: a canary worse by more
-///   than the margin is promoted with probability at most `missedRegression`;
-/// - **Inconclusive** when `maxSamples` pairs are used without either: a person decides
-///   (never a silent promote); the round that reaches `maxSamples` is used whole;
+/// The decision rule is a **group-sequential test with error spending** (Lan and DeMets,
+/// Biometrika 1983; Jennison and Turnbull, "Group Sequential Methods", 2000): after every round
+/// Tango's paired score statistic Z at Δ = −margin (``GroupSequentialBoundary/pairedScore(worse:better:pairs:margin:)``)
+/// is compared with two critical values that depend only on the pairs used so far as a share
+/// of `maxSamples` (``GroupSequentialBoundary``), never on the data:
+///
+/// - **RollBack** when Z is below the lower one: a canary not worse by more than the margin is
+///   rolled back with probability at most `falseRollback`, however many rounds the judge looks at;
+/// - **Promote** when Z is above the upper one: a canary worse by more than the margin is
+///   promoted with probability at most `missedRegression`;
+/// - **Inconclusive** when `maxSamples` pairs are used without either: a person decides (never
+///   a silent promote); the round that reaches `maxSamples` is used whole;
+/// - otherwise continue.
+///
+/// Why this and not an always-valid test (betting, mixture SPRT): the budget is known, and a
+/// test that may spend its whole error rate by `maxSamples` needs far fewer pairs there. The
+/// betting judge this replaces caught a canary 5 points worse within 3,000 pairs 85 % of the
+/// time; this one 96 % (`hack/bench/judge`), keeping equal canaries' rollbacks below 1 %. The
+/// price: its guarantee rests on the normal approximation of the score (the bench measures the
+/// actual rates, including at Δ = −margin exactly, with tests that differ, and round sizes
+/// that vary).
 ///
 /// Rounds should hold every test the same number of times: the error rates are about the
 /// average over pairs, which is the average over tests only then (runs without a partner are
 /// dropped).
-/// - otherwise continue.
-///
-/// The interval shown to people is a confidence sequence on the pairs' (λ-weighted) average;
-/// it is evidence, not the decision rule.
 public struct ComparativeJudge: Sendable, Equatable {
     /// What the Deployment states.
     public struct Settings: Sendable, Equatable {
@@ -80,11 +88,24 @@ public struct ComparativeJudge: Sendable, Equatable {
     }
 
     public let settings: Settings
-    private var rollBackTest: BettingTest
-    private var promoteTest: BettingTest
-    /// Anytime-valid bounds on Δ, for people to read (the decisions come from the tests).
-    private var lower: ConfidenceBound
-    private var upper: ConfidenceBound
+    private var boundary: GroupSequentialBoundary
+    /// Pairs used at each look so far (the key of the shared boundary cache).
+    private var looks: [Int] = []
+    private var cache: BoundaryCache.Reference
+    /// Pairs where only stable passed (d = −1) and where only the canary passed (d = +1).
+    public private(set) var worse = 0
+    public private(set) var better = 0
+    /// Pairs used so far (per arm).
+    public private(set) var samples = 0
+    /// The critical values of the last tested round (t scale), for the interval.
+    private var lastCritical: (lower: Double, upper: Double)? {
+        get { criticalLower.isFinite || criticalUpper.isFinite ? (criticalLower, criticalUpper) : nil }
+        set { criticalLower = newValue?.lower ?? .infinity; criticalUpper = newValue?.upper ?? .infinity }
+    }
+    private var criticalLower = Double.infinity
+    private var criticalUpper = Double.infinity
+    /// Z after the latest round.
+    public private(set) var score = 0.0
     /// Per test, in the order first seen.
     public private(set) var evidence: [Evidence] = []
     /// The decision after the latest round (Continue before any).
@@ -93,39 +114,52 @@ public struct ComparativeJudge: Sendable, Equatable {
     /// A judge with `settings`, brought into range (error rates in (0, ½], margin in [0, 1),
     /// at least one sample): the manifest and the command line refuse what is out of range,
     /// and the judge never computes with it.
-    public init(_ settings: Settings) {
+    /// - Parameter cache: boundaries computed once for judges that see the same round sizes
+    ///   (simulations); a cache made for other settings is not used.
+    public init(_ settings: Settings, cache: BoundaryCache? = nil) {
         var settings = settings
-        settings.falseRollback = min(max(settings.falseRollback, 1e-12), 0.5)
-        settings.missedRegression = min(max(settings.missedRegression, 1e-12), 0.5)
-        settings.margin = min(max(settings.margin, 0), 0.999)
+        settings.falseRollback = min(max(settings.falseRollback.isNaN ? 0.01 : settings.falseRollback, 1e-12), 0.5)
+        settings.missedRegression = min(max(settings.missedRegression.isNaN ? 0.05 : settings.missedRegression, 1e-12), 0.5)
+        settings.margin = min(max(settings.margin.isNaN ? 0 : settings.margin, 0), 0.999)
         settings.maxSamples = max(settings.maxSamples, 1)
         self.settings = settings
-        let boundary = (1 - settings.margin) / 2
-        rollBackTest = BettingTest(null: .atLeast, boundary: boundary, alpha: settings.falseRollback)
-        promoteTest = BettingTest(null: .atMost, boundary: boundary, alpha: settings.missedRegression)
-        lower = ConfidenceBound(side: .lower, alpha: settings.missedRegression)
-        upper = ConfidenceBound(side: .upper, alpha: settings.falseRollback)
+        boundary = GroupSequentialBoundary(
+            lowerAlpha: settings.falseRollback, upperAlpha: settings.missedRegression,
+            lowerSpending: .rollBack(maxSamples: settings.maxSamples), upperSpending: .promote)
+        self.cache = .init(cache: cache?.settings == settings ? cache : nil)
     }
 
-    /// Pairs used so far (per arm).
-    public var samples: Int { lower.count }
+    /// The standard error of the mean difference that Z divides by (at Δ = −margin).
+    private var standardError: Double? {
+        guard samples > 0 else { return nil }
+        let z = score, shift = observedDifference + settings.margin
+        guard abs(z) > 1e-12 else { return nil }
+        let se = shift / z
+        return se.isFinite && se > 0 ? se : nil
+    }
 
-    /// An anytime-valid interval on Δ (canary − stable, in pass-rate units) at this point:
-    /// lower bound at `missedRegression`, upper at `falseRollback` (evidence for people; the
-    /// decisions come from the tests, which need fewer samples for the one boundary).
-    public var interval: (lower: Double, upper: Double) { (2 * lower.bound - 1, 2 * upper.bound - 1) }
+    /// The interval the decision reads, on Δ (canary − stable, in pass-rate units): the
+    /// observed difference ± the latest tested round's critical values × the standard error
+    /// at the margin. Its upper end is below −margin exactly when the judge rolls back, its
+    /// lower end above −margin exactly when it promotes. (−1, 1) before a tested round.
+    public var interval: (lower: Double, upper: Double) {
+        guard let critical = lastCritical, let se = standardError else { return (-1, 1) }
+        let d = observedDifference
+        let low = critical.upper.isFinite ? d - critical.upper * se : -1
+        let high = critical.lower.isFinite ? d + critical.lower * se : 1
+        return (max(low, -1), min(high, 1))
+    }
 
     /// The mean difference observed so far.
     public var observedDifference: Double {
-        let runs = evidence.reduce(0) { $0 + $1.runs }
-        return runs == 0 ? 0 : Double(evidence.reduce(0) { $0 + $1.canaryPassed - $1.stablePassed }) / Double(runs)
+        samples == 0 ? 0 : Double(better - worse) / Double(samples)
     }
 
     /// Adds a round and decides. Once decided (anything but Continue) later rounds change nothing.
     @discardableResult
     public mutating func add(_ round: [Runs]) -> Decision {
         guard decision == .continue else { return decision }
-        var values: [Double] = []
+        var added = 0
         for runs in round {
             let pairs = min(runs.stable.count, runs.canary.count)
             guard pairs > 0 else { continue }
@@ -135,25 +169,78 @@ public struct ComparativeJudge: Sendable, Equatable {
                 index = evidence.count - 1
             }
             for j in 0..<pairs {
-                let d = (runs.canary[j] ? 1.0 : 0.0) - (runs.stable[j] ? 1.0 : 0.0)
-                values.append((d + 1) / 2)
-                lower.add((d + 1) / 2)
-                upper.add((d + 1) / 2)
+                switch (runs.stable[j], runs.canary[j]) {
+                case (true, false): worse += 1
+                case (false, true): better += 1
+                default: break
+                }
                 evidence[index].runs += 1
                 if runs.stable[j] { evidence[index].stablePassed += 1 }
                 if runs.canary[j] { evidence[index].canaryPassed += 1 }
             }
+            added += pairs
         }
-        // The whole round at once: the tests' average is what the error rates are about.
-        rollBackTest.add(round: values)
-        promoteTest.add(round: values)
-        if rollBackTest.rejected {
+        guard added > 0 else { return decision }
+        samples += added
+        // One look per round, at the round's end: the rounds' average is what the rates are about.
+        looks.append(samples)
+        let look: (lower: Double, upper: Double)
+        if let hit = cache.cache?.look(looks) {
+            boundary = hit.boundary
+            look = (hit.lower, hit.upper)
+        } else {
+            look = boundary.addLook(information: min(Double(samples) / Double(settings.maxSamples), 1))
+            cache.cache?.store(looks, .init(boundary: boundary, lower: look.lower, upper: look.upper))
+        }
+        score = GroupSequentialBoundary.pairedScore(worse: worse, better: better, pairs: samples, margin: settings.margin)
+        let freedom = Double(samples - 1)
+        let lower = GroupSequentialBoundary.studentCritical(look.lower, degreesOfFreedom: freedom)
+        let upper = GroupSequentialBoundary.studentCritical(look.upper, degreesOfFreedom: freedom)
+        if lower.isFinite || upper.isFinite { lastCritical = (lower, upper) }
+        if score <= -lower {
             decision = .rollBack
-        } else if promoteTest.rejected {
+        } else if score >= upper {
             decision = .promote
         } else if samples >= settings.maxSamples {
             decision = .inconclusive
         }
         return decision
+    }
+}
+
+/// Group-sequential boundaries shared by judges with the same settings that see the same
+/// round sizes: a simulation of thousands of canaries computes each look's boundary once.
+/// (A boundary depends only on the pairs used at each look, never on the data.)
+public final class BoundaryCache: @unchecked Sendable {
+    struct Look {
+        var boundary: GroupSequentialBoundary
+        var lower: Double
+        var upper: Double
+    }
+
+    /// Compares equal to any other, so a judge's equality is about its evidence alone.
+    struct Reference: Sendable, Equatable {
+        let cache: BoundaryCache?
+        static func == (_: Reference, _: Reference) -> Bool { true }
+    }
+
+    /// The settings (brought into range, as the judge does) the cache serves.
+    public let settings: ComparativeJudge.Settings
+    private let lock = NSLock()
+    private var looks: [[Int]: Look] = [:]
+
+    /// A cache for judges with `settings`.
+    public init(_ settings: ComparativeJudge.Settings) {
+        self.settings = ComparativeJudge(settings).settings
+    }
+
+    func look(_ key: [Int]) -> Look? { lock.withLock { looks[key] } }
+
+    func store(_ key: [Int], _ look: Look) {
+        lock.withLock {
+            // Bounded: a simulation's schedules are few; a stray caller cannot grow it forever.
+            if looks.count > 100_000 { looks.removeAll() }
+            looks[key] = look
+        }
     }
 }

@@ -35,8 +35,9 @@ public enum JudgePlan {
         var outcome = Outcome(trials: trials, rolledBack: 0, promoted: 0, inconclusive: 0, medianSamples: 0, p95Samples: 0)
         var used: [Int] = []
         used.reserveCapacity(trials)
+        let cache = BoundaryCache(settings)
         for _ in 0..<trials {
-            var judge = ComparativeJudge(settings)
+            var judge = ComparativeJudge(settings, cache: cache)
             while judge.decision == .continue {
                 judge.add((0..<max(tests, 1)).map { t in
                     .init(test: "t\(t)", stable: (0..<max(repeats, 1)).map { _ in random.chance(stable) },
