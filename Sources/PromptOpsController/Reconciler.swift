@@ -484,10 +484,10 @@ public actor Reconciler {
         // repository had this round sorting and copying every Deployment after each pass).
         if canaryKeys.count != set.deployments.count || canaryKeys.revision != cachedRevision {
             canaryKeys = (cachedRevision, set.deployments.count,
-                          set.deployments.compactMap { $0.value.strategy == .canary ? $0.key : nil }.sorted())
+                          set.deployments.compactMap { $0.value.strategy.isGradual ? $0.key : nil }.sorted())
         }
         for key in canaryKeys.keys {
-            guard let deployment = set.deployments[key], deployment.strategy == .canary, !set.invalidObjects.contains(key) else { continue }
+            guard let deployment = set.deployments[key], deployment.strategy.isGradual, !set.invalidObjects.contains(key) else { continue }
             // Another source's (or a conflicted) namespace: its owner drives its rollouts.
             if let owned, !owned.contains(key.namespace) { continue }
             var desired: RolloutStateMachine.VersionRef?

@@ -187,9 +187,11 @@ struct NamespaceWriter {
             VALUES (?, ?, ?, 'Switched', ?, ?, ?, ?, ?, ?, ?)
             """)
         for s in plan.switches {
-            if s.strategy == .canary, s.fromVersion != nil, try currentTemplate(plan.name, s.deployment) == s.template { continue }
+            if s.strategy.isGradual, s.fromVersion != nil, try currentTemplate(plan.name, s.deployment) == s.template { continue }
             try upsert.execute(arguments: [plan.name, s.deployment, s.template, s.toVersion, commit.sha, now])
-            try history.execute(arguments: [plan.name, s.deployment, s.template, s.strategy.rawValue, s.fromVersion, s.fromHash,
+            // The history table knows Canary and Direct (a CHECK since v1): an Experiment's
+            // versions reach traffic as a canary's do.
+            try history.execute(arguments: [plan.name, s.deployment, s.template, s.strategy == .direct ? "Direct" : "Canary", s.fromVersion, s.fromHash,
                                             s.toVersion, s.toHash, commit.sha, now])
             let from = s.fromVersion.map { " (was version \($0))" } ?? ""
             try StoreEvent.record(db, time: now, namespace: plan.name, kind: "Deployment", name: s.deployment,

@@ -23,14 +23,15 @@ struct JudgeRolloutTests {
             """
     }
 
-    static func deployment(port: Int, margin: Double = 0.1, maxSamples: Int = 3000) -> String {
+    static func deployment(port: Int, margin: Double = 0.1, maxSamples: Int = 3000,
+                           strategy: String = "{type: Canary, canary: {steps: [{setWeight: 20}, {analysis: {}}]}}") -> String {
         """
         apiVersion: promptops.dev/v1alpha1
         kind: Deployment
         metadata: {name: greet-prod, namespace: shop}
         spec:
           template: greet
-          strategy: {type: Canary, canary: {steps: [{setWeight: 20}, {analysis: {}}]}}
+          strategy: \(strategy)
           analysis:
             interval: 50ms
             judge:
@@ -105,6 +106,29 @@ struct JudgeRolloutTests {
             #expect(last?.measurement.judge?.samples == 30)
             let events = try rig.harness.store.events(namespace: "shop", limit: 100)
             #expect(events.contains { $0.reason == "Paused" && $0.message.contains("the judge is inconclusive after 30 pair(s)") })
+        }
+    }
+
+    @Test func anExperimentRunsToADecisionAndReportsIt() async throws {
+        let services = StandInServices()
+        try await services.run { port in
+            let rig = try RolloutScenarioTests.Rig(client: sharedClient)
+            let experiment = "{type: Experiment, experiment: {weight: 30, duration: 1h}}"
+            try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 100),
+                               "shop/deploy.yaml": Self.deployment(port: port, strategy: experiment)], message: "v1")
+            _ = try await rig.run { $0.stable.version == 1 }
+            // The new wording does as well as the old one: the judge decides Promote; without
+            // `promote: true` the experiment reports it and waits, the split still in place.
+            try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 100, wording: "welcome")], message: "v2")
+            let concluded = try await rig.run { $0.phase == "Paused" }
+            #expect(concluded.canary?.version == 2 && concluded.canary?.weight == 30, "\(concluded)")
+            #expect(concluded.strategy == "Experiment")
+            let events = try rig.harness.store.events(namespace: "shop", limit: 100)
+            let paused = try #require(events.first { $0.reason == "Paused" })
+            #expect(paused.message.hasPrefix("the experiment concluded: Promote: canary - stable +0 points (interval "), "\(paused.message)")
+            let last = try rig.harness.store.measurements(namespace: "shop", deployment: "greet-prod").last
+            #expect(last?.measurement.judge?.decision == "Promote")
+            #expect((last?.measurement.judge?.lower ?? -1) > -0.1, "the effect's interval clears the margin")
         }
     }
 }

@@ -138,6 +138,56 @@ struct RolloutJudgeTests {
         #expect(resumed.judgeMeasurements.last?.judge == original.judgeMeasurements.last?.judge)
     }
 
+    static func experiment(weight: Int = 30, duration: Duration? = nil, promote: Bool = false, maxSamples: Int = 3000) -> (steps: [Deployment.Step], analysis: Deployment.Analysis) {
+        let e = Deployment.Experiment(weight: weight, duration: duration, promote: promote)
+        var analysis = Self.analysis(maxSamples: maxSamples)
+        analysis.maxDuration = duration
+        return (e.steps, analysis)
+    }
+
+    @Test("an Experiment holds its split until the judge decides, then reports the decision and waits for a person")
+    func experimentConcludesAndWaits() throws {
+        var d = RolloutDriverWithJudge(stable: F.v1)
+        let e = Self.experiment(weight: 30)
+        d.base.send(.desired(version: F.v2, strategy: .experiment, steps: e.steps, analysis: e.analysis))
+        d.run(Self.provider { _ in Self.round(stable: { t, _ in t != 0 }, canary: { _, _ in true }) })
+        #expect(d.machine.phase == .paused)
+        #expect(d.machine.canary == F.v2 && d.machine.canaryWeight == 30, "the split holds while it waits")
+        #expect(d.base.weights == [30])
+        let reason = try #require(d.log.compactMap { if case .paused(let r) = $0.action { r } else { nil } }.last)
+        #expect(reason.hasPrefix("the experiment concluded: Promote: canary - stable +10 points"), "\(reason)")
+        #expect(reason.hasSuffix("promote to adopt the canary or abort to end it"))
+        d.send(.promote(actor: "dana"))
+        #expect(d.machine.stable == F.v2 && d.machine.phase == .healthy)
+    }
+
+    @Test("an Experiment with promote: true adopts the new version on Promote; a worse one is rolled back either way")
+    func experimentPromotesWhenConfigured() {
+        var d = RolloutDriverWithJudge(stable: F.v1)
+        let e = Self.experiment(promote: true)
+        d.base.send(.desired(version: F.v2, strategy: .experiment, steps: e.steps, analysis: e.analysis))
+        d.run(Self.provider { _ in Self.round(stable: { _, _ in true }, canary: { _, _ in true }) })
+        #expect(d.machine.stable == F.v2 && d.machine.phase == .healthy)
+
+        var worse = RolloutDriverWithJudge(stable: F.v1)
+        worse.base.send(.desired(version: F.v2, strategy: .experiment, steps: e.steps, analysis: e.analysis))
+        worse.run(Self.provider { _ in Self.round(stable: { _, _ in true }, canary: { t, _ in t > 4 }) })
+        #expect(worse.machine.phase == .degraded && worse.machine.stable == F.v1)
+    }
+
+    @Test("an Experiment without a decision by its horizon pauses, with the standing so far")
+    func experimentHorizon() throws {
+        var d = RolloutDriverWithJudge(stable: F.v1)
+        let e = Self.experiment(duration: .seconds(600), maxSamples: 100_000)
+        d.base.send(.desired(version: F.v2, strategy: .experiment, steps: e.steps, analysis: e.analysis))
+        d.run(Self.provider { _ in Self.round(stable: { _, r in r != 0 }, canary: { _, r in r != 1 }) })
+        #expect(d.machine.phase == .paused)
+        let reason = try #require(d.log.compactMap { if case .paused(let r) = $0.action { r } else { nil } }.last)
+        #expect(reason.hasPrefix("the experiment reached its horizon of 10m without a decision: Continue: canary - stable +0 points"), "\(reason)")
+        // Rounds a minute apart for ten minutes: about ten, not more.
+        #expect((9...11).contains(d.judgeMeasurements.count), "\(d.judgeMeasurements.count)")
+    }
+
     @Test("the spec with a judge round-trips through the persisted state")
     func specRoundTrip() throws {
         let spec = RolloutSpec(strategy: .canary, steps: [.setWeight(10), .analysis],

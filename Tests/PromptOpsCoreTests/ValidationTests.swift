@@ -111,6 +111,43 @@ struct ValidationTests {
         #expect(out == ["d.yaml:6:62: error: spec.strategy.canary.steps[1]: an analysis step needs spec.analysis with metrics or a judge"])
     }
 
+    @Test func experimentNeedsSomethingToDecideIt() {
+        let d = """
+        apiVersion: promptops.dev/v1alpha1
+        kind: Deployment
+        metadata: {name: d}
+        spec:
+          template: t
+          strategy: {type: Experiment, experiment: {weight: 30, duration: 168h}}
+        """
+        let out = lines(validate(["d.yaml": d, "t.yaml": textTemplate("t", text: "x")]))
+        #expect(out == ["d.yaml:6:13: error: spec.strategy: an Experiment needs spec.analysis with a judge or metrics to decide it"])
+    }
+
+    @Test func judgeWarnsWhenTheBudgetIsTooSmallOrThereAreNoTests() {
+        let d = """
+        apiVersion: promptops.dev/v1alpha1
+        kind: Deployment
+        metadata: {name: d}
+        spec:
+          template: t
+          strategy: {type: Canary, canary: {steps: [{setWeight: 10}, {analysis: {}}]}}
+          analysis:
+            metrics:
+              - {name: judge, provider: {web: {url: "https://scores.example.com/s", jsonPath: $.s}}, thresholdRange: {min: 1}}
+            judge:
+              type: comparative
+              evaluation: {endpoint: "https://api.example.com/v1", model: m}
+              margin: 0.02
+              maxSamples: 500
+        """
+        let out = lines(validate(["d.yaml": d, "t.yaml": textTemplate("t", text: "x")]))
+        #expect(out.count == 3, "\(out)")
+        #expect(out.contains { $0.hasPrefix("d.yaml:11:7: error: spec.analysis.judge: its measurements are named 'judge'") }, "\(out)")
+        #expect(out.contains { $0.hasPrefix("d.yaml:14:19: warning: spec.analysis.judge.maxSamples: 500 pairs per version are fewer than a fixed-sample test needs (3746)") }, "\(out)")
+        #expect(out.contains { $0.hasPrefix("d.yaml:11:7: warning: spec.analysis.judge: PromptTemplate 't' has no tests") }, "\(out)")
+    }
+
     @Test func stepNeedsExactlyOneAction() {
         let d = """
         apiVersion: promptops.dev/v1alpha1

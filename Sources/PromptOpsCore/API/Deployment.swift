@@ -1,7 +1,32 @@
 /// A `Deployment`: serves a template, switching versions directly or by canary.
 public struct Deployment: Sendable, Equatable {
     /// How a new version reaches traffic.
-    public enum StrategyType: String, Sendable, Hashable { case canary = "Canary", direct = "Direct" }
+    public enum StrategyType: String, Sendable, Hashable {
+        case canary = "Canary", direct = "Direct"
+        /// A fixed split between the stable version and the new one, judged until decided or
+        /// until its horizon; promoted only when configured (``Experiment``).
+        case experiment = "Experiment"
+
+        /// The new version reaches traffic gradually, as a canary (Canary and Experiment).
+        public var isGradual: Bool { self != .direct }
+    }
+
+    /// `strategy.experiment`: an A/B experiment between the stable version (variant `stable`)
+    /// and the new one (variant `canary`). It runs as the steps `setWeight: weight` → `analysis`
+    /// (the judge and/or metrics, without a round limit from `count` for the judge) → a manual
+    /// pause (unless `promote`), so everything a canary has — sticky keys, events, overrides —
+    /// applies. The analysis stops at the judge's decision, or pauses at `duration`.
+    public struct Experiment: Sendable, Equatable {
+        /// Percent of request keys on the new version for the whole experiment.
+        public var weight: Int
+        /// The horizon: the analysis pauses for a person when it has not decided by then.
+        public var duration: Duration?
+        /// Promote the new version when the judge says Promote; otherwise wait for a person.
+        public var promote: Bool
+
+        /// The canary steps it runs as.
+        public var steps: [Step] { [.setWeight(weight), .analysis] + (promote ? [] : [.pause(nil)]) }
+    }
 
     /// One canary step.
     public enum Step: Sendable, Equatable {
@@ -95,6 +120,9 @@ public struct Deployment: Sendable, Equatable {
             self.judge = judge
         }
 
+        /// An analysis running this long without completing pauses (an Experiment's horizon).
+        public var maxDuration: Duration?
+
         /// Whether an analysis step has anything to measure.
         public var measuresSomething: Bool { !metrics.isEmpty || judge != nil }
     }
@@ -107,10 +135,12 @@ public struct Deployment: Sendable, Equatable {
     public var environment: String?
     /// Canary or Direct.
     public var strategy: StrategyType
-    /// Canary steps (empty for Direct).
+    /// Canary steps (empty for Direct; an Experiment's, see ``Experiment/steps``).
     public var steps: [Step]
     /// Analysis, when configured.
     public var analysis: Analysis?
+    /// The experiment, for strategy Experiment.
+    public var experiment: Experiment?
     /// The whole document, for locations.
     public var document: LocatedValue
 

@@ -92,6 +92,12 @@ enum ManifestDecoder {
             if step["analysis"] != nil { return .analysis }
             return nil
         }
+        var experiment: Deployment.Experiment?
+        if strategy == .experiment {
+            let e = spec?.at("strategy", "experiment")
+            experiment = Deployment.Experiment(weight: e?["weight"]?.int ?? 50, duration: e?["duration"]?.string.flatMap(Duration.parse),
+                                               promote: e?["promote"]?.bool ?? false)
+        }
         var analysis: Deployment.Analysis?
         if let a = spec?["analysis"] {
             analysis = Deployment.Analysis(
@@ -102,11 +108,12 @@ enum ManifestDecoder {
                 consecutiveErrorLimit: a["consecutiveErrorLimit"]?.int ?? 4,
                 metrics: (a["metrics"]?.array ?? []).compactMap(metric),
                 judge: a["judge"].flatMap(judge))
+            analysis?.maxDuration = experiment?.duration
         }
         return Deployment(
             meta: meta(document), template: spec?["template"]?.string ?? "",
-            environment: spec?["environment"]?.string, strategy: strategy, steps: steps,
-            analysis: analysis, document: document)
+            environment: spec?["environment"]?.string, strategy: strategy, steps: experiment?.steps ?? steps,
+            analysis: analysis, experiment: experiment, document: document)
     }
 
     static func judge(_ node: LocatedValue) -> Deployment.Judge? {

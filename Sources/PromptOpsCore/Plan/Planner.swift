@@ -65,7 +65,7 @@ public enum Planner {
             // A Canary Deployment whose canary already is this version has nothing to switch:
             // the rollout carries it (planning it again recorded a phantom switch and a second
             // apply after every controller restart during a canary).
-            let runningAsCanary = deployment.strategy == .canary && current?.template == deployment.template && current?.canaryHash == hash
+            let runningAsCanary = deployment.strategy.isGradual && current?.template == deployment.template && current?.canaryHash == hash
             if (current?.hash != hash || current?.template != deployment.template) && !runningAsCanary {
                 plan.switches.append(DeploymentSwitch(
                     deployment: name, template: deployment.template, strategy: deployment.strategy,

@@ -27,7 +27,7 @@ public enum PlanReport {
 
     static func switchLine(_ s: DeploymentSwitch) -> String {
         let from = s.fromVersion.map { "v\($0)" } ?? "nothing"
-        let how = s.fromVersion == nil ? "first rollout" : (s.strategy == .canary ? "canary" : "direct switch")
+        let how = s.fromVersion == nil ? "first rollout" : (s.strategy == .canary ? "canary" : s.strategy == .experiment ? "experiment" : "direct switch")
         return "Deployment \(s.deployment): \(s.template) \(from) → v\(s.toVersion) (\(how))"
     }
 

@@ -78,6 +78,7 @@ private struct AnalysisRecord: Codable {
     var consecutiveErrorLimit: Int
     var metrics: [MetricRecord]
     var judge: JudgeRecord?
+    var maxDuration: DurationRecord?
 
     init(_ a: Deployment.Analysis) {
         interval = DurationRecord(a.interval)
@@ -87,14 +88,17 @@ private struct AnalysisRecord: Codable {
         consecutiveErrorLimit = a.consecutiveErrorLimit
         metrics = a.metrics.map(MetricRecord.init)
         judge = a.judge.map(JudgeRecord.init)
+        maxDuration = a.maxDuration.map(DurationRecord.init)
     }
 
     var analysis: Deployment.Analysis {
         get throws {
-            Deployment.Analysis(
+            var a = Deployment.Analysis(
                 interval: interval.duration, count: count, failureLimit: failureLimit,
                 inconclusiveLimit: inconclusiveLimit, consecutiveErrorLimit: consecutiveErrorLimit,
                 metrics: try metrics.map { try $0.metric }, judge: judge?.judge)
+            a.maxDuration = maxDuration?.duration
+            return a
         }
     }
 }

@@ -13,6 +13,12 @@ extension RolloutStateMachine {
         case .pause(nil):
             return []
         case .analysis:
+            if let limit = spec?.analysis?.maxDuration, now >= started.adding(limit) {
+                let standing = analysis?.judgeReport.map { ": \($0.summary)" } ?? ""
+                let reason = "the experiment reached its horizon of \(limit.formatted(.units(allowed: [.days, .hours, .minutes, .seconds], width: .narrow))) without a decision\(standing); promote to adopt the canary or abort to end it"
+                analysis?.awaitedRound = nil
+                return [.paused(reason: reason)] + move(to: .paused, reason: reason, now: now)
+            }
             return requestDueRound(now: now)
         }
     }
@@ -65,14 +71,17 @@ extension RolloutStateMachine {
     /// - Parameter actor: The person who completed the step, named in a resulting promotion.
     mutating func completeStep(now: Date, promotedBy actor: String? = nil) -> [RolloutAction] {
         let next = (stepIndex ?? 0) + 1
+        let conclusion = analysis?.judgeReport?.summary
         stepIndex = next
         stepStartedAt = nil
         analysis = nil
-        return enterStep(now: now, promotedBy: actor)
+        return enterStep(now: now, promotedBy: actor, conclusion: conclusion)
     }
 
     /// Enters the step at ``stepIndex`` (the only place a step starts, so none runs twice).
-    mutating func enterStep(now: Date, promotedBy actor: String? = nil) -> [RolloutAction] {
+    /// - Parameter conclusion: the judge's standing at the end of the analysis just completed
+    ///   (an Experiment's concluding pause reports it).
+    mutating func enterStep(now: Date, promotedBy actor: String? = nil, conclusion: String? = nil) -> [RolloutAction] {
         guard let index = stepIndex, let spec, index < spec.steps.count else { return promoteCanary(now: now, by: actor) }
         stepStartedAt = now
         switch spec.steps[index] {
@@ -84,7 +93,9 @@ extension RolloutStateMachine {
         case .pause(.some):
             return []
         case .pause(nil):
-            let reason = "step \(index + 1) of \(spec.steps.count) is a manual pause; promote to continue"
+            let reason = spec.strategy == .experiment
+                ? "the experiment concluded" + (conclusion.map { ": \($0)" } ?? "") + "; promote to adopt the canary or abort to end it"
+                : "step \(index + 1) of \(spec.steps.count) is a manual pause; promote to continue"
             return [.paused(reason: reason)] + move(to: .paused, reason: reason, now: now)
         case .analysis:
             guard let config = spec.analysis, config.measuresSomething else {

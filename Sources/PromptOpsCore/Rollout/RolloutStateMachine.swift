@@ -145,7 +145,11 @@ public struct RolloutStateMachine: Codable, Sendable, Equatable {
         case .setWeight: return started
         case .pause(let duration?): return started.adding(duration)
         case .pause(nil): return nil
-        case .analysis: return analysis?.nextMeasurementAt
+        case .analysis:
+            // An Experiment's horizon wakes the machine too.
+            let horizon = spec?.analysis?.maxDuration.map { started.adding($0) }
+            guard let next = analysis?.nextMeasurementAt else { return horizon }
+            return horizon.map { min($0, next) } ?? next
         }
     }
 }

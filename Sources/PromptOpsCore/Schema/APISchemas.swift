@@ -160,10 +160,15 @@ public enum APISchemas {
         .init("template", .string(.init(format: .dnsLabel)), required: true, "PromptTemplate in the same namespace."),
         .init("environment", .string(), "Free label policies select on, e.g. production."),
         .init("strategy", .object(.init("How a new version reaches traffic.", fields: [
-            .init("type", .string(.init(allowed: ["Canary", "Direct"])), required: true, "Canary or Direct."),
+            .init("type", .string(.init(allowed: ["Canary", "Direct", "Experiment"])), required: true, "Canary, Direct or Experiment."),
             .init("canary", .object(.init("Canary steps.", fields: [
                 .init("steps", .array(.object(step), minItems: 1), required: true, "Run in order, then promote."),
             ])), "Required for Canary."),
+            .init("experiment", .object(.init("An A/B experiment: the new version serves a fixed share of keys while the analysis judges it against stable.", fields: [
+                .init("weight", .integer(minimum: 1, maximum: 99), "Percent of request keys on the new version; default 50."),
+                .init("duration", .string(.init(format: .duration)), "Horizon: without a decision by then the experiment pauses for a person."),
+                .init("promote", .boolean, "Promote the new version when the judge says Promote; default false (wait for a person)."),
+            ])), "For Experiment."),
         ])), "Default: Direct."),
         .init("analysis", .object(analysis), "Measurements for analysis steps."),
     ])
@@ -180,7 +185,7 @@ public enum APISchemas {
             .init("labels", stringMap, "Objects whose labels include all of these."),
         ])), "Default: everything in the namespace."),
         .init("rules", .object(.init("The rules.", fields: [
-            .init("requireStrategy", .string(.init(allowed: ["Canary", "Direct"])), "Deployments must use this strategy."),
+            .init("requireStrategy", .string(.init(allowed: ["Canary", "Direct", "Experiment"])), "Deployments must use this strategy."),
             .init("maxStepWeight", .integer(minimum: 0, maximum: 100), "No setWeight above this before the last analysis."),
             .init("requireAnalysis", .boolean, "Canary Deployments must run an analysis step with metrics."),
             .init("allowedModels", .array(.string()), "Templates' spec.model.name must be one of these."),

@@ -23,6 +23,14 @@ enum DeploymentChecks {
                         "spec.strategy.canary.steps[\(i)]: an analysis step needs spec.analysis with metrics or a judge")
                 }
             }
+        case .experiment:
+            if !(d.analysis?.measuresSomething ?? false) {
+                add(.error, strategy, "spec.strategy: an Experiment needs spec.analysis with a judge or metrics to decide it")
+            }
+            if d.document.at("spec", "strategy", "canary") != nil {
+                add(.warning, d.document.at("spec", "strategy", "canary"),
+                    "spec.strategy.canary is ignored because strategy.type is Experiment (its steps are setWeight, analysis and, unless promote, a manual pause)")
+            }
         case .direct:
             if d.document.at("spec", "strategy", "canary") != nil {
                 add(.warning, d.document.at("spec", "strategy", "canary"),

@@ -72,7 +72,7 @@ public struct PolicyEvaluator: Sendable {
                     }
                 }
             }
-            if rules.requireAnalysis && d.strategy == .canary
+            if rules.requireAnalysis && d.strategy.isGradual
                 && (!d.steps.contains(.analysis) || !(d.analysis?.measuresSomething ?? false)) {
                 violation(d.key, d.document.at("spec", "strategy") ?? spec,
                           "canary steps must include an analysis step backed by spec.analysis metrics or a judge")
