@@ -87,6 +87,13 @@ public actor RolloutDriver {
                 actions += step
                 requests = Self.measurementRequests(step)
                 if requests.isEmpty && !step.contains(where: Self.isProgress) { break }
+                // A judge round is many model calls: save after each, so a long round that
+                // makes the next one due at once neither holds the other Deployments nor
+                // loses rounds to a restart (the next pass takes the next round).
+                if measured.contains(where: { $0.measurement.metric == Deployment.Judge.metricName }) {
+                    actions = actions.filter { if case .measure = $0 { return false }; return true }
+                    break
+                }
             }
             actions = actions.filter(Self.isProgress)
             if record != nil && actions.isEmpty && measured.isEmpty { return machine.nextWakeUp }

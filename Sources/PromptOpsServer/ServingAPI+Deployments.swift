@@ -37,7 +37,8 @@ extension ServingAPI {
         let rollout = try store.rollout(namespace: namespace, deployment: name)?.machine
         json.key("analysis")
         json.arrayStart()
-        for m in rollout?.measurementsOfCurrentAnalysis ?? [] {
+        // The latest 200: a judge runs many rounds (the store keeps every measurement).
+        for m in (rollout?.measurementsOfCurrentAnalysis ?? []).suffix(200) {
             json.objectStart()
             json.member("metric", m.metric)
             json.key("value"); if let v = m.value { json.double(v) } else { json.null() }

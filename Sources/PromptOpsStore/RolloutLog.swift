@@ -144,10 +144,18 @@ struct RolloutLog {
         // Only this version's measurements: an earlier canary's (rolled back, superseded) are
         // not evidence for this one.
         try Row.fetchAll(db, sql: """
-            SELECT metric, value, verdict, message, time, judge_json FROM measurement
-            WHERE namespace = ? AND deployment = ? AND canary_version = ? AND canary_hash = ?
-            ORDER BY id DESC LIMIT 20
-            """, arguments: [namespace, deployment, version.version, version.hash]).reversed().map {
+            SELECT metric, value, verdict, message, time, judge_json FROM (
+                SELECT * FROM (SELECT * FROM measurement
+                               WHERE namespace = ? AND deployment = ? AND canary_version = ? AND canary_hash = ? AND judge_json IS NULL
+                               ORDER BY id DESC LIMIT 20)
+                UNION ALL
+                -- the judge's rounds sum up in the latest: only it is evidence
+                SELECT * FROM (SELECT * FROM measurement
+                               WHERE namespace = ? AND deployment = ? AND canary_version = ? AND canary_hash = ? AND judge_json IS NOT NULL
+                               ORDER BY id DESC LIMIT 1))
+            ORDER BY id DESC
+            """, arguments: [namespace, deployment, version.version, version.hash,
+                             namespace, deployment, version.version, version.hash]).reversed().map {
             MetricMeasurement(metric: $0[0], value: $0[1], verdict: MeasurementVerdict(rawValue: $0[2]) ?? .error,
                               message: $0[3], at: StoreTime.parse($0[4]) ?? now, judge: JudgeCoding.decode($0[5]))
         }

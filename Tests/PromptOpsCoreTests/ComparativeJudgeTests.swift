@@ -156,6 +156,45 @@ struct ComparativeJudgeTests {
         #expect(judge.samples == 120)
     }
 
+    @Test("the interval agrees with the decision after every round: below −margin exactly on RollBack, above it exactly on Promote")
+    func intervalAgreesWithTheDecision() {
+        var random = RolloutSeededRandom(seed: 41)
+        var checked = 0
+        for trial in 0..<400 {
+            let settings = ComparativeJudge.Settings(margin: [0.02, 0.1, 0][trial % 3], falseRollback: 0.05, missedRegression: 0.1,
+                                                     maxSamples: [300, 3000, 20_000][trial % 3])
+            let stable = Double.random(in: 0.5..<1, using: &random), canary = Double.random(in: 0.4..<1, using: &random)
+            var judge = ComparativeJudge(settings)
+            while judge.decision == .continue {
+                // Rounds of 1 to 40 pairs: some too small to be tested.
+                let size = Int.random(in: 1...40, using: &random)
+                judge.add((0..<size).map { t in .init(test: "t\(t % 7)", stable: [Double.random(in: 0..<1, using: &random) < stable],
+                                                       canary: [Double.random(in: 0..<1, using: &random) < canary]) })
+                let (low, high) = judge.interval, edge = -judge.settings.margin
+                switch judge.decision {
+                case .rollBack: #expect(high < edge, "\(judge.samples) pairs: \(low)…\(high)")
+                case .promote: #expect(low > edge, "\(judge.samples) pairs: \(low)…\(high)")
+                case .continue, .inconclusive: #expect(low <= edge && edge <= high, "\(judge.samples) pairs: \(low)…\(high)")
+                }
+                checked += 1
+            }
+        }
+        #expect(checked > 1000)
+    }
+
+    @Test("a large budget does not delay the first looks: a clear regression is caught within the first rounds", arguments: [3000, 100_000])
+    func largeBudgetsLookEarly(maxSamples: Int) {
+        var judge = ComparativeJudge(.init(margin: 0.02, falseRollback: 0.01, missedRegression: 0.05, maxSamples: maxSamples))
+        var rounds = 0
+        while judge.decision == .continue, rounds < 50 {
+            // Stable passes all; the canary fails a third of the runs.
+            judge.add((0..<10).map { t in .init(test: "t\(t)", stable: [true, true, true], canary: [t % 3 != 0, true, t % 3 != 1]) })
+            rounds += 1
+        }
+        #expect(judge.decision == .rollBack)
+        #expect(rounds <= 4, "\(rounds) rounds")
+    }
+
     @Test("runs without a partner are not counted; tests seen later are added to the evidence")
     func unpairedRunsAreIgnored() {
         var judge = ComparativeJudge(.init())

@@ -75,6 +75,21 @@ struct RolloutJudgeTests {
         #expect(judged.map { $0.judge?.samples ?? 0 } == (1...judged.count).map { $0 * 30 })
     }
 
+    @Test("only the latest judged round keeps the per-test breakdown: the saved state grows by the rounds' runs alone")
+    func stateKeepsOneBreakdown() throws {
+        var d = RolloutDriverWithJudge(stable: F.v1)
+        d.desire(F.v2, steps: [.setWeight(10), .analysis], analysis: Self.analysis(maxSamples: 100_000))
+        for _ in 0..<6 {
+            d.answer(after: .seconds(5), Self.provider { _ in Self.round(stable: { _, r in r != 0 }, canary: { _, r in r != 1 }) })
+            d.advance(.seconds(60))
+            d.send(.tick)
+        }
+        let judged = try #require(d.machine.analysis).measurements.compactMap(\.judge)
+        #expect(judged.count >= 5)
+        #expect(judged.dropLast().allSatisfy { $0.tests.isEmpty && $0.round.count == 10 })
+        #expect(judged.last?.tests.count == 10)
+    }
+
     @Test("the budget spent without a decision pauses the rollout for a person: never a silent promote")
     func budgetSpentPauses() throws {
         var d = RolloutDriverWithJudge(stable: F.v1)

@@ -148,6 +148,22 @@ struct ValidationTests {
         #expect(out.contains { $0.hasPrefix("d.yaml:11:7: warning: spec.analysis.judge: PromptTemplate 't' has no tests") }, "\(out)")
     }
 
+    @Test("a judge setting of .nan or .inf is a located error, not a crash", arguments: ["falseRollback: .nan", "margin: .nan", "missedRegression: -.inf"])
+    func nonFiniteJudgeSettings(setting: String) {
+        let d = """
+        apiVersion: promptops.dev/v1alpha1
+        kind: Deployment
+        metadata: {name: d}
+        spec:
+          template: t
+          strategy: {type: Canary, canary: {steps: [{setWeight: 10}, {analysis: {}}]}}
+          analysis:
+            judge: {type: comparative, evaluation: {endpoint: "https://api.example.com/v1", model: m}, \(setting)}
+        """
+        let out = lines(validate(["d.yaml": d, "t.yaml": textTemplate("t", text: "x")]))
+        #expect(out.contains { $0.hasPrefix("d.yaml:8:") && $0.contains("error:") && $0.contains("expected a finite number") }, "\(out)")
+    }
+
     @Test func stepNeedsExactlyOneAction() {
         let d = """
         apiVersion: promptops.dev/v1alpha1

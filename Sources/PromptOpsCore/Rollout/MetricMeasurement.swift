@@ -43,4 +43,12 @@ public struct MetricMeasurement: Codable, Sendable, Equatable {
     public static func error(metric: String, message: String, at: Date) -> MetricMeasurement {
         MetricMeasurement(metric: metric, value: nil, verdict: .error, message: message, at: at)
     }
+
+    /// The measurement with its judge report's per-test breakdown dropped (kept: the round's
+    /// runs and the standing).
+    var withoutBreakdown: MetricMeasurement {
+        guard var report = judge else { return self }
+        report.tests = []
+        return MetricMeasurement(metric: metric, value: value, verdict: verdict, message: message, at: at, judge: report)
+    }
 }

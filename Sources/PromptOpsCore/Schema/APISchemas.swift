@@ -153,7 +153,7 @@ public enum APISchemas {
         .init("margin", .number(minimum: 0, maximum: 0.5), "Worse means worse by more than this much pass rate (0.02: 2 points); default 0.02."),
         .init("falseRollback", .number(minimum: 0.0001, maximum: 0.5), "Chance of rolling back a canary that is not worse; default 0.01."),
         .init("missedRegression", .number(minimum: 0.0001, maximum: 0.5), "Chance of promoting a canary worse by more than margin; default 0.05."),
-        .init("maxSamples", .integer(minimum: 1, maximum: 1_000_000), "Pairs per version before the judge says Inconclusive (Paused); default 3000."),
+        .init("maxSamples", .integer(minimum: 1, maximum: 100_000), "Pairs per version before the judge says Inconclusive (Paused); default 3000."),
     ])
 
     static let deploymentSpec = ObjectSchema("Serves a template, switching versions directly or by canary.", fields: [

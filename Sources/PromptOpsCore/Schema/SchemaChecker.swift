@@ -83,6 +83,8 @@ public struct SchemaChecker: Sendable {
             guard let d = value.double else {
                 return fail(value, fieldPath, "expected a number, got \(describe(value))", &out)
             }
+            // `.nan` and `.inf` are YAML numbers, but no setting means them (and JSON cannot hold them).
+            guard d.isFinite else { return fail(value, fieldPath, "expected a finite number, got \(d)", &out) }
             if let minimum, d < minimum { fail(value, fieldPath, "\(d) is below the minimum \(minimum)", &out) }
             if let maximum, d > maximum { fail(value, fieldPath, "\(d) is above the maximum \(maximum)", &out) }
         case .boolean:

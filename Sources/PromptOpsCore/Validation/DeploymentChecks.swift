@@ -58,7 +58,9 @@ enum DeploymentChecks {
             if metricNames.contains(Deployment.Judge.metricName) {
                 add(.error, node, "spec.analysis.judge: its measurements are named '\(Deployment.Judge.metricName)', and a metric of spec.analysis.metrics has that name; rename the metric")
             }
-            if let warning = budgetWarning(judge.settings) { add(.warning, node?["maxSamples"] ?? node, warning) }
+            if let warning = budgetWarning(judge.settings) {
+                add(.warning, node?[judge.settings.margin == 0 ? "margin" : "maxSamples"] ?? node, warning)
+            }
             if let entry = templates[d.template], entry.template.tests.isEmpty {
                 add(.warning, node, "spec.analysis.judge: PromptTemplate '\(d.template)' has no tests, so the judge has nothing to compare and its analysis steps will pause")
             }
@@ -71,6 +73,12 @@ enum DeploymentChecks {
     /// when tests pass 95 % of the time (harder tests need more: their pairs disagree more
     /// often). Nil when the budget suffices.
     static func budgetWarning(_ settings: ComparativeJudge.Settings) -> String? {
+        // A non-finite setting is a schema error already; plan nothing with it.
+        guard settings.margin.isFinite, settings.falseRollback.isFinite, settings.missedRegression.isFinite else { return nil }
+        if settings.margin == 0 {
+            return "spec.analysis.judge.margin: with margin 0 no budget can show that a canary is not worse (an equal canary sits on the boundary): "
+                + "most equal canaries will end Inconclusive (Paused); set the regression you would accept, e.g. margin: 0.02"
+        }
         guard let needed = JudgePlan.fixedSamples(settings, stable: 0.95, canary: 0.95), settings.maxSamples < needed else { return nil }
         let margin = JudgePlan.points(settings.margin)
         return "spec.analysis.judge.maxSamples: \(settings.maxSamples) pairs per version are fewer than a fixed-sample test needs "

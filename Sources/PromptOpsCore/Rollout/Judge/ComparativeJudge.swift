@@ -97,13 +97,8 @@ public struct ComparativeJudge: Sendable, Equatable {
     public private(set) var better = 0
     /// Pairs used so far (per arm).
     public private(set) var samples = 0
-    /// The critical values of the last tested round (t scale), for the interval.
-    private var lastCritical: (lower: Double, upper: Double)? {
-        get { criticalLower.isFinite || criticalUpper.isFinite ? (criticalLower, criticalUpper) : nil }
-        set { criticalLower = newValue?.lower ?? .infinity; criticalUpper = newValue?.upper ?? .infinity }
-    }
-    private var criticalLower = Double.infinity
-    private var criticalUpper = Double.infinity
+    /// The interval as of the last tested round (see ``interval``).
+    private var lastInterval: Interval?
     /// Z after the latest round.
     public private(set) var score = 0.0
     /// Per test, in the order first seen.
@@ -129,25 +124,32 @@ public struct ComparativeJudge: Sendable, Equatable {
         self.cache = .init(cache: cache?.settings == settings ? cache : nil)
     }
 
-    /// The standard error of the mean difference that Z divides by (at Δ = −margin).
-    private var standardError: Double? {
-        guard samples > 0 else { return nil }
-        let z = score, shift = observedDifference + settings.margin
-        guard abs(z) > 1e-12 else { return nil }
-        let se = shift / z
-        return se.isFinite && se > 0 ? se : nil
+    /// An interval on Δ.
+    struct Interval: Sendable, Equatable {
+        var lower: Double
+        var upper: Double
     }
 
-    /// The interval the decision reads, on Δ (canary − stable, in pass-rate units): the
-    /// observed difference ± the latest tested round's critical values × the standard error
-    /// at the margin. Its upper end is below −margin exactly when the judge rolls back, its
-    /// lower end above −margin exactly when it promotes. (−1, 1) before a tested round.
+    /// The interval the decision reads, on Δ (canary − stable, in pass-rate units), as of the
+    /// last round the test looked at: the observed difference then ± that round's critical
+    /// values × the standard error at the margin. Its upper end is below −margin exactly when
+    /// the judge rolled back there, its lower end above −margin exactly when it promoted.
+    /// (A round too small to be tested — see ``GroupSequentialBoundary`` — leaves it as it was.)
+    /// (−1, 1) before a tested round.
     public var interval: (lower: Double, upper: Double) {
-        guard let critical = lastCritical, let se = standardError else { return (-1, 1) }
-        let d = observedDifference
-        let low = critical.upper.isFinite ? d - critical.upper * se : -1
-        let high = critical.lower.isFinite ? d + critical.lower * se : 1
-        return (max(low, -1), min(high, 1))
+        guard let i = lastInterval else { return (-1, 1) }
+        return (i.lower, i.upper)
+    }
+
+    /// The interval at the current data and the critical values of a tested look.
+    private func interval(lower criticalLower: Double, upper criticalUpper: Double) -> Interval {
+        let d = observedDifference, shift = d + settings.margin
+        // Z = (Δ̂ + margin) / se, so se = (Δ̂ + margin) / Z; with Z = 0 (Δ̂ on the margin) no
+        // finite interval excludes −margin, and (−1, 1) says as much.
+        guard abs(score) > 1e-12, case let se = shift / score, se.isFinite, se > 0 else { return Interval(lower: -1, upper: 1) }
+        let low = criticalUpper.isFinite ? d - criticalUpper * se : -1
+        let high = criticalLower.isFinite ? d + criticalLower * se : 1
+        return Interval(lower: max(low, -1), upper: min(high, 1))
     }
 
     /// The mean difference observed so far.
@@ -196,7 +198,7 @@ public struct ComparativeJudge: Sendable, Equatable {
         let freedom = Double(samples - 1)
         let lower = GroupSequentialBoundary.studentCritical(look.lower, degreesOfFreedom: freedom)
         let upper = GroupSequentialBoundary.studentCritical(look.upper, degreesOfFreedom: freedom)
-        if lower.isFinite || upper.isFinite { lastCritical = (lower, upper) }
+        if lower.isFinite || upper.isFinite { lastInterval = interval(lower: lower, upper: upper) }
         if score <= -lower {
             decision = .rollBack
         } else if score >= upper {

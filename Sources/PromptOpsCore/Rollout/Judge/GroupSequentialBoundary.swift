@@ -29,12 +29,15 @@ import Foundation
 /// Both sides are computed on one continuation region (a path that stopped at one boundary cannot
 /// cross the other later), which is exact because both boundaries stop the test.
 ///
-/// A look that adds less than `minimumStep` of information since the last look that was tested, or
-/// leaves less than that before t = 1, is not tested (both critical values infinite); its information
-/// counts towards the next one. The look that reaches t = 1 is always tested, so every tested look
-/// adds at least `minimumStep` (the grid is accurate for steps that large; a far smaller step makes
-/// the next boundary's kernel narrower than the grid's spacing), at most 1 / `minimumStep` looks are
-/// tested, and which ones depends only on the look sizes.
+/// A look is tested when it adds at least `minimumStep` of information since the last tested look,
+/// or (the first look, and while the budget is large next to the rounds) at least a tenth of the
+/// information so far; otherwise, or when it leaves less than `minimumStep` before t = 1, it is not
+/// tested (both critical values infinite) and its information counts towards the next one. The look
+/// that reaches t = 1 is always tested. Either way the next boundary's kernel, of width √(step / t)
+/// in Z, stays several grid spacings wide (a far smaller step would make it narrower than the grid's
+/// spacing); the tested looks number at most 1 / `minimumStep` plus a logarithmic start, so a large
+/// `maxSamples` does not delay the first looks; and which looks are tested depends only on the look
+/// sizes.
 public struct GroupSequentialBoundary: Sendable, Equatable {
     /// How a side's error rate is spent over the information fraction t ∈ [0, 1]: the share
     ///
@@ -146,7 +149,12 @@ public struct GroupSequentialBoundary: Sendable, Equatable {
         guard !newInformation.isNaN else { return (Self.never, Self.never) }
         let t = min(max(newInformation, 0), 1)
         let step = t - information
-        guard step > 0, t >= 1 || (step >= minimumStep && 1 - t >= minimumStep) else { return (Self.never, Self.never) }
+        // Tested when it adds `minimumStep` of the budget, or (early, with a large budget) a
+        // tenth of the information so far: the kernel's width √(step / t) stays several grid
+        // spacings wide either way, and a large regression is looked at within the first
+        // rounds whatever `maxSamples` is.
+        let enough = step >= minimumStep || (looks == 0 ? step > 0 : step >= 0.1 * information)
+        guard step > 0, t >= 1 || (enough && 1 - t >= minimumStep) else { return (Self.never, Self.never) }
         guard looks == 0 || !points.isEmpty else { return (Self.never, Self.never) }
         let lowerTarget = lowerAlpha * lowerSpending.fraction(at: t) - lowerSpent
         let upperTarget = upperAlpha * upperSpending.fraction(at: t) - upperSpent

@@ -24,7 +24,10 @@ public enum JudgePlan {
         guard distance > 1e-9 else { return nil }
         let variance = canary * (1 - canary) + stable * (1 - stable)
         let z = normalQuantile(1 - settings.falseRollback) + normalQuantile(1 - settings.missedRegression)
-        return Int((z * z * variance / (distance * distance)).rounded(.up))
+        let size = (z * z * variance / (distance * distance)).rounded(.up)
+        // Settings a manifest brings are checked, but nothing here may trap on what slips by.
+        guard size.isFinite else { return nil }
+        return Int(min(max(size, 0), 1e12))
     }
 
     /// The judge run `trials` times on canaries whose tests pass with `canary` where stable's

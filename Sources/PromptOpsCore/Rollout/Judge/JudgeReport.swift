@@ -48,7 +48,7 @@ public struct JudgeReport: Codable, Sendable, Equatable {
     public var samples: Int
     /// Canary minus stable pass rate over all pairs so far.
     public var difference: Double
-    /// An anytime-valid interval on that difference (see ``ComparativeJudge/interval``).
+    /// The interval the decision reads (see ``ComparativeJudge/interval``).
     public var lower: Double
     public var upper: Double
     /// The judge's settings, for reading the numbers.
