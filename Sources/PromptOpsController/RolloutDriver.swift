@@ -141,7 +141,14 @@ public actor RolloutDriver {
         }
         var out: [MetricMeasurement] = []
         for metric in metrics {
-            out.append(await runner.measure(metric, evaluation: input, stable: stableInput, now: now()))
+            if metric.isPerVariant && target.deployment.strategy == .experiment {
+                // Both variants, then the effect: an Experiment compares, a Canary guards.
+                let canary = await runner.measure(metric.forVariant("canary"), evaluation: nil, now: now())
+                let stable = await runner.measure(metric.forVariant("stable"), evaluation: nil, now: now())
+                out.append(.effect(of: metric, canary: canary, stable: stable, at: now()))
+            } else {
+                out.append(await runner.measure(metric.forVariant("canary"), evaluation: input, stable: stableInput, now: now()))
+            }
         }
         return out
     }

@@ -49,18 +49,18 @@ struct JudgeRolloutTests {
         try await services.run { port in
             let rig = try RolloutScenarioTests.Rig(client: sharedClient)
             try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 100), "shop/deploy.yaml": Self.deployment(port: port)], message: "v1")
-            _ = try await rig.run { $0.stable.version == 1 }
+            _ = try await rig.run(timeout: .seconds(90)) { $0.stable.version == 1 }
 
-            // 100 % → 30 %: rolled back, with the judge's evidence everywhere a person looks.
-            try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 30)], message: "v2 worse")
-            let rolledBack = try await rig.run { $0.phase == "Degraded" }
+            // 100 % → 20 %: rolled back, with the judge's evidence everywhere a person looks.
+            try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 20)], message: "v2 worse")
+            let rolledBack = try await rig.run(timeout: .seconds(90)) { $0.phase == "Degraded" }
             #expect(rolledBack.stable.version == 1)
             let judged = try rig.harness.store.measurements(namespace: "shop", deployment: "greet-prod")
                 .filter { $0.measurement.metric == "judge" }
             let last = try #require(judged.last)
             #expect(last.canaryVersion == 2 && last.measurement.verdict == .failed)
             let report = try #require(last.measurement.judge)
-            #expect(report.decision == "RollBack")
+            #expect(report.decision == "RollBack", "\(judged.map { ($0.id, $0.round, $0.measurement.verdict, $0.measurement.message ?? "") })")
             #expect(report.tests.count == 10 && report.tests.allSatisfy { $0.stablePassed == $0.runs })
             #expect(report.difference < -0.4 && report.upper < -0.1)
             let events = try rig.harness.store.events(namespace: "shop", limit: 100)
@@ -81,7 +81,7 @@ struct JudgeRolloutTests {
 
             // An equal canary (both pass every run) is promoted.
             try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 100, wording: "welcome")], message: "v3 equal")
-            let promoted = try await rig.run { $0.stable.version == 3 }
+            let promoted = try await rig.run(timeout: .seconds(90)) { $0.stable.version == 3 }
             #expect(promoted.phase == "Healthy", "\(promoted)")
             let promotedJudge = try rig.harness.store.measurements(namespace: "shop", deployment: "greet-prod")
                 .last { $0.measurement.metric == "judge" }
@@ -97,9 +97,9 @@ struct JudgeRolloutTests {
             // "worse" nor "not worse by more than 0" can be shown, and 30 pairs are the budget.
             try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 100),
                                "shop/deploy.yaml": Self.deployment(port: port, margin: 0, maxSamples: 30)], message: "v1")
-            _ = try await rig.run { $0.stable.version == 1 }
+            _ = try await rig.run(timeout: .seconds(90)) { $0.stable.version == 1 }
             try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 100, wording: "welcome")], message: "v2")
-            let paused = try await rig.run { $0.phase == "Paused" }
+            let paused = try await rig.run(timeout: .seconds(90)) { $0.phase == "Paused" }
             #expect(paused.canary?.version == 2)
             let last = try rig.harness.store.measurements(namespace: "shop", deployment: "greet-prod").last
             #expect(last?.measurement.judge?.decision == "Inconclusive")
@@ -116,11 +116,11 @@ struct JudgeRolloutTests {
             let experiment = "{type: Experiment, experiment: {weight: 30, duration: 1h}}"
             try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 100),
                                "shop/deploy.yaml": Self.deployment(port: port, strategy: experiment)], message: "v1")
-            _ = try await rig.run { $0.stable.version == 1 }
+            _ = try await rig.run(timeout: .seconds(90)) { $0.stable.version == 1 }
             // The new wording does as well as the old one: the judge decides Promote; without
             // `promote: true` the experiment reports it and waits, the split still in place.
             try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 100, wording: "welcome")], message: "v2")
-            let concluded = try await rig.run { $0.phase == "Paused" }
+            let concluded = try await rig.run(timeout: .seconds(90)) { $0.phase == "Paused" }
             #expect(concluded.canary?.version == 2 && concluded.canary?.weight == 30, "\(concluded)")
             #expect(concluded.strategy == "Experiment")
             let events = try rig.harness.store.events(namespace: "shop", limit: 100)
@@ -129,6 +129,40 @@ struct JudgeRolloutTests {
             let last = try rig.harness.store.measurements(namespace: "shop", deployment: "greet-prod").last
             #expect(last?.measurement.judge?.decision == "Promote")
             #expect((last?.measurement.judge?.lower ?? -1) > -0.1, "the effect's interval clears the margin")
+        }
+    }
+
+    @Test func anExperimentJudgesAPerVariantMetricByItsEffect() async throws {
+        let services = StandInServices()
+        // Negative feedback: 0.010 on stable, 0.045 on the new version.
+        services.prometheusStableValue.withLockedValue { $0 = 0.01 }
+        services.prometheusValue.withLockedValue { $0 = 0.045 }
+        try await services.run { port in
+            let rig = try RolloutScenarioTests.Rig(client: sharedClient)
+            let deployment = """
+                apiVersion: promptops.dev/v1alpha1
+                kind: Deployment
+                metadata: {name: greet-prod, namespace: shop}
+                spec:
+                  template: greet
+                  strategy: {type: Experiment, experiment: {weight: 50}}
+                  analysis:
+                    interval: 50ms
+                    count: 2
+                    metrics:
+                      - name: negative-feedback
+                        provider: {prometheus: {address: "http://127.0.0.1:\(port)", query: 'sum(rate(feedback_negative{variant="{{variant}}"}[5m]))'}}
+                        thresholdRange: {max: 0.02}     # the effect: at most 2 points more
+                """
+            try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 100), "shop/deploy.yaml": deployment], message: "v1")
+            _ = try await rig.run(timeout: .seconds(90)) { $0.stable.version == 1 }
+            try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 100, wording: "welcome")], message: "v2")
+            let ended = try await rig.run(timeout: .seconds(90)) { $0.phase == "Degraded" }
+            #expect(ended.stable.version == 1 && ended.canary == nil)
+            let m = try #require(try rig.harness.store.measurements(namespace: "shop", deployment: "greet-prod").last?.measurement)
+            #expect(m.metric == "negative-feedback" && m.verdict == .failed)
+            #expect(abs((m.value ?? 0) - 0.035) < 1e-9, "\(m)")
+            #expect(m.message?.contains("canary 0.045, stable 0.01") == true, "\(m.message ?? "")")
         }
     }
 }

@@ -89,9 +89,10 @@ struct RolloutScenarioTests {
             _ = await driver.advance(try await harness.reconciler.rolloutTargets())
         }
 
-        /// Iterates until `condition` holds (or 15 s pass).
-        func run(until condition: (DeploymentStatus) -> Bool) async throws -> DeploymentStatus {
-            let deadline = ContinuousClock.now + .seconds(15)
+        /// Iterates until `condition` holds (or `timeout` passes: a judge round of many model
+        /// calls can take seconds on a loaded machine, and the driver saves after each).
+        func run(timeout: Duration = .seconds(15), until condition: (DeploymentStatus) -> Bool) async throws -> DeploymentStatus {
+            let deadline = ContinuousClock.now + timeout
             while true {
                 try await iterate()
                 let d = try #require(try harness.store.deployment(namespace: "shop", name: "greet-prod"))

@@ -9,13 +9,17 @@ import NIOConcurrencyHelpers
 final class StandInServices: Sendable {
     /// The Prometheus instant-query result: nil = an empty vector (no data).
     let prometheusValue = NIOLockedValueBox<Double?>(0.01)
+    /// The answer to a query naming `variant="stable"` (nil: the same as any other query).
+    let prometheusStableValue = NIOLockedValueBox<Double?>(nil)
     /// Model calls answered.
     let modelCalls = NIOLockedValueBox<Int>(0)
 
     func run<T: Sendable>(_ body: @escaping @Sendable (Int) async throws -> T) async throws -> T {
         let router = Router()
-        router.get("/api/v1/query") { [prometheusValue] _, _ -> Response in
-            let value = prometheusValue.withLockedValue { $0 }
+        router.get("/api/v1/query") { [prometheusValue, prometheusStableValue] request, _ -> Response in
+            let query = request.uri.queryParameters.get("query") ?? ""
+            let stable = query.contains(#"variant="stable""#) ? prometheusStableValue.withLockedValue { $0 } : nil
+            let value = stable ?? prometheusValue.withLockedValue { $0 }
             let result = value.map { "[{\"metric\":{},\"value\":[1700000000,\"\($0)\"]}]" } ?? "[]"
             return Self.json("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":\(result)}}")
         }

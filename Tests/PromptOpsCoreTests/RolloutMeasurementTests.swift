@@ -78,4 +78,21 @@ struct RolloutMeasurementTests {
         case (let got, _): Issue.record("got \(got), expected \(expected)")
         }
     }
+
+    @Test("a per-variant metric: {{variant}} replaced by a fixed word; the effect is canary - stable, judged by the range")
+    func perVariantEffect() {
+        let metric = Deployment.Metric(name: "neg", provider: .prometheus(address: "http://p", query: #"rate(x{variant="{{variant}}"}[5m])"#, timeout: .seconds(10)),
+                                       min: nil, max: 0.02)
+        #expect(metric.isPerVariant)
+        #expect(metric.forVariant("stable").provider == .prometheus(address: "http://p", query: #"rate(x{variant="stable"}[5m])"#, timeout: .seconds(10)))
+        #expect(!RolloutFixture.metric("score", min: 1).isPerVariant)
+        let at = RolloutFixture.epoch
+        func m(_ v: Double?) -> MetricMeasurement { MetricMeasurement(metric: "neg", value: v, verdict: .successful, at: at) }
+        #expect(MetricMeasurement.effect(of: metric, canary: m(0.03), stable: m(0.02), at: at).verdict == .successful)
+        #expect(MetricMeasurement.effect(of: metric, canary: m(0.05), stable: m(0.02), at: at).verdict == .failed)
+        #expect(MetricMeasurement.effect(of: metric, canary: m(nil), stable: m(0.02), at: at).verdict == .inconclusive)
+        let down = MetricMeasurement.error(metric: "neg", message: "connection refused", at: at)
+        let failed = MetricMeasurement.effect(of: metric, canary: m(0.01), stable: down, at: at)
+        #expect(failed.verdict == .error && failed.message == "variant stable: connection refused")
+    }
 }

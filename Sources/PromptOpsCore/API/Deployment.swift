@@ -1,3 +1,5 @@
+import Foundation
+
 /// A `Deployment`: serves a template, switching versions directly or by canary.
 public struct Deployment: Sendable, Equatable {
     /// How a new version reaches traffic.
@@ -146,4 +148,52 @@ public struct Deployment: Sendable, Equatable {
 
     /// The object's key.
     public var key: ObjectKey { ObjectKey(kind: "Deployment", namespace: meta.namespace, name: meta.name) }
+}
+
+extension Deployment.Metric {
+    /// The placeholder a `prometheus` query or a `web` URL may hold for the variant measured.
+    public static let variantPlaceholder = "{{variant}}"
+
+    /// Whether the provider names a variant: an Experiment measures such a metric for each
+    /// variant and judges the effect (canary − stable); a Canary measures the canary.
+    public var isPerVariant: Bool {
+        switch provider {
+        case .prometheus(_, let query, _): return query.contains(Self.variantPlaceholder)
+        case .web(let url, _, _): return url.contains(Self.variantPlaceholder)
+        case .evaluation, .comparative: return false
+        }
+    }
+
+    /// The metric with `{{variant}}` replaced by `variant` (`stable` or `canary`; a fixed word,
+    /// so nothing from outside is spliced into a query or URL).
+    public func forVariant(_ variant: String) -> Deployment.Metric {
+        var m = self
+        switch provider {
+        case .prometheus(let address, let query, let timeout):
+            m.provider = .prometheus(address: address, query: query.replacingOccurrences(of: Self.variantPlaceholder, with: variant), timeout: timeout)
+        case .web(let url, let path, let timeout):
+            m.provider = .web(url: url.replacingOccurrences(of: Self.variantPlaceholder, with: variant), jsonPath: path, timeout: timeout)
+        case .evaluation, .comparative:
+            break
+        }
+        return m
+    }
+}
+
+extension MetricMeasurement {
+    /// An Experiment's per-variant metric: the effect (canary − stable) judged against the
+    /// metric's threshold range, both values in the message. A provider error on either
+    /// variant is an error; no data on either is inconclusive.
+    public static func effect(of metric: Deployment.Metric, canary: MetricMeasurement, stable: MetricMeasurement, at: Date) -> MetricMeasurement {
+        if canary.verdict == .error || stable.verdict == .error {
+            let which = canary.verdict == .error ? ("canary", canary) : ("stable", stable)
+            return .error(metric: metric.name, message: "variant \(which.0): \(which.1.message ?? "provider failed")", at: at)
+        }
+        guard let c = canary.value, let s = stable.value else {
+            return MetricMeasurement(metric: metric.name, value: nil, verdict: .inconclusive,
+                                     message: "no data for variant \(canary.value == nil ? "canary" : "stable")", at: at)
+        }
+        return MetricMeasurement(metric: metric, value: c - s,
+                                 message: "effect canary - stable \(c - s) (canary \(c), stable \(s))", at: at)
+    }
 }

@@ -114,11 +114,11 @@ public enum APISchemas {
         ])), "Evaluation provider."),
         .init("prometheus", .object(.init("A Prometheus instant query.", fields: [
             .init("address", .string(), required: true, "Base URL of Prometheus."),
-            .init("query", .string(), required: true, "PromQL returning one number."),
+            .init("query", .string(), required: true, "PromQL returning one number. {{variant}} is replaced by canary (an Experiment: by each variant, and the effect canary - stable is judged)."),
             .init("timeout", .string(.init(format: .duration)), "Default 10s."),
         ])), "Prometheus provider."),
         .init("web", .object(.init("GET a URL and read a number.", fields: [
-            .init("url", .string(), required: true, "The URL."),
+            .init("url", .string(), required: true, "The URL. {{variant}} is replaced by canary (an Experiment: by each variant, and the effect canary - stable is judged)."),
             .init("jsonPath", .string(), required: true, "Where the number is, e.g. $.score."),
             .init("timeout", .string(.init(format: .duration)), "Default 10s."),
         ])), "Web provider."),

@@ -100,7 +100,9 @@ public struct ProviderGrants: Sendable, Equatable {
             case .prometheus(let address, _, _):
                 if let reason = refusal(of: address, for: namespace) { error(["prometheus", "address"], reason) }
             case .web(let url, _, _):
-                if let reason = refusal(of: url, for: namespace) { error(["web", "url"], reason) }
+                // Checked as it is called: with `{{variant}}` replaced by each variant.
+                let urls = Set(["stable", "canary"].map { url.replacingOccurrences(of: Deployment.Metric.variantPlaceholder, with: $0) })
+                if let reason = urls.sorted().lazy.compactMap({ refusal(of: $0, for: namespace) }).first { error(["web", "url"], reason) }
             case .comparative:
                 break  // never written in metrics; the judge is checked above
             }
