@@ -76,7 +76,8 @@ public actor RolloutDriver {
                 var step: [RolloutAction] = []
                 for request in requests {
                     let canary = machine.canary
-                    let results = await measure(request.metrics, target: target, canary: canary, stable: machine.stable)
+                    let results = await measure(request.metrics, target: target, canary: canary, stable: machine.stable,
+                                                strategy: machine.spec?.strategy ?? target.deployment.strategy)
                     let at = now()
                     // Stored as the machine records them (the judge's with its standing).
                     let recorded = machine.recorded(results, round: request.round, now: at)
@@ -91,7 +92,9 @@ public actor RolloutDriver {
                 // makes the next one due at once neither holds the other Deployments nor
                 // loses rounds to a restart (the next pass takes the next round).
                 if measured.contains(where: { $0.measurement.metric == Deployment.Judge.metricName }) {
-                    actions = actions.filter { if case .measure = $0 { return false }; return true }
+                    // A round already requested (the last one ran past the interval) is not
+                    // taken now: released, it is requested afresh on the next pass at once.
+                    if !requests.isEmpty { machine.releaseRequestedRound(now: now()) }
                     break
                 }
             }
@@ -127,8 +130,9 @@ public actor RolloutDriver {
     /// Runs the requested metrics against the canary version.
     /// The judge (``Deployment/Provider/comparative(_:)``) also gets the stable version, with
     /// the canary's tests: both versions run the same tests.
+    /// - Parameter strategy: the running rollout's (captured when it started, like its thresholds).
     func measure(_ metrics: [Deployment.Metric], target: RolloutTarget, canary: RolloutStateMachine.VersionRef?,
-                 stable: RolloutStateMachine.VersionRef?) async -> [MetricMeasurement] {
+                 stable: RolloutStateMachine.VersionRef?, strategy: Deployment.StrategyType) async -> [MetricMeasurement] {
         func needs(_ test: (Deployment.Provider) -> Bool) -> Bool { metrics.contains { test($0.provider) } }
         let judged = needs { if case .comparative = $0 { return true }; return false }
         var input: EvaluationInput?
@@ -141,7 +145,7 @@ public actor RolloutDriver {
         }
         var out: [MetricMeasurement] = []
         for metric in metrics {
-            if metric.isPerVariant && target.deployment.strategy == .experiment {
+            if metric.isPerVariant && strategy == .experiment {
                 // Both variants, then the effect: an Experiment compares, a Canary guards.
                 let canary = await runner.measure(metric.forVariant("canary"), evaluation: nil, now: now())
                 let stable = await runner.measure(metric.forVariant("stable"), evaluation: nil, now: now())

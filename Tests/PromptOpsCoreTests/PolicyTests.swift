@@ -39,6 +39,14 @@ struct PolicyTests {
         #expect(!out.contains { $0.contains("strategy Canary") })
     }
 
+    @Test func anExperimentsSplitKeepsToMaxStepWeight() {
+        let experiment = Self.deployment.replacingOccurrences(
+            of: "strategy: {type: Canary, canary: {steps: [{setWeight: 80}, {analysis: {}}]}}",
+            with: "strategy: {type: Experiment, experiment: {weight: 60}}")
+        let out = lines(validate(["p.yaml": Self.policy("Deny", rules: "{maxStepWeight: 25, requireAnalysis: true}"), "d.yaml": experiment, "t.yaml": Self.template]))
+        #expect(out == ["d.yaml:7:53: error: policy 'guard' (Deny): experiment weight 60 is above maxStepWeight 25"], "\(out)")
+    }
+
     @Test func warnRulesAreWarnings() {
         let result = validate(["p.yaml": Self.policy("Warn", rules: "{requireStrategy: Direct}"), "d.yaml": Self.deployment, "t.yaml": Self.template])
         #expect(!result.hasErrors)

@@ -134,6 +134,7 @@ struct RolloutJudgeTests {
         d.run(Self.provider { round in round == 1 ? Self.round(stable: { _, _ in true }, canary: { _, _ in true }) : nil })
         #expect(d.machine.phase == .paused)
         #expect(d.machine.analysis?.judgeReport?.samples == 30)
+        #expect(d.machine.analysis?.judgeReport?.tests.count == 10, "error rounds keep the last breakdown")
         #expect(d.machine.analysis?.replayedJudge(Self.judge.settings).samples == 30)
     }
 
@@ -201,6 +202,23 @@ struct RolloutJudgeTests {
         #expect(reason.hasPrefix("the experiment reached its horizon of 10m without a decision: Continue: canary - stable +0 points"), "\(reason)")
         // Rounds a minute apart for ten minutes: about ten, not more.
         #expect((9...11).contains(d.judgeMeasurements.count), "\(d.judgeMeasurements.count)")
+        // One promote adopts the new version, whatever stage the experiment is at.
+        d.send(.promote(actor: "dana"))
+        #expect(d.machine.stable == F.v2 && d.machine.phase == .healthy && d.machine.canary == nil)
+    }
+
+    @Test("a requested round the controller lets go of (to save first) is requested afresh at the next tick, not an interval later")
+    func releasedRoundIsRequestedAtOnce() throws {
+        var d = RolloutDriverWithJudge(stable: F.v1)
+        d.desire(F.v2, steps: [.setWeight(10), .analysis], analysis: Self.analysis())
+        d.send(.tick)
+        let first = try #require(d.base.pending.last?.round)
+        d.base.pending.removeAll()
+        d.machine.releaseRequestedRound(now: d.base.now)
+        d.send(.tick)
+        let second = try #require(d.base.pending.last?.round)
+        #expect(second != first, "a new round id: a late answer to the released one is ignored")
+        #expect(d.send(.measured([], round: first)).contains { if case .ignored = $0 { true } else { false } })
     }
 
     @Test("the spec with a judge round-trips through the persisted state")

@@ -115,27 +115,29 @@ public struct AnalysisRun: Codable, Sendable, Equatable {
     /// the earlier rounds) and stored with its standing.
     mutating func record(_ results: [MetricMeasurement], config: Deployment.Analysis, now: Date) {
         let due = due(config)
-        // Only the latest judged round keeps the per-test breakdown (it sums up the rounds
-        // before it): the saved state grows by a round's raw runs, not by the whole history.
-        if due.contains(where: { $0.name == Deployment.Judge.metricName }) {
-            for r in rounds.indices {
-                for m in rounds[r].indices where rounds[r][m].judge.map({ !$0.tests.isEmpty }) ?? false {
-                    rounds[r][m] = rounds[r][m].withoutBreakdown
-                }
-            }
-        }
         var round: [MetricMeasurement] = []
         for metric in due {
             var m = results.first { $0.metric == metric.name }
                 ?? .error(metric: metric.name, message: "no result in this round", at: now)
             if case .comparative(let spec) = metric.provider, m.verdict != .error {
                 m = judged(m, settings: spec.settings)
+                // Only the latest judged round keeps the per-test breakdown (it sums up the
+                // rounds before it): the saved state grows by a round's runs, not its history.
+                if m.judge != nil { dropBreakdowns() }
             }
             round.append(m)
             if let i = tallies.firstIndex(where: { $0.metric == metric.name }) { tallies[i].add(m.verdict) }
         }
         rounds.append(round)
         awaitedRound = nil
+    }
+
+    private mutating func dropBreakdowns() {
+        for r in rounds.indices {
+            for m in rounds[r].indices where rounds[r][m].judge.map({ !$0.tests.isEmpty }) ?? false {
+                rounds[r][m] = rounds[r][m].withoutBreakdown
+            }
+        }
     }
 
     /// A judge round's measurement with the judge's standing after it: the value is the

@@ -52,10 +52,24 @@ extension RolloutStateMachine {
         return run.rounds.last ?? []
     }
 
+    /// Lets go of the round just requested (the controller saves before taking it): the next
+    /// tick requests a new round at once instead of waiting an interval for a lost answer.
+    public mutating func releaseRequestedRound(now: Date) {
+        guard var run = analysis, run.awaitedRound != nil else { return }
+        run.awaitedRound = nil
+        run.nextMeasurementAt = now
+        analysis = run
+    }
+
     /// Completes the current step now; Paused continues as Progressing.
     mutating func promote(by actor: String, now: Date) -> [RolloutAction] {
         guard let canary, let index = stepIndex, phase == .progressing || phase == .paused else {
             return [.ignored(reason: "promote: no canary is running")]
+        }
+        if spec?.strategy == .experiment {
+            // A person adopts an Experiment's new version in one step, whatever stage it is at.
+            let reason = "promoted by \(actor): experiment ended, \(canary) adopted"
+            return move(to: .progressing, reason: reason, now: now) + promoteCanary(now: now, by: actor)
         }
         let reason = "promoted by \(actor): step \(index + 1) of \(spec?.steps.count ?? 0) completed for \(canary)"
         return move(to: .progressing, reason: reason, now: now) + completeStep(now: now, promotedBy: actor)

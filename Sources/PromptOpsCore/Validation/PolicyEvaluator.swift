@@ -72,6 +72,11 @@ public struct PolicyEvaluator: Sendable {
                     }
                 }
             }
+            // An Experiment's split comes before its analysis too.
+            if let maxWeight = rules.maxStepWeight, let experiment = d.experiment, experiment.weight > maxWeight {
+                violation(d.key, d.document.at("spec", "strategy", "experiment", "weight") ?? d.document.at("spec", "strategy") ?? spec,
+                          "experiment weight \(experiment.weight) is above maxStepWeight \(maxWeight)")
+            }
             if rules.requireAnalysis && d.strategy.isGradual
                 && (!d.steps.contains(.analysis) || !(d.analysis?.measuresSomething ?? false)) {
                 violation(d.key, d.document.at("spec", "strategy") ?? spec,
