@@ -79,6 +79,42 @@ extension ServingAPI {
         return .json(json)
     }
 
+    /// `GET /api/v1/namespaces/{ns}/deployments/{name}/measurements?rollout=N&limit=L`: every
+    /// measurement of one rollout (the canary version N; default: the running canary, else
+    /// the last one measured), all analysis steps, oldest first — the latest `limit` (default
+    /// 1,000). `{rollout, measurements: [...]}`; a judge round carries its standing.
+    func measurements(_ request: Request, _ context: Context) async throws -> Response {
+        let (shown, namespace) = context.namespace, name = context.pathParameter("name")
+        let query = request.uri.queryParameters
+        let rollout = try Self.integer(query["rollout"], name: "rollout", minimum: 1).map { Int($0) }
+        let limit = try Page(request).limit
+        guard try store.deployment(namespace: namespace, name: name) != nil else {
+            throw APIError.notFound("deployment_not_found", "no Deployment '\(name)' served in namespace '\(shown)'")
+        }
+        let found = try store.rolloutMeasurements(namespace: namespace, deployment: name, rollout: rollout, limit: limit)
+        var json = JSONWriter(capacity: 256 * ((found?.measurements.count ?? 0) + 1))
+        json.objectStart()
+        json.member("rollout", found?.rollout)
+        json.key("measurements")
+        json.arrayStart()
+        for stored in found?.measurements ?? [] {
+            let m = stored.measurement
+            json.objectStart()
+            json.member("id", stored.id)
+            json.member("round", stored.round)
+            json.member("metric", m.metric)
+            json.key("value"); if let v = m.value { json.double(v) } else { json.null() }
+            json.member("verdict", m.verdict.rawValue)
+            json.member("message", m.message)
+            json.key("time"); json.date(m.at)
+            json.key("judge"); if let r = m.judge { json.judgeReport(r) } else { json.null() }
+            json.objectEnd()
+        }
+        json.arrayEnd()
+        json.objectEnd()
+        return .json(json)
+    }
+
     /// The members shared by the list and the detail.
     private func writeSummary(_ d: DeploymentStatus, into json: inout JSONWriter) {
         json.member("namespace", d.namespace)

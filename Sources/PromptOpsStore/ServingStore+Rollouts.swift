@@ -114,6 +114,37 @@ extension ServingStore {
         }
     }
 
+    /// The measurements of one rollout of a Deployment (the canary version `rollout`; nil: the
+    /// running canary, else the last one measured), every analysis step, oldest first: the
+    /// latest `limit`. Nil when nothing was ever measured for it.
+    public func rolloutMeasurements(namespace: String, deployment: String, rollout: Int?, limit: Int) throws(StoreError)
+        -> (rollout: Int, measurements: [StoredMeasurement])? {
+        try reading { db in
+            var version = rollout
+            if version == nil {
+                version = try Int.fetchOne(db, sql: "SELECT canary_version FROM deployment WHERE namespace = ? AND name = ?",
+                                           arguments: [namespace, deployment])
+            }
+            if version == nil {
+                version = try Int.fetchOne(db, sql: """
+                    SELECT canary_version FROM measurement WHERE namespace = ? AND deployment = ? AND canary_version IS NOT NULL
+                    ORDER BY id DESC LIMIT 1
+                    """, arguments: [namespace, deployment])
+            }
+            guard let version else { return nil }
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, canary_version, round, metric, value, verdict, message, time, judge_json FROM (
+                    SELECT * FROM measurement WHERE namespace = ? AND deployment = ? AND canary_version = ? ORDER BY id DESC LIMIT ?)
+                ORDER BY id
+                """, arguments: [namespace, deployment, version, min(max(limit, 1), Self.maxPage)])
+            return (version, rows.map { row in
+                StoredMeasurement(id: row[0], canaryVersion: row[1], round: row[2], measurement: MetricMeasurement(
+                    metric: row[3], value: row[4], verdict: MeasurementVerdict(rawValue: row[5]) ?? .error, message: row[6],
+                    at: StoreTime.parse(row[7]) ?? .distantPast, judge: JudgeCoding.decode(row[8])))
+            })
+        }
+    }
+
     /// Measurements of a Deployment, newest last.
     public func measurements(namespace: String, deployment: String, limit: Int = 200) throws(StoreError) -> [StoredMeasurement] {
         try reading { db in
