@@ -7,8 +7,9 @@ import PromptOpsCore
 ///
 /// Each version renders with its own `spec.model.parameters` (as it is served); both call the
 /// judge's model. A test that does not render on one version (its inputs changed) cannot be
-/// compared: it is left out of the round and named in ``JudgeReport/skipped``. A failed model
-/// call fails the whole round (the judge is not fed an outage); no new call starts after it.
+/// compared: it is left out of the round and named in ``JudgeReport/skipped``. A call that
+/// fails transiently (a dropped connection, 429, 5xx) is tried once more; a call that still
+/// fails fails the whole round (the judge is not fed an outage); no new call starts after it.
 public struct ComparativeRunner: Sendable {
     /// The judge's endpoint and model.
     public var client: ChatCompletionsClient
@@ -106,7 +107,22 @@ public struct ComparativeRunner: Sendable {
         return c
     }
 
+    /// One call, tried again once after a transient failure (the connection dropped, a 429 or a
+    /// 5xx): a round is hundreds of calls, and one blip should not cost the whole round. A
+    /// timeout, a refused endpoint or a bad answer is not retried.
     private static func call(_ job: Job) async -> Result<ChatCompletionsClient.Completion, EndpointError> {
-        do { return .success(try await job.client.complete(job.prompt)) } catch { return .failure(error) }
+        do { return .success(try await job.client.complete(job.prompt)) } catch {
+            guard isTransient(error) else { return .failure(error) }
+            try? await Task.sleep(for: .milliseconds(200))
+            do { return .success(try await job.client.complete(job.prompt)) } catch { return .failure(error) }
+        }
+    }
+
+    static func isTransient(_ error: EndpointError) -> Bool {
+        switch error {
+        case .httpStatus(_, let status): return status == 429 || (500...599).contains(status)
+        case .connectionFailed(_, let reason): return !reason.localizedCaseInsensitiveContains("refused")
+        case .invalidEndpoint, .timedOut, .badResponse: return false
+        }
     }
 }

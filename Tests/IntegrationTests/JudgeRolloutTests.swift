@@ -165,4 +165,21 @@ struct JudgeRolloutTests {
             #expect(m.message?.contains("canary 0.045, stable 0.01") == true, "\(m.message ?? "")")
         }
     }
+
+    @Test func aTransientModelFailureIsRetriedNotCountedAsAnOutage() async throws {
+        let services = StandInServices()
+        try await services.run { port in
+            let rig = try RolloutScenarioTests.Rig(client: sharedClient)
+            try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 100), "shop/deploy.yaml": Self.deployment(port: port)], message: "v1")
+            _ = try await rig.run { $0.stable.version == 1 }
+            // Three calls answer 503 once each (at most 4 in flight, so never the same call twice).
+            services.judgeFailuresLeft.withLockedValue { $0 = 3 }
+            try rig.ws.commit(["shop/greet.yaml": Self.template(quality: 0)], message: "v2 worse")
+            let rolledBack = try await rig.run(timeout: .seconds(90)) { $0.phase == "Degraded" }
+            #expect(rolledBack.stable.version == 1)
+            #expect(services.judgeFailuresLeft.withLockedValue { $0 } == 0)
+            let judged = try rig.harness.store.measurements(namespace: "shop", deployment: "greet-prod").filter { $0.measurement.metric == "judge" }
+            #expect(!judged.contains { $0.measurement.verdict == .error }, "\(judged.map(\.measurement.message))")
+        }
+    }
 }

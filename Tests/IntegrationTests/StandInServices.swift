@@ -13,6 +13,8 @@ final class StandInServices: Sendable {
     let prometheusStableValue = NIOLockedValueBox<Double?>(nil)
     /// Model calls answered.
     let modelCalls = NIOLockedValueBox<Int>(0)
+    /// The judge model answers 503 to this many calls before answering normally.
+    let judgeFailuresLeft = NIOLockedValueBox<Int>(0)
 
     func run<T: Sendable>(_ body: @escaping @Sendable (Int) async throws -> T) async throws -> T {
         let router = Router()
@@ -44,8 +46,17 @@ final class StandInServices: Sendable {
         // A second "model" for the comparative judge: answers PASS with the probability the
         // prompt states as `quality=NN` (percent), else FAIL; a seeded generator per server.
         let judgeRandom = NIOLockedValueBox(UInt64(0x5EED))
-        router.post("/judge/v1/chat/completions") { [modelCalls] request, _ -> Response in
+        router.post("/judge/v1/chat/completions") { [modelCalls, judgeFailuresLeft] request, _ -> Response in
             modelCalls.withLockedValue { $0 += 1 }
+            let fail = judgeFailuresLeft.withLockedValue { left -> Bool in
+                guard left > 0 else { return false }
+                left -= 1
+                return true
+            }
+            if fail {
+                return Response(status: .serviceUnavailable, headers: [.contentType: "application/json"],
+                                body: .init(byteBuffer: ByteBuffer(string: #"{"error":{"message":"overloaded"}}"#)))
+            }
             let text = String(buffer: try await request.body.collect(upTo: 1 << 20))
             let quality = text.range(of: #"quality=[0-9]+"#, options: .regularExpression)
                 .flatMap { Double(text[$0].dropFirst("quality=".count)) } ?? 0
