@@ -37,6 +37,7 @@ struct ServingAPI: Sendable {
         static let render = "/api/v1/namespaces/{ns}/deployments/{name}/render"
         static let measurements = "/api/v1/namespaces/{ns}/deployments/{name}/measurements"
         static let events = "/api/v1/events"
+        static let eventStream = "/api/v1/events/stream"
         static let audit = "/api/v1/audit"
         static let webhook = "/api/v1/webhooks/{source}"
 
@@ -44,7 +45,7 @@ struct ServingAPI: Sendable {
         static let all: [(pattern: String, method: HTTPRequest.Method)] = [
             (healthz, .get), (readyz, .get), (metrics, .get), (status, .get), (templates, .get), (template, .get),
             (templateVersion, .get), (deployments, .get), (deployment, .get), (resolve, .get), (render, .post),
-            (measurements, .get), (events, .get), (audit, .get), (webhook, .post),
+            (measurements, .get), (events, .get), (eventStream, .get), (audit, .get), (webhook, .post),
         ]
 
         /// The method allowed on `path`, when a route pattern matches it (`{x}` matches one
@@ -81,6 +82,7 @@ struct ServingAPI: Sendable {
         route(router, Path.render, .post, .namespaced(.render), render)
         route(router, Path.measurements, .get, .namespaced(.read), measurements)
         route(router, Path.events, .get, .scope(.read), events)
+        route(router, Path.eventStream, .get, .scope(.read), eventStream)
         route(router, Path.audit, .get, .scope(.audit), audit)
         route(router, Path.webhook, .post, .none, webhook)
         return router

@@ -138,7 +138,9 @@ struct EvaluationRunnerTests {
                 let report = await runner(client, base, timeout: .milliseconds(300))
                     .run(EvaluationInput(namespace: input.namespace, template: "support-reply", tests: slow))
                 // The stub answers after several seconds; the 300 ms timeout must cut it short.
-                #expect(ContinuousClock.now - started < .seconds(10), "the stub answers after 12 s; the bound leaves room for a loaded machine")
+                // The failure message below proves the 300 ms timeout cut the call; this bound only
+                // catches a hang (the full suite on 2 cores has starved a timer for seconds).
+                #expect(ContinuousClock.now - started < .seconds(60), "the stub answers after 12 s")
                 return report
             }
         }

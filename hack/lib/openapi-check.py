@@ -210,6 +210,9 @@ class Checker:
         ok = self.ok
         base = f"{D.format(ns=ns)}/{name}"
         detail = self.check(f"deployment {ns}/{name}", "GET", D + "/{name}", {200}, path=base)
+        self.check(f"measurements {ns}/{name}", "GET", D + "/{name}/measurements", {200}, path=base + "/measurements")
+        self.check(f"measurements {ns}/{name}, bad rollout", "GET", D + "/{name}/measurements", {400},
+                   path=base + "/measurements", query={"rollout": "x"})
         for query in (None, {"key": "user-42"}):
             answer = self.check(f"resolve {ns}/{name}", "GET", D + "/{name}/resolve", ok(200), path=base + "/resolve", query=query)
             if answer and detail:

@@ -1,0 +1,66 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import PromptOpsStore
+import ServiceLifecycle
+
+extension ServingAPI {
+    /// How often an open stream looks for new events (the store is the only source: events
+    /// written by any process — the controller, a CLI override — reach every stream).
+    static let eventStreamPoll = Duration.milliseconds(250)
+    /// A comment line keeps proxies from closing a quiet stream.
+    static let eventStreamKeepAlive = Duration.seconds(15)
+    /// A stream ends after this long; `EventSource` reconnects with `Last-Event-ID` and loses
+    /// nothing. (It also ends when the server shuts down gracefully or the client goes.)
+    static let eventStreamLifetime = Duration.seconds(600)
+
+    /// `GET /api/v1/events/stream`: Server-Sent Events, one per new event as it is recorded
+    /// (`id:` = the event id, `data:` = the event as `GET /api/v1/events` shows it). Resumable:
+    /// `Last-Event-ID` (or `?since=`) sends what came after that id first; without either the
+    /// stream starts with the next event. A token sees its namespaces' events only.
+    func eventStream(_ request: Request, _ context: Context) async throws -> Response {
+        let resume: Substring? = request.headers[Self.lastEventID].map { Substring($0) } ?? request.uri.queryParameters["since"]
+        let start: Int64
+        if let resumed = try Self.integer(resume, name: "Last-Event-ID", minimum: 0) {
+            start = resumed
+        } else {
+            start = try store.events(limit: 1).last?.id ?? 0
+        }
+        let visible = try context.grant.flatMap { grant in
+            grant.seesAll ? nil : Set(try store.status().namespaces.map(\.name).filter(grant.sees))
+        }
+        let events = self.store
+        let body = ResponseBody { writer in
+            var last = start
+            let clock = ContinuousClock()
+            let end = clock.now + Self.eventStreamLifetime
+            var written = clock.now
+            // The retry hint, and a first byte so the client knows it is connected.
+            try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+            // Ends cleanly when the server shuts down (the client reconnects), at its lifetime,
+            // or when a write fails because the client went away.
+            while clock.now < end, !Task.isShuttingDownGracefully, !Task.isCancelled {
+                let new = try events.events(visible: visible, sinceID: last, limit: 500)
+                if !new.isEmpty {
+                    var frame: [UInt8] = []
+                    for e in new {
+                        var json = JSONWriter(capacity: 256)
+                        json.event(e)
+                        frame += Array("id: \(e.id)\ndata: ".utf8) + json.bytes + Array("\n\n".utf8)
+                        last = e.id
+                    }
+                    try await writer.write(ByteBuffer(bytes: frame))
+                    written = clock.now
+                } else if clock.now - written >= Self.eventStreamKeepAlive {
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    written = clock.now
+                }
+                try? await Task.sleep(for: Self.eventStreamPoll)
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"], body: body)
+    }
+
+    static let lastEventID = HTTPField.Name("Last-Event-ID")!
+}
