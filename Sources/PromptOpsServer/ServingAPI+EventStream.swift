@@ -3,6 +3,11 @@ import Hummingbird
 import NIOCore
 import PromptOpsStore
 import ServiceLifecycle
+import Synchronization
+
+/// Streams open in this process: each polls the store, so a client cannot open them without
+/// bound.
+let openEventStreams = Atomic<Int>(0)
 
 extension ServingAPI {
     /// How often an open stream looks for new events (the store is the only source: events
@@ -13,6 +18,8 @@ extension ServingAPI {
     /// A stream ends after this long; `EventSource` reconnects with `Last-Event-ID` and loses
     /// nothing. (It also ends when the server shuts down gracefully or the client goes.)
     static let eventStreamLifetime = Duration.seconds(600)
+    /// Streams open at once (per process); more end at once with a `retry:` of 30 s.
+    static let maxEventStreams = 64
 
     /// `GET /api/v1/events/stream`: Server-Sent Events, one per new event as it is recorded
     /// (`id:` = the event id, `data:` = the event as `GET /api/v1/events` shows it). Resumable:
@@ -31,6 +38,15 @@ extension ServingAPI {
         }
         let events = self.store
         let body = ResponseBody { writer in
+            // Counted while the body runs (so nothing can leak a count): over the limit, the
+            // stream ends at once and asks the client to come back later.
+            guard openEventStreams.add(1, ordering: .relaxed).newValue <= Self.maxEventStreams else {
+                openEventStreams.subtract(1, ordering: .relaxed)
+                try await writer.write(ByteBuffer(string: ": \(Self.maxEventStreams) event streams are open; try again later\nretry: 30000\n\n"))
+                try await writer.finish(nil)
+                return
+            }
+            defer { openEventStreams.subtract(1, ordering: .relaxed) }
             var last = start
             let clock = ContinuousClock()
             let end = clock.now + Self.eventStreamLifetime

@@ -2,8 +2,12 @@ import Foundation
 import Glibc
 import PromptOpsCore
 import Testing
+@testable import PromptOpsServer
 
-@Suite("GET /api/v1/events/stream (Server-Sent Events)")
+/// The server's limit, for the test.
+enum ServingAPIStreamLimit { static var value: Int { ServingAPI.maxEventStreams } }
+
+@Suite("GET /api/v1/events/stream (Server-Sent Events)", .serialized)
 struct EventStreamTests {
     static func request(_ headers: String = "") -> String {
         "GET /api/v1/events/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\(headers)\r\n"
@@ -53,6 +57,30 @@ struct EventStreamTests {
         let rest = await try #require(kept.socket).receiving(until: { _ in false }, seconds: 2)
         #expect(rest.hasSuffix("0\r\n\r\n") || rest.isEmpty, "the stream ended with its last chunk: \(rest.debugDescription)")
         kept.socket?.close()
+    }
+}
+
+extension EventStreamTests {
+    @Test("streams are bounded per process: one over the limit ends at once and asks the client to retry later")
+    func boundedStreams() async throws {
+        let served = try ServedStore(Manifests.repository())
+        try await TestServer(served).run { client in
+            let port = try #require(client.port)
+            var open: [RawSocket] = []
+            defer { for s in open { s.close() } }
+            for _ in 0..<ServingAPIStreamLimit.value {
+                let s = RawSocket(port: port)
+                open.append(s)
+                s.send(Self.request())
+                let head = await s.receiving(until: { $0.contains("retry: 2000") }, seconds: 30)
+                #expect(head.contains("retry: 2000"))
+            }
+            let extra = RawSocket(port: port)
+            open.append(extra)
+            extra.send(Self.request())
+            let refused = await extra.receiving(until: { $0.contains("0\r\n\r\n") }, seconds: 30)
+            #expect(refused.contains("event streams are open; try again later") && refused.contains("retry: 30000"), "\(refused)")
+        }
     }
 }
 
