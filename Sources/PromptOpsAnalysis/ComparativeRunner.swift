@@ -68,27 +68,10 @@ public struct ComparativeRunner: Sendable {
 
         var passed: [Int: (stable: [Bool], canary: [Bool])] = [:]
         for t in compared { passed[t] = (Array(repeating: false, count: repeats), Array(repeating: false, count: repeats)) }
-        var firstFailure: EndpointError?
-        var failedCalls = 0
-        await withTaskGroup(of: (Job, Result<ChatCompletionsClient.Completion, EndpointError>).self) { group in
-            var pending = jobs.makeIterator()
-            for _ in 0..<maxConcurrentCalls {
-                guard let job = pending.next() else { break }
-                group.addTask { (job, await Self.call(job)) }
-            }
-            while let (job, outcome) = await group.next() {
-                switch outcome {
-                case .success(let completion):
-                    let score = AssertionScorer.score(completion.content, against: tests[job.test], latencyMs: completion.latency.milliseconds)
-                    if job.canary { passed[job.test]?.canary[job.attempt] = score.passed } else { passed[job.test]?.stable[job.attempt] = score.passed }
-                case .failure(let error):
-                    failedCalls += 1
-                    if firstFailure == nil { firstFailure = error }
-                }
-                if firstFailure == nil, let next = pending.next() {
-                    group.addTask { (next, await Self.call(next)) }
-                }
-            }
+        let (firstFailure, failedCalls) = await ModelCalls.run(jobs, limit: maxConcurrentCalls, call: Self.call) { job, outcome in
+            guard case .success(let completion) = outcome else { return }
+            let score = AssertionScorer.score(completion.content, against: tests[job.test], latencyMs: completion.latency.milliseconds)
+            if job.canary { passed[job.test]?.canary[job.attempt] = score.passed } else { passed[job.test]?.stable[job.attempt] = score.passed }
         }
         if let firstFailure {
             return .failure(Failure(message: "\(failedCalls) of \(jobs.count) model call(s) failed; first: \(firstFailure)"))

@@ -62,28 +62,14 @@ public struct EvaluationRunner: Sendable {
 
         let tests = input.tests
         let limit = outputLimit
-        var firstFailure: EndpointError?
-        var failedCalls = 0
-        await withTaskGroup(of: (Job, Result<ChatCompletionsClient.Completion, EndpointError>).self) { group in
-            var pending = jobs.makeIterator()
-            for _ in 0..<maxConcurrentCalls {
-                guard let job = pending.next() else { break }
-                group.addTask { (job, await Self.call(client, job.prompt)) }
-            }
-            while let finished = await group.next() {
-                let (job, outcome) = finished
-                switch outcome {
-                case .success(let completion):
-                    runs[job.test][job.attempt - 1] = Self.scoredRun(
-                        job.attempt, completion, tests[job.test], outputLimit: limit)
-                case .failure(let error):
-                    failedCalls += 1
-                    if firstFailure == nil { firstFailure = error }
-                    runs[job.test][job.attempt - 1] = failedRun(attempt: job.attempt, error: "model call failed: \(error)")
-                }
-                if firstFailure == nil, let next = pending.next() {
-                    group.addTask { (next, await Self.call(client, next.prompt)) }
-                }
+        let (firstFailure, failedCalls) = await ModelCalls.run(jobs, limit: maxConcurrentCalls, call: { job in
+            await Self.call(client, job.prompt)
+        }) { job, outcome in
+            switch outcome {
+            case .success(let completion):
+                runs[job.test][job.attempt - 1] = Self.scoredRun(job.attempt, completion, tests[job.test], outputLimit: limit)
+            case .failure(let error):
+                runs[job.test][job.attempt - 1] = failedRun(attempt: job.attempt, error: "model call failed: \(error)")
             }
         }
 

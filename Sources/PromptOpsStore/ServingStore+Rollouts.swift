@@ -22,6 +22,15 @@ public struct StoredMeasurement: Sendable, Equatable, Codable {
     public var measurement: MetricMeasurement
 }
 
+extension StoredMeasurement {
+    /// A row of `SELECT id, canary_version, round, metric, value, verdict, message, time, judge_json`.
+    init(row: Row) {
+        self.init(id: row[0], canaryVersion: row[1], round: row[2], measurement: MetricMeasurement(
+            metric: row[3], value: row[4], verdict: MeasurementVerdict(rawValue: row[5]) ?? .error, message: row[6],
+            at: StoreTime.parse(row[7]) ?? .distantPast, judge: JudgeCoding.decode(row[8])))
+    }
+}
+
 /// A measurement to store with the canary version it measured.
 public struct TakenMeasurement: Sendable {
     /// The analysis round.
@@ -137,11 +146,7 @@ extension ServingStore {
                     SELECT * FROM measurement WHERE namespace = ? AND deployment = ? AND canary_version = ? ORDER BY id DESC LIMIT ?)
                 ORDER BY id
                 """, arguments: [namespace, deployment, version, min(max(limit, 1), Self.maxPage)])
-            return (version, rows.map { row in
-                StoredMeasurement(id: row[0], canaryVersion: row[1], round: row[2], measurement: MetricMeasurement(
-                    metric: row[3], value: row[4], verdict: MeasurementVerdict(rawValue: row[5]) ?? .error, message: row[6],
-                    at: StoreTime.parse(row[7]) ?? .distantPast, judge: JudgeCoding.decode(row[8])))
-            })
+            return (version, rows.map(StoredMeasurement.init(row:)))
         }
     }
 
@@ -151,11 +156,7 @@ extension ServingStore {
             try Row.fetchAll(db, sql: """
                 SELECT id, canary_version, round, metric, value, verdict, message, time, judge_json FROM (
                     SELECT * FROM measurement WHERE namespace = ? AND deployment = ? ORDER BY id DESC LIMIT ?) ORDER BY id
-                """, arguments: [namespace, deployment, min(max(limit, 1), Self.maxPage)]).map { row in
-                StoredMeasurement(id: row[0], canaryVersion: row[1], round: row[2], measurement: MetricMeasurement(
-                    metric: row[3], value: row[4], verdict: MeasurementVerdict(rawValue: row[5]) ?? .error, message: row[6],
-                    at: StoreTime.parse(row[7]) ?? .distantPast, judge: JudgeCoding.decode(row[8])))
-            }
+                """, arguments: [namespace, deployment, min(max(limit, 1), Self.maxPage)]).map(StoredMeasurement.init(row:))
         }
     }
 }
