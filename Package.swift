@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "PromptOpsServer",
             dependencies: [
-                "PromptOpsCore", "PromptOpsStore",
+                "PromptOpsCore", "PromptOpsStore", "PromptOpsMustache",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,3 +1,5 @@
+import HTTPTypes
+import Foundation
 import Hummingbird
 
 /// Authenticates every request when tokens are configured: no token or an unknown one is a
@@ -13,7 +15,17 @@ struct AccessMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         if Self.isPublic(path: path, method: request.method) { return try await next(request, context) }
-        switch access.authenticate(request.headers[.authorization]) {
+        // The dashboard's session cookie stands in for the header on GET and HEAD only.
+        let authorization = request.headers[.authorization] ?? DashboardSession.cookieAuthorization(request)
+        switch access.authenticate(authorization) {
+        case .missing where Self.isDashboard(path), .unknown where Self.isDashboard(path):
+            // A person in a browser: the sign-in form, then back here. An unknown cookie (a
+            // revoked token) is dropped.
+            metrics.recordDenied(token: authorization == nil ? "" : "unknown", scope: Self.scope(forPath: path), status: 401)
+            var next = path
+            if let query = request.uri.query, !query.isEmpty { next += "?" + query }
+            let target = ServingAPI.UIPath.login + "?next=" + (next.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            return ServingAPI.redirect(to: target, headers: authorization == nil ? [] : [(.setCookie, DashboardSession.clearTokenCookie)])
         case .open:
             return try await next(request, context)
         case .granted(let grant):
@@ -29,16 +41,22 @@ struct AccessMiddleware: RouterMiddleware {
         }
     }
 
-    /// `GET /healthz`, `GET /readyz` and webhooks need no token.
+    /// `GET /healthz`, `GET /readyz`, webhooks, and the dashboard's sign-in, sign-out, assets
+    /// and root redirect need no token.
     static func isPublic(path: String, method: HTTPRequest.Method) -> Bool {
         if path == ServingAPI.Path.healthz || path == ServingAPI.Path.readyz { return method == .get || method == .head }
+        if path == ServingAPI.UIPath.login || path == ServingAPI.UIPath.logout || path == "/" { return true }
+        if path.hasPrefix("/ui/assets/") { return method == .get || method == .head }
         return path.hasPrefix("/api/v1/webhooks/") && method == .post
     }
+
+    /// A dashboard page (answered with the sign-in form rather than a 401).
+    static func isDashboard(_ path: String) -> Bool { path == "/ui" || path.hasPrefix("/ui/") }
 
     /// The scope a path needs (a metric label for denied requests; the routes decide).
     static func scope(forPath path: String) -> String {
         if path == ServingAPI.Path.metrics { return "metrics" }
-        if path == ServingAPI.Path.audit { return "audit" }
+        if path == ServingAPI.Path.audit || path == ServingAPI.UIPath.audit { return "audit" }
         if path.hasPrefix("/api/v1/namespaces/"), path.hasSuffix("/resolve") || path.hasSuffix("/render") { return "render" }
         return "read"
     }

@@ -29,7 +29,8 @@ struct ResponseAccountingMiddleware: RouterMiddleware {
                                                           "error": "\(detail)"])
                 apiError.message += " (request id \(id))"
             }
-            var answered = apiError.response()
+            // A person in a browser gets a page; a client of the API, the JSON error.
+            var answered = AccessMiddleware.isDashboard(request.uri.path) ? ServingAPI.errorPage(apiError) : apiError.response()
             if let requestID { answered.headers[.init("X-Request-Id")!] = requestID }
             response = answered
         }

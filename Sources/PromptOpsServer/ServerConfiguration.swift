@@ -1,3 +1,4 @@
+import Foundation
 import PromptOpsCore
 
 /// Where the read-only HTTP endpoint listens and what it accepts.
@@ -24,6 +25,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// (``ServingFastPath``); off, every request goes through the router (tests compare the two).
     public var fastPath = true
 
+    /// Links from the dashboard to files on the git host, by source name (a source's
+    /// `browseURL`).
+    public var browse: [String: BrowseLink] = [:]
+
     /// The default body limit: 64 KiB, far above any real render request.
     public static let defaultMaxBodyBytes = 64 * 1024
 
@@ -32,5 +37,36 @@ public struct ServerConfiguration: Sendable, Equatable {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
+    }
+}
+
+/// A source's `browseURL`: `{revision}`, `{path}` and `{line}` filled in to link a file at a
+/// line on the git host (GitHub's `…/blob/{revision}/{path}#L{line}`).
+public struct BrowseLink: Sendable, Equatable {
+    /// The pattern.
+    public var pattern: String
+    /// The source's sub-directory (`path:`), prefixed to file paths, which are relative to it.
+    public var directory: String
+
+    /// Creates a link pattern.
+    public init(pattern: String, directory: String = "") {
+        self.pattern = pattern
+        self.directory = directory
+    }
+
+    /// The link for `path` at `line` of `revision`; nil unless it is an http(s) URL (a pattern
+    /// is configuration, the path comes from git: each of its segments is percent-encoded).
+    public func url(revision: String, path: String, line: Int) -> String? {
+        let trimmed = directory.split(separator: "/").map(String.init)
+        let segments = (trimmed + path.split(separator: "/").map(String.init)).map {
+            $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
+        }
+        let hex = revision.allSatisfy(\.isHexDigit) ? revision : ""
+        let url = pattern.replacingOccurrences(of: "{revision}", with: hex)
+            .replacingOccurrences(of: "{path}", with: segments.joined(separator: "/"))
+            .replacingOccurrences(of: "{line}", with: String(max(line, 1)))
+        let lower = url.lowercased()
+        guard lower.hasPrefix("https://") || lower.hasPrefix("http://") else { return nil }
+        return url
     }
 }

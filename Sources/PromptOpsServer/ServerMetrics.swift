@@ -28,6 +28,18 @@ public final class ServerMetrics: Sendable {
     private let lastSuccess: Prometheus.Gauge
     private let syncDuration: ValueHistogram
     private let renderDuration: ValueHistogram
+    /// The latest sync passes (time, seconds, success), oldest first: the dashboard's chart.
+    private let recentPasses = NIOLockedValueBox([SyncPass]())
+    /// How many passes ``recentSyncs()`` keeps.
+    static let recentPassLimit = 200
+
+    /// One recorded sync pass.
+    public struct SyncPass: Sendable, Equatable {
+        public var time: Date
+        public var seconds: Double
+        public var success: Bool
+    }
+
     /// The request counters already made, so the hot path does not take the registry's lock.
     private let requests = NIOLockedValueBox([RequestSeries: Prometheus.Counter]())
 
@@ -74,8 +86,16 @@ public final class ServerMetrics: Sendable {
         } else {
             syncFailures.increment()
         }
-        syncDuration.record(Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        syncDuration.record(seconds)
+        recentPasses.withLockedValue { passes in
+            passes.append(SyncPass(time: at, seconds: seconds, success: success))
+            if passes.count > Self.recentPassLimit { passes.removeFirst(passes.count - Self.recentPassLimit) }
+        }
     }
+
+    /// The latest passes this process ran (at most ``recentPassLimit``), oldest first.
+    public func recentSyncs() -> [SyncPass] { recentPasses.withLockedValue { $0 } }
 
     /// Counts one answered request. `route` is the route pattern
     /// (`/api/v1/namespaces/{ns}/deployments/{name}/resolve`), never the raw path, so the

@@ -37,6 +37,9 @@ extension ServingAPI {
             grant.seesAll ? nil : Set(try store.status().namespaces.map(\.name).filter(grant.sees))
         }
         let events = self.store
+        // Measurements go out as `event: measurement` frames with no `id:` (resuming counts
+        // events only): from the next one on; a page that (re)connects reads what it missed.
+        let measuredStart = try store.lastMeasurementID()
         let body = ResponseBody { writer in
             // Counted while the body runs (so nothing can leak a count): over the limit, the
             // stream ends at once and asks the client to come back later.
@@ -47,7 +50,7 @@ extension ServingAPI {
                 return
             }
             defer { openEventStreams.subtract(1, ordering: .relaxed) }
-            var last = start
+            var last = start, lastMeasured = measuredStart
             let clock = ContinuousClock()
             let end = clock.now + Self.eventStreamLifetime
             var written = clock.now
@@ -57,13 +60,20 @@ extension ServingAPI {
             // or when a write fails because the client went away.
             while clock.now < end, !Task.isShuttingDownGracefully, !Task.isCancelled {
                 let new = try events.events(visible: visible, sinceID: last, limit: 500)
-                if !new.isEmpty {
+                let measured = try events.measurements(after: lastMeasured, visible: visible)
+                if !new.isEmpty || !measured.isEmpty {
                     var frame: [UInt8] = []
                     for e in new {
                         var json = JSONWriter(capacity: 256)
                         json.event(e)
                         frame += Array("id: \(e.id)\ndata: ".utf8) + json.bytes + Array("\n\n".utf8)
                         last = e.id
+                    }
+                    for m in measured {
+                        var json = JSONWriter(capacity: 256)
+                        json.streamedMeasurement(m)
+                        frame += Array("event: measurement\ndata: ".utf8) + json.bytes + Array("\n\n".utf8)
+                        lastMeasured = m.stored.id
                     }
                     try await writer.write(ByteBuffer(bytes: frame))
                     written = clock.now
@@ -79,4 +89,22 @@ extension ServingAPI {
     }
 
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
+}
+
+extension JSONWriter {
+    /// A measurement in the event stream: `{namespace, deployment, rollout, id, round, metric,
+    /// value, verdict, time}` (the judge's standing stays in the measurements endpoint).
+    mutating func streamedMeasurement(_ m: DeploymentMeasurement) {
+        objectStart()
+        member("namespace", m.namespace)
+        member("deployment", m.deployment)
+        member("rollout", m.stored.canaryVersion)
+        member("id", m.stored.id)
+        member("round", m.stored.round)
+        member("metric", m.stored.measurement.metric)
+        key("value"); if let v = m.stored.measurement.value { double(v) } else { null() }
+        member("verdict", m.stored.measurement.verdict.rawValue)
+        key("time"); date(m.stored.measurement.at)
+        objectEnd()
+    }
 }

@@ -9,23 +9,7 @@ extension ServingAPI {
     /// `cursor`); `nextCursor` and a `Link` header name the next page.
     func status(_ request: Request, _ context: Context) async throws -> Response {
         let page = try Page(request)
-        var status = try store.status()
-        if let grant = context.grant, !grant.seesAll {
-            // A token sees its namespaces, and the sources that write them (by recorded owner)
-            // without their refused-object errors (those name other namespaces). The top-level
-            // fields are the first source's: only a token that sees everything gets them.
-            status.namespaces.removeAll { !grant.sees($0.name) }
-            let owners = try store.namespaceOwners()
-            status.sources.removeAll { source in !(owners[source.name] ?? []).contains(where: grant.sees) }
-            for i in status.sources.indices { status.sources[i].errors = [] }
-            status.revision = nil
-            status.attemptedRevision = nil
-            status.branch = nil
-            status.lastSyncTime = nil
-            status.lastSuccessTime = nil
-            status.lastError = nil
-            status.lastForcePush = nil
-        }
+        let status = try visibleStatus(context)
         // Namespaces are paged like every list (they come sorted by name).
         let (namespaces, next) = page.cut(Array(status.namespaces.drop { ns in page.after.map { ns.name <= $0 } ?? false }
                                                     .prefix(page.limit + 1)), name: \.name)
@@ -78,6 +62,30 @@ extension ServingAPI {
         json.arrayEnd()
         json.objectEnd()
         return Response.json(json).linking(next: next, from: request)
+    }
+
+    /// The store's sync status as the caller's token may see it: a token sees its namespaces,
+    /// and the sources that write them without their errors; only a token that sees every
+    /// namespace gets the controller-wide fields.
+    func visibleStatus(_ context: Context) throws -> SyncStatus {
+        var status = try store.status()
+        if let grant = context.grant, !grant.seesAll {
+            // A token sees its namespaces, and the sources that write them (by recorded owner)
+            // without their refused-object errors (those name other namespaces). The top-level
+            // fields are the first source's: only a token that sees everything gets them.
+            status.namespaces.removeAll { !grant.sees($0.name) }
+            let owners = try store.namespaceOwners()
+            status.sources.removeAll { source in !(owners[source.name] ?? []).contains(where: grant.sees) }
+            for i in status.sources.indices { status.sources[i].errors = [] }
+            status.revision = nil
+            status.attemptedRevision = nil
+            status.branch = nil
+            status.lastSyncTime = nil
+            status.lastSuccessTime = nil
+            status.lastError = nil
+            status.lastForcePush = nil
+        }
+        return status
     }
 
     /// 404 unless the store knows `namespace` (it has been attempted at least once);

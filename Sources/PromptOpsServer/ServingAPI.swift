@@ -46,6 +46,8 @@ struct ServingAPI: Sendable {
             (healthz, .get), (readyz, .get), (metrics, .get), (status, .get), (templates, .get), (template, .get),
             (templateVersion, .get), (deployments, .get), (deployment, .get), (resolve, .get), (render, .post),
             (measurements, .get), (events, .get), (eventStream, .get), (audit, .get), (webhook, .post),
+            (UIPath.overview, .get), (UIPath.namespace, .get), (UIPath.deployment, .get), (UIPath.template, .get),
+            (UIPath.events, .get), (UIPath.audit, .get), (UIPath.logout, .post),
         ]
 
         /// The method allowed on `path`, when a route pattern matches it (`{x}` matches one
@@ -85,6 +87,7 @@ struct ServingAPI: Sendable {
         route(router, Path.eventStream, .get, .scope(.read), eventStream)
         route(router, Path.audit, .get, .scope(.audit), audit)
         route(router, Path.webhook, .post, .none, webhook)
+        dashboardRoutes(router)
         return router
     }
 
@@ -101,7 +104,7 @@ struct ServingAPI: Sendable {
 
     /// Checks `requirement` against the caller's token (set by ``AccessMiddleware``; nil when
     /// the endpoint is open) and returns the context the handler runs with.
-    private func authorize(_ requirement: Requirement, _ context: Context) throws -> Context {
+    func authorize(_ requirement: Requirement, _ context: Context) throws -> Context {
         guard let grant = context.grant else { return context }
         var context = context
         switch requirement {

@@ -79,6 +79,23 @@ struct RolloutLog {
         ])
     }
 
+    /// The message of a `WeightChanged` event; ``weight(inMessage:)`` reads the weight back
+    /// (the dashboard's weight chart), so the two stay together.
+    static func weightMessage(_ weight: Int, canary: RolloutStateMachine.VersionRef?) -> String {
+        canary.map { "canary v\($0.version) now serves \(weight)% of keys" } ?? "canary weight \(weight)%: no key is routed to a canary"
+    }
+
+    /// The weight a ``weightMessage(_:canary:)`` names (nil for any other text).
+    static func weight(inMessage message: String) -> Int? {
+        if message.hasPrefix("canary weight ") {
+            return Int(message.dropFirst("canary weight ".count).prefix { $0.isNumber })
+        }
+        guard let serves = message.range(of: " now serves ") else { return nil }
+        let digits = message[serves.upperBound...].prefix { $0.isNumber }
+        guard message[serves.upperBound...].dropFirst(digits.count).hasPrefix("% of keys") else { return nil }
+        return Int(digits)
+    }
+
     static func ref(_ v: RolloutStateMachine.VersionRef?) -> JSONValue {
         guard let v else { return .null }
         return .object(["version": .int(Int64(v.version)), "hash": .string(v.hash)])
@@ -87,7 +104,7 @@ struct RolloutLog {
     func record(_ action: RolloutAction, machine: RolloutStateMachine) throws {
         switch action {
         case .setWeight(let w):
-            try event("WeightChanged", machine.canary.map { "canary v\($0.version) now serves \(w)% of keys" } ?? "canary weight \(w)%: no key is routed to a canary",
+            try event("WeightChanged", Self.weightMessage(w, canary: machine.canary),
                       notify: machine.canary == nil ? nil : .init(type: "StepAdvanced", data: [
                           "weight": .int(Int64(w)), "step": .int(Int64(machine.stepIndex ?? 0)), "canary": Self.ref(machine.canary), "stable": Self.ref(machine.stable),
                       ]), about: machine.canary)

@@ -24,10 +24,12 @@ public struct StoredMeasurement: Sendable, Equatable, Codable {
 
 extension StoredMeasurement {
     /// A row of `SELECT id, canary_version, round, metric, value, verdict, message, time, judge_json`.
-    init(row: Row) {
-        self.init(id: row[0], canaryVersion: row[1], round: row[2], measurement: MetricMeasurement(
-            metric: row[3], value: row[4], verdict: MeasurementVerdict(rawValue: row[5]) ?? .error, message: row[6],
-            at: StoreTime.parse(row[7]) ?? .distantPast, judge: JudgeCoding.decode(row[8])))
+    /// From the columns `id, canary_version, round, metric, value, verdict, message, time,
+    /// judge_json`, starting at column `start`.
+    init(row: Row, from start: Int = 0) {
+        self.init(id: row[start], canaryVersion: row[start + 1], round: row[start + 2], measurement: MetricMeasurement(
+            metric: row[start + 3], value: row[start + 4], verdict: MeasurementVerdict(rawValue: row[start + 5]) ?? .error,
+            message: row[start + 6], at: StoreTime.parse(row[start + 7]) ?? .distantPast, judge: JudgeCoding.decode(row[start + 8])))
     }
 }
 
@@ -146,7 +148,7 @@ extension ServingStore {
                     SELECT * FROM measurement WHERE namespace = ? AND deployment = ? AND canary_version = ? ORDER BY id DESC LIMIT ?)
                 ORDER BY id
                 """, arguments: [namespace, deployment, version, min(max(limit, 1), Self.maxPage)])
-            return (version, rows.map(StoredMeasurement.init(row:)))
+            return (version, rows.map { StoredMeasurement(row: $0) })
         }
     }
 
@@ -156,7 +158,7 @@ extension ServingStore {
             try Row.fetchAll(db, sql: """
                 SELECT id, canary_version, round, metric, value, verdict, message, time, judge_json FROM (
                     SELECT * FROM measurement WHERE namespace = ? AND deployment = ? ORDER BY id DESC LIMIT ?) ORDER BY id
-                """, arguments: [namespace, deployment, min(max(limit, 1), Self.maxPage)]).map(StoredMeasurement.init(row:))
+                """, arguments: [namespace, deployment, min(max(limit, 1), Self.maxPage)]).map { StoredMeasurement(row: $0) }
         }
     }
 }

@@ -173,6 +173,10 @@ struct ControllerCommand: AsyncParsableCommand {
         var serverConfiguration = ServerConfiguration(host: host, port: port, maxBodyBytes: maxBodyBytes)
         serverConfiguration.renderLimits = RenderLimits(maximumBytes: maxRenderBytes, maximumSteps: maxRenderSteps)
         serverConfiguration.tracing = tracing != nil
+        // The dashboard links located errors and template files to the git host (read at start).
+        for source in config.sources {
+            if let pattern = source.browseURL { serverConfiguration.browse[source.name] = BrowseLink(pattern: pattern, directory: source.path) }
+        }
         let app = buildApplication(
             configuration: serverConfiguration,
             store: store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot, webhooks: webhooks, access: access)

@@ -1,0 +1,72 @@
+import Foundation
+import GRDB
+
+/// A measurement with the Deployment it belongs to (the event stream's `measurement` events).
+public struct DeploymentMeasurement: Sendable, Equatable {
+    /// The namespace.
+    public var namespace: String
+    /// The Deployment.
+    public var deployment: String
+    /// The stored measurement.
+    public var stored: StoredMeasurement
+}
+
+/// One point of a canary's weight over time.
+public struct WeightPoint: Sendable, Equatable {
+    /// When the weight took effect.
+    public var time: Date
+    /// The canary's share of keys (0 after a promotion or a rollback).
+    public var weight: Int
+}
+
+extension ServingStore {
+    /// The newest measurement's id (0: none).
+    public func lastMeasurementID() throws(StoreError) -> Int64 {
+        try reading { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM measurement") ?? 0 }
+    }
+
+    /// Measurements recorded after `id`, oldest first; with `visible`, only those namespaces'.
+    public func measurements(after id: Int64, visible: Set<String>?, limit: Int = 500) throws(StoreError) -> [DeploymentMeasurement] {
+        try reading { db in
+            try Row.fetchAll(db, sql: """
+                SELECT namespace, deployment, id, canary_version, round, metric, value, verdict, message, time, judge_json
+                FROM measurement WHERE id > ? ORDER BY id LIMIT ?
+                """, arguments: [id, min(max(limit, 1), Self.maxPage)]).compactMap { (row: Row) -> DeploymentMeasurement? in
+                let namespace: String = row[0]
+                if let visible, !visible.contains(namespace) { return nil }
+                return DeploymentMeasurement(namespace: namespace, deployment: row[1], stored: StoredMeasurement(row: row, from: 2))
+            }
+        }
+    }
+
+    /// The events of one object (`kind`/`name` in `namespace`), newest last: the latest `limit`.
+    public func events(namespace: String, kind: String, name: String, limit: Int = 100) throws(StoreError) -> [StoreEvent] {
+        let limit = try Self.page(limit)
+        return try reading { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, time, namespace, kind, name, type, reason, message, revision FROM event
+                WHERE namespace = ? AND kind = ? AND name = ? ORDER BY id DESC LIMIT ?
+                """, arguments: [namespace, kind, name, limit]).map(StoreEvent.init(row:)).reversed()
+        }
+    }
+
+    /// A Deployment's canary weight over time, oldest first (the latest `limit` changes), from
+    /// the events its rollouts recorded: each weight change, and 0 when a canary ends.
+    public func weightTimeline(namespace: String, deployment: String, limit: Int = 500) throws(StoreError) -> [WeightPoint] {
+        let events = try reading { db in
+            try Row.fetchAll(db, sql: """
+                SELECT time, reason, message FROM (
+                    SELECT id, time, reason, message FROM event
+                    WHERE namespace = ? AND kind = 'Deployment' AND name = ?
+                      AND reason IN ('WeightChanged', 'Promoted', 'RolledBack', 'Superseded', 'Cancelled', 'Switched')
+                    ORDER BY id DESC LIMIT ?) ORDER BY id
+                """, arguments: [namespace, deployment, min(max(limit, 1), Self.maxPage)])
+        }
+        return events.compactMap { row in
+            guard let time = StoreTime.parse(row[0]) else { return nil }
+            let reason: String = row[1]
+            if reason != "WeightChanged" { return WeightPoint(time: time, weight: 0) }
+            return RolloutLog.weight(inMessage: row[2]).map { WeightPoint(time: time, weight: $0) }
+        }
+    }
+}
