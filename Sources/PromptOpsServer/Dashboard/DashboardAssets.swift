@@ -26,7 +26,12 @@ struct DashboardAsset: Sendable {
 
     static let stylesheet = DashboardAsset(stem: "app", ext: "css", contentType: "text/css; charset=utf-8", text: css)
     static let script = DashboardAsset(stem: "live", ext: "js", contentType: "text/javascript; charset=utf-8", text: js)
-    static let all: [String: DashboardAsset] = [stylesheet.name: stylesheet, script.name: script]
+    static let icon = DashboardAsset(stem: "icon", ext: "svg", contentType: "image/svg+xml", text: """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1f5fbf"/>\
+        <path d="M4 12V4h4.5a2.5 2.5 0 0 1 0 5H4" fill="none" stroke="#fff" stroke-width="2"/></svg>
+
+        """)
+    static let all: [String: DashboardAsset] = [stylesheet.name: stylesheet, script.name: script, icon.name: icon]
 
     static let css = """
         :root { --bg: #ffffff; --fg: #1d2330; --muted: #5b6475; --line: #d8dce4; --panel: #f5f7fa; --accent: #1f5fbf;
@@ -75,7 +80,7 @@ struct DashboardAsset: Sendable {
         .steps li[aria-current] { font-weight: 600; }
         figure { margin: 12px 0 20px; }
         figcaption { color: var(--muted); font-size: 0.9rem; }
-        svg.chart { width: 100%; height: 200px; display: block; background: var(--panel); border-radius: 6px; }
+        svg.chart { width: 100%; height: auto; max-width: 900px; display: block; background: var(--panel); border-radius: 6px; }
         svg.chart .frame { fill: none; stroke: var(--line); }
         svg.chart .axis, svg.chart .threshold-label, svg.chart .empty { fill: var(--muted); font-size: 11px; }
         svg.chart .series { fill: none; stroke: var(--chart); stroke-width: 2; }

@@ -34,6 +34,7 @@ enum DashboardTemplates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="color-scheme" content="light dark">
         <title>{{title}} · PromptOps</title>
+        <link rel="icon" href="/ui/assets/{{icon}}" type="image/svg+xml">
         <link rel="stylesheet" href="/ui/assets/{{css}}">
         <script src="/ui/assets/{{js}}" defer></script>
         </head>

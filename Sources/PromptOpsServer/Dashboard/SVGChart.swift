@@ -38,7 +38,7 @@ struct SVGChart {
     func svg(id: String) -> String {
         let titleID = "chart-\(id)-title", descID = "chart-\(id)-desc"
         var out = "<svg class=\"chart\" viewBox=\"0 0 \(Int(Self.width)) \(Int(Self.height))\" role=\"img\" tabindex=\"0\" "
-        out += "aria-labelledby=\"\(titleID)\" aria-describedby=\"\(descID)\" preserveAspectRatio=\"none\">"
+        out += "aria-labelledby=\"\(titleID)\" aria-describedby=\"\(descID)\">"
         out += "<title id=\"\(titleID)\">\(HTMLText.escape(title))</title><desc id=\"\(descID)\">\(HTMLText.escape(summary))</desc>"
         out += "<rect class=\"frame\" x=\"\(Self.left)\" y=\"\(Self.top)\" width=\"\(Self.right - Self.left)\" height=\"\(Self.bottom - Self.top)\"/>"
         let valued = points.filter { $0.value != nil }

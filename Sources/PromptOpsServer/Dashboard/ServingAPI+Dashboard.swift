@@ -65,7 +65,7 @@ extension ServingAPI {
         let grant = context.grant
         let layout: [String: MustacheValue] = [
             "title": .string(title), "heading": .string(heading ?? title), "body": .string(body),
-            "css": .string(DashboardAsset.stylesheet.name), "js": .string(DashboardAsset.script.name),
+            "css": .string(DashboardAsset.stylesheet.name), "js": .string(DashboardAsset.script.name), "icon": .string(DashboardAsset.icon.name),
             "live": live == nil ? .null : "on",
             "liveNamespace": .string(live?.namespace ?? ""), "liveDeployment": .string(live?.deployment ?? ""),
             "hasCrumbs": .bool(!crumbs.isEmpty),
@@ -95,7 +95,7 @@ extension ServingAPI {
         let body = DashboardTemplates.render("error", ["message": .string(error.message)])
         let layout: [String: MustacheValue] = [
             "title": .string(title), "heading": .string(title), "body": .string(body),
-            "css": .string(DashboardAsset.stylesheet.name), "js": .string(DashboardAsset.script.name),
+            "css": .string(DashboardAsset.stylesheet.name), "js": .string(DashboardAsset.script.name), "icon": .string(DashboardAsset.icon.name),
             "showAudit": .bool(context?.grant.map { $0.scopes.contains(.audit) } ?? false),
         ]
         var extra: [(HTTPField.Name, String)] = []

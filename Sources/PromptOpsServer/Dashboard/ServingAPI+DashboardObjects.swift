@@ -53,9 +53,10 @@ extension ServingAPI {
                 if !passes.isEmpty { caption += " (passes \(passes))" }
             }
             let chart = SVGChart(
-                title: "\(metric) over time", summary: "\(list.count) measurements of \(metric) for canary v\(measured?.rollout ?? 0); failed ones marked.",
+                title: "\(metric) over time", summary: "\(list.count) measurements of \(metric) for canary v\(measured?.rollout ?? 0); failed and erroneous ones marked.",
                 points: list.map { m in
-                    SVGChart.Point(time: m.measurement.at, value: m.measurement.value, marked: m.measurement.verdict != .successful)
+                    SVGChart.Point(time: m.measurement.at, value: m.measurement.value,
+                                   marked: m.measurement.verdict == .failed || m.measurement.verdict == .error)
                 }, lines: lines)
             return [
                 "svg": .string(chart.svg(id: "m\(index)")), "caption": .string(caption), "metric": .string(metric),
@@ -86,8 +87,8 @@ extension ServingAPI {
             "rollout": measured.map { .int($0.rollout) } ?? .null,
             "charts": .array(charts),
             "judge": judge.map { r in [
-                "pairs": .int(r.samples), "estimate": .string(HTMLText.number(r.difference)),
-                "lower": .string(HTMLText.number(r.lower)), "upper": .string(HTMLText.number(r.upper)),
+                "pairs": .int(r.samples), "estimate": .string(String(format: "%+.3f", r.difference)),
+                "lower": .string(String(format: "%+.3f", r.lower)), "upper": .string(String(format: "%+.3f", r.upper)),
                 "margin": .string(HTMLText.number(r.margin)), "decision": .string(r.decision),
             ] } ?? .null,
             "weightChart": .string(weightChart.svg(id: "weight")),

@@ -16,16 +16,25 @@ extension ServingAPI {
         let after = request.uri.queryParameters["after"].map(String.init)
         let owners = try store.namespaceOwners()
         let ownerOf = Dictionary(owners.flatMap { source, names in names.map { ($0, source) } }, uniquingKeysWith: { a, _ in a })
-        let sources: [MustacheValue] = status.sources.map { s in
+        // Without a config file (`--repo`), the one source is the store's top-level status.
+        var listed = status.sources.map { s in
+            SourceRow(name: s.name, url: s.url, branch: s.branch, revision: s.revision, attempted: s.attemptedRevision,
+                      time: s.lastSyncTime, lastError: s.lastError, errors: s.errors)
+        }
+        if listed.isEmpty, status.revision != nil || status.lastError != nil, context.grant?.seesAll ?? true {
+            listed = [SourceRow(name: "default", url: "", branch: status.branch ?? "", revision: status.revision,
+                                attempted: status.attemptedRevision, time: status.lastSyncTime, lastError: status.lastError, errors: [])]
+        }
+        let sources: [MustacheValue] = listed.map { s in
             let failing = s.lastError != nil || !s.errors.isEmpty
             return [
                 "name": .string(s.name), "url": .string(s.url), "branch": .string(s.branch),
                 "revision": .string(String((s.revision ?? "").prefix(12))),
-                "time": .string(HTMLText.time(s.lastSyncTime)), "machineTime": .string(HTMLText.machineTime(s.lastSyncTime)),
+                "time": .string(HTMLText.time(s.time)), "machineTime": .string(HTMLText.machineTime(s.time)),
                 "state": .string(failing ? "Failing" : (s.revision == nil ? "Waiting" : "Synced")),
                 "stateClass": .string(failing ? "bad" : "ok"),
                 "lastError": s.lastError.map { .string($0) } ?? .null,
-                "diagnostics": diagnostics(s.errors, source: s.name, revision: s.attemptedRevision ?? s.revision),
+                "diagnostics": diagnostics(s.errors, source: s.name, revision: s.attempted ?? s.revision),
             ]
         }
         var shown = status.namespaces.filter { ns in after.map { ns.name > $0 } ?? true }
@@ -155,4 +164,16 @@ extension ServingAPI {
             ] }),
         ])
     }
+}
+
+/// A source as the overview lists it.
+private struct SourceRow {
+    var name: String
+    var url: String
+    var branch: String
+    var revision: String?
+    var attempted: String?
+    var time: Date?
+    var lastError: String?
+    var errors: [Diagnostic]
 }
