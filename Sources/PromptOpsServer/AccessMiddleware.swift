@@ -18,7 +18,14 @@ struct AccessMiddleware: RouterMiddleware {
         // The dashboard's session cookie stands in for the header on GET and HEAD only.
         let authorization = request.headers[.authorization] ?? DashboardSession.cookieAuthorization(request)
         switch access.authenticate(authorization) {
-        case .missing where Self.isDashboard(path), .unknown where Self.isDashboard(path):
+        case .missing where Self.isDashboard(path) && request.headers[.secFetchSite] == "cross-site"
+                && (request.method == .get || request.method == .head):
+            // A link followed from another site (chat, mail): the browser leaves a
+            // `SameSite=Strict` cookie out of that navigation only. One same-site hop to the
+            // same address brings it along; without a session it then reaches the form.
+            return ServingAPI.html("<!doctype html><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0\"><title>PromptOps</title>")
+        case .missing where Self.isDashboard(path) && (request.method == .get || request.method == .head),
+             .unknown where Self.isDashboard(path) && (request.method == .get || request.method == .head):
             // A person in a browser: the sign-in form, then back here. An unknown cookie (a
             // revoked token) is dropped.
             metrics.recordDenied(token: authorization == nil ? "" : "unknown", scope: Self.scope(forPath: path), status: 401)

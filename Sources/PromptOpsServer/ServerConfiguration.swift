@@ -45,20 +45,18 @@ public struct ServerConfiguration: Sendable, Equatable {
 public struct BrowseLink: Sendable, Equatable {
     /// The pattern.
     public var pattern: String
-    /// The source's sub-directory (`path:`), prefixed to file paths, which are relative to it.
-    public var directory: String
 
     /// Creates a link pattern.
-    public init(pattern: String, directory: String = "") {
+    public init(pattern: String) {
         self.pattern = pattern
-        self.directory = directory
     }
 
-    /// The link for `path` at `line` of `revision`; nil unless it is an http(s) URL (a pattern
-    /// is configuration, the path comes from git: each of its segments is percent-encoded).
+    /// The link for `path` (repository-relative, as diagnostics and stored objects name files,
+    /// a source's sub-directory included) at `line` of `revision`; nil unless it is an http(s)
+    /// URL (a pattern is configuration, the path comes from git: each of its segments is
+    /// percent-encoded).
     public func url(revision: String, path: String, line: Int) -> String? {
-        let trimmed = directory.split(separator: "/").map(String.init)
-        let segments = (trimmed + path.split(separator: "/").map(String.init)).map {
+        let segments = path.split(separator: "/").map(String.init).map {
             $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
         }
         let hex = revision.allSatisfy(\.isHexDigit) ? revision : ""

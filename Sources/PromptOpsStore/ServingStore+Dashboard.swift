@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PromptOpsCore
 
 /// A measurement with the Deployment it belongs to (the event stream's `measurement` events).
 public struct DeploymentMeasurement: Sendable, Equatable {
@@ -27,14 +28,16 @@ extension ServingStore {
 
     /// Measurements recorded after `id`, oldest first; with `visible`, only those namespaces'.
     public func measurements(after id: Int64, visible: Set<String>?, limit: Int = 500) throws(StoreError) -> [DeploymentMeasurement] {
-        try reading { db in
+        // Filtered in SQL (as events are), so a page of other namespaces' rows never hides
+        // the next visible one.
+        let visibleJSON = visible.map { set in "[" + set.sorted().map(CanonicalJSON.encodeKey).joined(separator: ",") + "]" }
+        return try reading { db in
             try Row.fetchAll(db, sql: """
                 SELECT namespace, deployment, id, canary_version, round, metric, value, verdict, message, time, judge_json
-                FROM measurement WHERE id > ? ORDER BY id LIMIT ?
-                """, arguments: [id, min(max(limit, 1), Self.maxPage)]).compactMap { (row: Row) -> DeploymentMeasurement? in
-                let namespace: String = row[0]
-                if let visible, !visible.contains(namespace) { return nil }
-                return DeploymentMeasurement(namespace: namespace, deployment: row[1], stored: StoredMeasurement(row: row, from: 2))
+                FROM measurement WHERE id > ?1 AND (?3 IS NULL OR namespace IN (SELECT value FROM json_each(?3)))
+                ORDER BY id LIMIT ?2
+                """, arguments: [id, min(max(limit, 1), Self.maxPage), visibleJSON]).map { row in
+                DeploymentMeasurement(namespace: row[0], deployment: row[1], stored: StoredMeasurement(row: row, from: 2))
             }
         }
     }

@@ -175,7 +175,7 @@ struct ControllerCommand: AsyncParsableCommand {
         serverConfiguration.tracing = tracing != nil
         // The dashboard links located errors and template files to the git host (read at start).
         for source in config.sources {
-            if let pattern = source.browseURL { serverConfiguration.browse[source.name] = BrowseLink(pattern: pattern, directory: source.path) }
+            if let pattern = source.browseURL { serverConfiguration.browse[source.name] = BrowseLink(pattern: pattern) }
         }
         let app = buildApplication(
             configuration: serverConfiguration,

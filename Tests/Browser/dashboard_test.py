@@ -15,6 +15,7 @@ the Deployment page N times each, and the page weight, and prints medians.
 
 Usage: dashboard_test.py PROMPTOPS_BINARY [--bench N]
 """
+import hashlib
 import json
 import os
 import shutil
@@ -35,6 +36,9 @@ from selenium.webdriver.common.by import By
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NS, DEPLOYMENT, TEMPLATE = "helpdesk", "support-reply-prod", "support-reply"
+# The dashboard signs in with this token (configured by its SHA-256, like any API token).
+TOKEN = "browser-test-token-" + os.urandom(8).hex()
+BROWSE = "https://git.example/acme/prompts/blob/{revision}/{path}#L{line}"
 HOSTILE = """apiVersion: promptops.dev/v1alpha1
 kind: PromptTemplate
 metadata:
@@ -99,8 +103,29 @@ class Scenario:
         self.procs.append(subprocess.Popen([sys.executable, os.path.join(ROOT, "hack/lib/model-simulator.py"), str(self.sim_port)],
                                            stderr=log, stdout=log))
         self.log_path = os.path.join(self.work, "controller.log")
-        self.procs.append(subprocess.Popen([self.binary, "controller", "--repo", self.repo, "--db", os.path.join(self.work, "store.db"),
-                                            "--listen", "127.0.0.1:%d" % self.port, "--interval", "300ms"],
+        config = os.path.join(self.work, "controller.yaml")
+        with open(config, "w") as f:
+            f.write("""apiVersion: promptops.dev/v1alpha1
+kind: ControllerConfig
+listen: 127.0.0.1:%d
+store: {path: %s}
+sources:
+  - name: prompts
+    url: %s
+    branch: main
+    interval: 300ms
+    browseURL: %s
+egress:
+  - namespaces: ["*"]
+    urls: ["http://127.0.0.1:%d/"]
+access:
+  tokens:
+    - name: dashboard-viewer
+      sha256: %s
+      namespaces: ["*"]
+      scopes: [read, audit]
+""" % (self.port, os.path.join(self.work, "store.db"), self.repo, BROWSE, self.sim_port, hashlib.sha256(TOKEN.encode()).hexdigest()))
+        self.procs.append(subprocess.Popen([self.binary, "controller", "--config", config],
                                            stderr=open(self.log_path, "w"), stdout=subprocess.DEVNULL))
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -117,9 +142,9 @@ class Scenario:
             f.write("    <svg onload=alert(6)>\n")
         self.commit("Edit the hostile note")
         while time.time() < deadline:
-            with urllib.request.urlopen(self.base + "/api/v1/namespaces/%s/templates/hostile-note" % NS, timeout=5) as r:
-                if len(json.load(r)["versions"]) == 2:
-                    return
+            status, body = self.get("/api/v1/namespaces/%s/templates/hostile-note" % NS)
+            if status == 200 and len(json.loads(body)["versions"]) == 2:
+                return
             time.sleep(0.2)
         fail("the second version of hostile-note was not applied")
 
@@ -134,9 +159,21 @@ class Scenario:
         if os.environ.get("KEEP") != "1":
             shutil.rmtree(self.work, ignore_errors=True)
 
+    def get(self, path_or_url, cookie=None):
+        """GET with the API token (or a session cookie); returns (status, body)."""
+        url = path_or_url if path_or_url.startswith("http") else self.base + path_or_url
+        headers = {"Cookie": cookie} if cookie else {"Authorization": "Bearer " + TOKEN}
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
     def deployment(self):
-        with urllib.request.urlopen(self.base + "/api/v1/namespaces/%s/deployments/%s" % (NS, DEPLOYMENT), timeout=5) as r:
-            return json.load(r)
+        status, body = self.get("/api/v1/namespaces/%s/deployments/%s" % (NS, DEPLOYMENT))
+        if status != 200:
+            raise ValueError("HTTP %d" % status)
+        return json.loads(body)
 
     def deployment_url(self):
         return self.base + "/ui/namespaces/%s/deployments/%s" % (NS, DEPLOYMENT)
@@ -164,6 +201,16 @@ def failed_requests(driver):
           .map(function (e) { return e.name + ' ' + e.responseStatus; });""")
 
 
+def text_of(driver, selector):
+    """The text of the first element matching `selector`, read in one step (the live script
+    replaces elements at any moment, so a found element can go stale before it is read)."""
+    return driver.execute_script("var e = document.querySelector(arguments[0]); return e ? e.textContent : null;", selector)
+
+
+def count_of(driver, selector):
+    return driver.execute_script("return document.querySelectorAll(arguments[0]).length;", selector)
+
+
 def no_alert(driver):
     try:
         alert = driver.switch_to.alert
@@ -172,7 +219,36 @@ def no_alert(driver):
         pass
 
 
-def crawl(driver, scenario):
+def sign_in(driver, scenario):
+    """The dashboard asks for the token once; the session is an HttpOnly SameSite=Strict cookie."""
+    driver.get(scenario.base + "/ui/namespaces/" + NS)
+    if "/ui/login" not in driver.current_url:
+        fail("an anonymous visit was not sent to the sign-in form: %s" % driver.current_url)
+    driver.find_element(By.ID, "token").send_keys("wrong-token")
+    driver.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
+    deadline = time.time() + 10
+    while "not known" not in driver.find_element(By.TAG_NAME, "body").text:
+        if time.time() > deadline:
+            fail("a wrong token was not refused")
+        time.sleep(0.05)
+    driver.find_element(By.ID, "token").send_keys(TOKEN)
+    driver.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
+    deadline = time.time() + 10
+    while driver.current_url != scenario.base + "/ui/namespaces/" + NS:
+        if time.time() > deadline:
+            fail("sign-in did not return to the page asked for: %s" % driver.current_url)
+        time.sleep(0.05)
+    cookies = {c["name"]: c for c in driver.get_cookies()}
+    session = cookies.get("promptops_token")
+    if not session or not session.get("httpOnly") or session.get("sameSite") != "Strict":
+        fail("the session cookie is not HttpOnly + SameSite=Strict: %s" % cookies)
+    if TOKEN in driver.page_source:
+        fail("the token appears in the page")
+    driver.get_log("browser")  # the refused attempt's 401 is expected; later pages start clean
+    return "promptops_token=" + session["value"]
+
+
+def crawl(driver, scenario, cookie):
     """Every same-origin link reachable from /ui/ (up to 300 pages): each answers 2xx and
     loads without a console error or a failed request."""
     seen, queue, pages = set(), [scenario.base + "/ui/"], 0
@@ -181,11 +257,7 @@ def crawl(driver, scenario):
         if url in seen:
             continue
         seen.add(url)
-        try:
-            with urllib.request.urlopen(url, timeout=10) as r:
-                status = r.status
-        except urllib.error.HTTPError as e:
-            status = e.code
+        status, _ = scenario.get(url, cookie=cookie)
         if status >= 400:
             fail("%s answered %d" % (url, status))
         if "/api/" in urllib.parse.urlparse(url).path:
@@ -210,9 +282,9 @@ def crawl(driver, scenario):
 def hostile(driver, scenario):
     for path in ["/ui/namespaces/%s/templates/hostile-note" % NS, "/ui/namespaces/%s/templates/hostile-note?from=1&to=2" % NS,
                  "/ui/namespaces/%s" % NS]:
-        with urllib.request.urlopen(scenario.base + path, timeout=10) as r:
-            if r.status != 200:
-                fail("%s answered %d" % (path, r.status))
+        status, _ = scenario.get(path)
+        if status != 200:
+            fail("%s answered %d" % (path, status))
         driver.get(scenario.base + path)
         time.sleep(0.3)
         no_alert(driver)
@@ -236,11 +308,11 @@ def live_canary(driver, scenario, artifacts):
     driver.execute_script("window.__notReloaded = true;")
     # Wait until the page's stream is connected.
     deadline = time.time() + 10
-    while driver.find_element(By.ID, "live-state").text != "live":
+    while text_of(driver, "#live-state") != "live":
         if time.time() > deadline:
-            fail("the page never connected its event stream: %r" % driver.find_element(By.ID, "live-state").text)
+            fail("the page never connected its event stream: %r" % text_of(driver, "#live-state"))
         time.sleep(0.1)
-    points_before = len(driver.find_elements(By.CSS_SELECTOR, "#live circle.point"))
+    points_before = count_of(driver, "#live circle.point")
     prompt = os.path.join(scenario.repo, "helpdesk/support-reply.yaml")
     with open(prompt) as f:
         text = f.read()
@@ -261,19 +333,19 @@ def live_canary(driver, scenario, artifacts):
                 fail("the controller never reached weight %d: %s" % (weight, d))
             time.sleep(0.05)
         seen_at = time.time()
-        while driver.find_element(By.ID, "weight-text").text != "%d%%" % weight:
+        while text_of(driver, "#weight-text") != "%d%%" % weight:
             if time.time() - seen_at > 2.0:
                 fail("the page did not show weight %d%% within 2 s of the controller (shows %s)"
-                     % (weight, driver.find_element(By.ID, "weight-text").text))
+                     % (weight, text_of(driver, "#weight-text")))
             time.sleep(0.05)
         lags.append(time.time() - seen_at)
         if weight == 20:
-            current = driver.find_element(By.CSS_SELECTOR, "li[aria-current=step]").text
+            current = (text_of(driver, "li[aria-current=step]") or "")
             if "analysis" not in current.lower() and "20" not in current:
                 fail("the current step is not shown: %r" % current)
     # Measurements arrived meanwhile: the chart grew without a reload.
     deadline = time.time() + 10
-    while len(driver.find_elements(By.CSS_SELECTOR, "#live circle.point")) <= points_before:
+    while count_of(driver, "#live circle.point") <= points_before:
         if time.time() > deadline:
             fail("the chart did not grow (%d points)" % points_before)
         time.sleep(0.1)
@@ -288,15 +360,14 @@ def live_canary(driver, scenario, artifacts):
     return lags
 
 
-def static_peer(pages):
+def static_peer(pages, scenario):
     """The same bytes (each page's HTML and its assets) from Python's static file server."""
     import functools
     import http.server
     import threading
     root = tempfile.mkdtemp(prefix="promptops-static-")
     for name, url in pages:
-        with urllib.request.urlopen(url, timeout=10) as r:
-            html = r.read()
+        _, html = scenario.get(url)
         with open(os.path.join(root, name + ".html"), "wb") as f:
             f.write(html)
         for asset in set(__import__("re").findall(rb'/ui/assets/[A-Za-z0-9._-]+', html)):
@@ -309,6 +380,27 @@ def static_peer(pages):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return "http://127.0.0.1:%d" % server.server_address[1], server, root
+
+
+def blocked_commit(driver, scenario):
+    """A commit with a bad reference blocks the namespace; the open overview shows where."""
+    driver.get(scenario.base + "/ui/")
+    path = os.path.join(scenario.repo, "helpdesk/deployment.yaml")
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(text.replace("template: support-reply", "template: no-such-template"))
+    scenario.commit("Point the Deployment at a template that does not exist")
+    deadline = time.time() + 15
+    while True:
+        links = driver.execute_script("return Array.from(document.querySelectorAll('.diagnostics a[href]')).map(function (a) { return a.href; });")
+        if any(l.startswith("https://git.example/acme/prompts/blob/") and "/helpdesk/deployment.yaml#L" in l for l in links):
+            break
+        if time.time() > deadline:
+            fail("the overview did not show the located error with its link: %s\n%s" % (links, text_of(driver, "main")))
+        time.sleep(0.1)
+    if "Blocked" not in (text_of(driver, "#live") or ""):
+        fail("the namespace is not shown blocked")
 
 
 def bench(driver, scenario, runs, artifacts):
@@ -338,7 +430,7 @@ def bench(driver, scenario, runs, artifacts):
         return total
 
     pages = [("overview", scenario.base + "/ui/"), ("deployment", scenario.deployment_url())]
-    peer_base, server, root = static_peer(pages)
+    peer_base, server, root = static_peer(pages, scenario)
     try:
         for name, url in pages:
             fcp(url)
@@ -368,10 +460,17 @@ def main():
         scenario.start()
         driver = browser()
         if runs:
+            sign_in(driver, scenario)
             bench(driver, scenario, runs, artifacts)
             return
-        pages = crawl(driver, scenario)
+        cookie = sign_in(driver, scenario)
+        print("sign-in: the form refuses a wrong token, then keeps the right one in an HttpOnly SameSite=Strict cookie")
+        pages = crawl(driver, scenario, cookie)
         print("crawl: %d pages from /ui/, no 4xx/5xx, no console error, no failed request" % pages)
+        driver.get(scenario.base + "/ui/namespaces/%s/templates/%s" % (NS, TEMPLATE))
+        links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "a[href^='https://git.example/']")]
+        if not any(l.endswith("/helpdesk/support-reply.yaml#L1") for l in links):
+            fail("the template's file does not link to the git host: %s" % links)
         hostile(driver, scenario)
         print("hostile content: no alert, no element from the payload")
         driver.get(scenario.base + "/ui/")
@@ -379,6 +478,15 @@ def main():
         lags = live_canary(driver, scenario, artifacts)
         print("live canary: weight 20%% and 50%% shown %.2f s and %.2f s after the controller had them, chart grew, no reload" % tuple(lags))
         print("screenshots: %s/overview.png, %s/deployment.png" % (artifacts, artifacts))
+        blocked_commit(driver, scenario)
+        print("a broken commit: the overview shows the namespace blocked, the error at path:line:col linked to the git host")
+        driver.find_element(By.CSS_SELECTOR, "form.session button[type=submit]").click()
+        deadline = time.time() + 10
+        while "/ui/login" not in driver.current_url or any(c["name"] == "promptops_token" for c in driver.get_cookies()):
+            if time.time() > deadline:
+                fail("signing out did not end the session: %s" % driver.current_url)
+            time.sleep(0.05)
+        print("sign-out: the session cookie is gone")
     except BaseException:
         if os.path.exists(getattr(scenario, "log_path", "")):
             sys.stderr.write("--- controller log (last lines) ---\n" + open(scenario.log_path).read()[-4000:])

@@ -154,6 +154,14 @@ struct DashboardRouteTests {
             let render = try await client.execute(uri: "/api/v1/namespaces/support/deployments/greet/render", method: .post,
                                                   headers: [.cookie: cookie, .contentType: "application/json"], body: ByteBuffer(string: "{\"variables\":{}}"))
             #expect(render.status == .unauthorized, "a cookie never authorizes a POST")
+            let resolve = try await get("/api/v1/namespaces/support/deployments/greet/resolve?key=a")
+            #expect(resolve.status == .unauthorized, "nor a read outside the dashboard's own: \(resolve.status)")
+            #expect(try await get("/api/v1/status").status == .unauthorized)
+            let crossSite = try await client.execute(uri: "/ui/", method: .get, headers: [HTTPField.Name("Sec-Fetch-Site")!: "cross-site"])
+            #expect(crossSite.status == .ok && crossSite.text.contains("http-equiv=\"refresh\""),
+                    "a link from another site hops once to bring the SameSite=Strict cookie")
+            let postUI = try await client.execute(uri: "/ui/events", method: .post)
+            #expect(postUI.status == .unauthorized && postUI.headers[.location] == nil)
             let out = try await client.execute(uri: "/ui/logout", method: .post, headers: [.cookie: cookie, .origin: "http://evil.example"])
             #expect(out.status == .forbidden)
             let signedOut = try await client.execute(uri: "/ui/logout", method: .post, headers: [.cookie: cookie])
@@ -186,6 +194,25 @@ struct DashboardRouteTests {
         }
     }
 
+    @Test("the stream's measurements for a scoped token: other namespaces' rows never hide the next visible one")
+    func scopedMeasurements() throws {
+        let served = try AccessRouteTests.store(["support", "billing"])
+        func save(_ namespace: String, count: Int) throws {
+            let stable = try #require(try served.store.deployment(namespace: namespace, name: "greet")).stable
+            let taken = (0..<count).map { i in
+                TakenMeasurement(round: i, canary: .init(version: 2, hash: "h"),
+                                 measurement: MetricMeasurement(metric: "score", value: 1, verdict: .successful, at: ServedStore.now))
+            }
+            #expect(try served.store.saveRollout(namespace: namespace, deployment: "greet", machine: RolloutStateMachine(stable: .init(version: stable.version, hash: stable.hash)),
+                                                 expectedGeneration: nil, actions: [], measurements: taken, now: ServedStore.now))
+        }
+        try save("billing", count: 600)
+        try save("support", count: 1)
+        let seen = try served.store.measurements(after: 0, visible: ["support"], limit: 500)
+        #expect(seen.map(\.namespace) == ["support"])
+        #expect(try served.store.measurements(after: 0, visible: nil, limit: 500).count == 500)
+    }
+
     @Test("charts and diffs: labels escaped, an empty series says so, lines diffed with CollectionDifference")
     func pieces() {
         let empty = SVGChart(title: "<x>", summary: "s", points: []).svg(id: "a")
@@ -198,8 +225,13 @@ struct DashboardRouteTests {
         #expect(diff.rows.map(\.kind) == [.same, .removed, .added, .same, .added])
         #expect(diff.rows.map(\.text) == ["a", "b", "B", "c", "d"])
         #expect(LineDiff(from: "x", to: "x").isEmpty)
-        #expect(BrowseLink(pattern: "https://git.example/blob/{revision}/{path}#L{line}", directory: "prompts")
-            .url(revision: "abc123", path: "support/a b.yaml", line: 7) == "https://git.example/blob/abc123/prompts/support/a%20b.yaml#L7")
+        let big = (0..<3000).map(String.init).joined(separator: "\n")
+        let tooLarge = LineDiff(from: big, to: big + "\nmore")
+        #expect(tooLarge.isTooLarge && tooLarge.rows.isEmpty && !tooLarge.isEmpty, "a huge diff is refused, not computed")
+        #expect(SVGChart(title: "t", summary: "s", points: [.init(time: t0, value: .infinity), .init(time: t0.addingTimeInterval(1), value: 2)])
+            .svg(id: "c").contains("nan") == false)
+        #expect(BrowseLink(pattern: "https://git.example/blob/{revision}/{path}#L{line}")
+            .url(revision: "abc123", path: "prompts/support/a b.yaml", line: 7) == "https://git.example/blob/abc123/prompts/support/a%20b.yaml#L7")
         #expect(BrowseLink(pattern: "javascript:alert({line})").url(revision: "a", path: "x", line: 1) == nil)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import PromptOpsCore
+import PromptOpsStore
 import Testing
 @testable import PromptOpsServer
 
@@ -39,6 +40,18 @@ struct EventStreamTests {
                 #expect(text.contains("id: \(e.id)\ndata: {"), "event \(e.id) \(e.reason) missing from \(text)")
             }
             #expect(text.contains("\"reason\":\"\(newest.reason)\""))
+
+            // A new measurement is a `measurement` message (no id: resuming counts events).
+            let stable = try #require(try served.store.deployment(namespace: "support", name: "support-reply-prod")).stable
+            let machine = RolloutStateMachine(stable: .init(version: stable.version, hash: stable.hash))
+            let measured = TakenMeasurement(round: 1, canary: .init(version: 2, hash: "h"),
+                                            measurement: MetricMeasurement(metric: "score", value: 0.5, verdict: .failed, at: ServedStore.now))
+            #expect(try served.store.saveRollout(namespace: "support", deployment: "support-reply-prod", machine: machine,
+                                                 expectedGeneration: nil, actions: [], measurements: [measured], now: ServedStore.now))
+            let withMeasurement = await live.receiving(until: { $0.contains("\"metric\":\"score\"") }, seconds: 30)
+            #expect(withMeasurement.contains("event: measurement\ndata: {\"namespace\":\"support\",\"deployment\":\"support-reply-prod\",\"rollout\":2,"),
+                    "\(withMeasurement.debugDescription)")
+            #expect(withMeasurement.contains("\"verdict\":\"Failed\""))
 
             // Resuming after the first event sends every later one, in order.
             let resumed = RawSocket(port: port)

@@ -118,8 +118,9 @@ struct DashboardAsset: Sendable {
           if (!body.getAttribute("data-live") || !window.EventSource || !window.fetch || !window.DOMParser) return;
           var ns = body.getAttribute("data-namespace") || "";
           var deployment = body.getAttribute("data-deployment") || "";
+          var since = body.getAttribute("data-since") || "";
           var state = document.getElementById("live-state");
-          var source = null, timer = null, busy = false, again = false, down = false;
+          var source = null, timer = null, busy = false, again = false, down = false, ended = false;
 
           function say(text) { if (state) state.textContent = text; }
 
@@ -130,26 +131,56 @@ struct DashboardAsset: Sendable {
             return data.deployment === deployment || (data.kind === "Deployment" && data.name === deployment);
           }
 
+          // What to keep across a swap: the focused element (by id or link target) and the
+          // open disclosures (by their summary), so keyboard users keep their place.
+          function keyOf(el) {
+            if (!el || el === body) return null;
+            if (el.id) return { id: el.id };
+            if (el.getAttribute && el.getAttribute("href")) return { href: el.getAttribute("href") };
+            return null;
+          }
+          function find(root, key) {
+            if (!key) return null;
+            if (key.id) return document.getElementById(key.id);
+            var links = root.querySelectorAll("[href]");
+            for (var i = 0; i < links.length; i++) if (links[i].getAttribute("href") === key.href) return links[i];
+            return null;
+          }
+
           function refresh() {
             if (busy) { again = true; return; }
             busy = true;
             fetch(window.location.href, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "text/html" } })
-              .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.text(); })
+              .then(function (r) {
+                if (r.redirected || !r.ok) {
+                  // Signed out (a revoked token) or an error: never show another page in place.
+                  close(); ended = true;
+                  throw new Error(r.redirected ? "signed out" : "HTTP " + r.status);
+                }
+                return r.text();
+              })
               .then(function (html) {
                 var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
                 var current = document.getElementById("live");
                 if (!fresh || !current) return;
-                var focused = document.activeElement && document.activeElement.id;
-                current.replaceWith(document.adoptNode(fresh));
-                if (focused) { var el = document.getElementById(focused); if (el) el.focus(); }
+                var focused = keyOf(document.activeElement);
+                var open = [];
+                current.querySelectorAll("details[open] > summary").forEach(function (s) { open.push(s.textContent); });
+                fresh = document.adoptNode(fresh);
+                fresh.querySelectorAll("details > summary").forEach(function (s) {
+                  if (open.indexOf(s.textContent) >= 0) s.parentNode.open = true;
+                });
+                current.replaceWith(fresh);
+                var target = find(fresh, focused);
+                if (target) target.focus();
                 say("updated at " + new Date().toLocaleTimeString());
               })
-              .catch(function (e) { say("update failed (" + e.message + "); reload the page"); })
-              .then(function () { busy = false; if (again) { again = false; schedule(); } });
+              .catch(function (e) { say("not updating (" + e.message + "): reload the page"); })
+              .then(function () { busy = false; if (again && !ended) { again = false; schedule(); } });
           }
 
           function schedule() {
-            if (timer) return;
+            if (timer || ended) return;
             timer = setTimeout(function () { timer = null; refresh(); }, 120);
           }
 
@@ -160,19 +191,23 @@ struct DashboardAsset: Sendable {
           }
 
           function open() {
-            if (source) return;
-            source = new EventSource("/api/v1/events/stream");
-            source.onmessage = received;
+            if (source || ended) return;
+            source = new EventSource("/api/v1/events/stream" + (since ? "?since=" + encodeURIComponent(since) : ""));
+            source.onmessage = function (e) { if (e.lastEventId) since = e.lastEventId; received(e); };
             source.addEventListener("measurement", received);
             source.onopen = function () { say("live"); if (down) { down = false; schedule(); } };
-            source.onerror = function () { down = true; say("reconnecting"); };
+            source.onerror = function () {
+              down = true;
+              if (source && source.readyState === EventSource.CLOSED) { close(); schedule(); say("not updating: reload the page"); }
+              else say("reconnecting");
+            };
           }
 
           function close() { if (source) { source.close(); source = null; } }
 
           // A page kept in the back/forward cache must not keep its stream open.
           window.addEventListener("pagehide", close);
-          window.addEventListener("pageshow", function (e) { if (e.persisted) { open(); schedule(); } });
+          window.addEventListener("pageshow", function (e) { if (e.persisted && !ended) { open(); schedule(); } });
           open();
         })();
 

@@ -28,13 +28,21 @@ enum DashboardSession {
         return nil
     }
 
-    /// The token a `GET` or `HEAD` request carries in its cookie, as an `Authorization`
-    /// value; nil for other methods or no cookie.
+    /// The token a `GET` or `HEAD` request of the dashboard carries in its cookie, as an
+    /// `Authorization` value: its pages, and what its script reads (the event stream and a
+    /// Deployment's measurements). Nil for anything else (resolve, metrics, audit JSON, any
+    /// POST): those need the header.
     static func cookieAuthorization(_ request: Request) -> String? {
-        guard request.method == .get || request.method == .head,
+        guard request.method == .get || request.method == .head, readsWithCookie(request.uri.path),
               let value = cookie(tokenCookie, in: request.headers), !value.isEmpty,
               let token = value.removingPercentEncoding else { return nil }
         return "Bearer " + token
+    }
+
+    /// The paths the session cookie may read.
+    static func readsWithCookie(_ path: String) -> Bool {
+        if AccessMiddleware.isDashboard(path) || path == ServingAPI.Path.eventStream { return true }
+        return path.hasPrefix("/api/v1/namespaces/") && path.hasSuffix("/measurements") && path.contains("/deployments/")
     }
 
     /// `Set-Cookie` for the token (percent-encoded: a token may hold any printable byte).
@@ -61,10 +69,12 @@ enum DashboardSession {
 
     static let clearCSRFCookie = "\(csrfCookie)=; Path=/ui/login; HttpOnly; SameSite=Strict; Max-Age=0"
 
-    /// Whether the request comes from this site: `Sec-Fetch-Site` (when the browser sends it)
-    /// is `same-origin` or `none`, and `Origin` (when sent) names the `Host` it was sent to.
+    /// Whether the request comes from this site: `Sec-Fetch-Site` (every current browser sends
+    /// it) is `same-origin` or `none`; from a browser without it, `Origin` (when sent) names the
+    /// `Host` it was sent to. (Behind a proxy that rewrites `Host`, browsers that send
+    /// `Sec-Fetch-Site` still sign in; the form's double-submit value is checked either way.)
     static func isSameOrigin(_ request: Request) -> Bool {
-        if let site = request.headers[.secFetchSite], site != "same-origin", site != "none" { return false }
+        if let site = request.headers[.secFetchSite] { return site == "same-origin" || site == "none" }
         guard let origin = request.headers[.origin] else { return true }
         guard let host = request.head.authority else { return false }
         return origin == "http://\(host)" || origin == "https://\(host)"

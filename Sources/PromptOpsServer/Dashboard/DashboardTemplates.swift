@@ -38,7 +38,7 @@ enum DashboardTemplates {
         <link rel="stylesheet" href="/ui/assets/{{css}}">
         <script src="/ui/assets/{{js}}" defer></script>
         </head>
-        <body data-live="{{live}}" data-namespace="{{liveNamespace}}" data-deployment="{{liveDeployment}}">
+        <body data-live="{{live}}" data-namespace="{{liveNamespace}}" data-deployment="{{liveDeployment}}" data-since="{{since}}">
         <a class="skip" href="#main">Skip to content</a>
         <header class="top">
         <a class="brand" href="/ui/">PromptOps</a>
@@ -89,10 +89,10 @@ enum DashboardTemplates {
         <tbody>{{#namespaces}}<tr><td><a href="{{href}}">{{name}}</a></td><td><code>{{applied}}</code></td><td><time datetime="{{machineTime}}">{{time}}</time></td><td><span class="state {{stateClass}}">{{state}}</span>{{> diagnostics}}</td></tr>{{/namespaces}}</tbody>
         </table></div>{{> pager}}{{/hasNamespaces}}{{^hasNamespaces}}<p class="none">No namespace yet.</p>{{/hasNamespaces}}
         </section>
-        <section aria-labelledby="passes-h">
+        {{#passChart}}<section aria-labelledby="passes-h">
         <h2 id="passes-h">Sync passes</h2>
         {{{passChart}}}
-        </section>
+        </section>{{/passChart}}
 
         """
 
@@ -182,7 +182,7 @@ enum DashboardTemplates {
         <button type="submit">Compare</button>
         </form>
         {{#diff}}<p>v{{from}} → v{{to}}, {{basis}}</p>
-        {{#messages}}<h3>{{label}}</h3>{{#unchanged}}<p class="none">Unchanged.</p>{{/unchanged}}{{^unchanged}}<div class="scroll"><table class="diff"><caption>{{label}}: v{{from}} → v{{to}}</caption><thead><tr><th scope="col">v{{from}}</th><th scope="col">v{{to}}</th><th scope="col">Line</th></tr></thead><tbody>{{#rows}}<tr class="{{kind}}"><td>{{old}}</td><td>{{new}}</td><td><span class="mark">{{mark}}</span><code>{{text}}</code></td></tr>{{/rows}}</tbody></table></div>{{/unchanged}}{{/messages}}{{/diff}}
+        {{#messages}}<h3>{{label}}</h3>{{#unchanged}}<p class="none">Unchanged.</p>{{/unchanged}}{{#tooLarge}}<p class="none">Changed; too large to diff here (over 2,000 lines or 256 KiB): compare the versions with <code>promptops diff</code>.</p>{{/tooLarge}}{{^unchanged}}{{^tooLarge}}<div class="scroll"><table class="diff"><caption>{{label}}: v{{from}} → v{{to}}</caption><thead><tr><th scope="col">v{{from}}</th><th scope="col">v{{to}}</th><th scope="col">Line</th></tr></thead><tbody>{{#rows}}<tr class="{{kind}}"><td>{{old}}</td><td>{{new}}</td><td><span class="mark">{{mark}}</span><code>{{text}}</code></td></tr>{{/rows}}</tbody></table></div>{{/tooLarge}}{{/unchanged}}{{/messages}}{{/diff}}
         {{^diff}}<p class="none">Only one version so far.</p>{{/diff}}
         </section>
 
@@ -201,7 +201,7 @@ enum DashboardTemplates {
         </section>
         <section aria-labelledby="records-h">
         <h2 id="records-h">Records</h2>
-        {{#hasRecords}}<div class="scroll"><table><caption>The latest audit records, in chain order</caption>
+        {{#hasRecords}}<div class="scroll"><table><caption>The latest audit records, newest first</caption>
         <thead><tr><th scope="col">Seq</th><th scope="col">Time</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">Object</th><th scope="col">Revision</th></tr></thead>
         <tbody>{{#records}}<tr><td>{{seq}}</td><td><time datetime="{{machineTime}}">{{time}}</time></td><td>{{actor}}</td><td>{{action}}</td><td>{{object}}</td><td><code>{{revision}}</code></td></tr>{{/records}}</tbody></table></div>{{/hasRecords}}{{^hasRecords}}<p class="none">No audit record yet.</p>{{/hasRecords}}
         </section>

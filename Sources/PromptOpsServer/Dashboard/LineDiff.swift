@@ -11,10 +11,24 @@ struct LineDiff {
     }
 
     let rows: [Row]
+    /// Whether the texts were too large to diff (``rows`` is then empty).
+    let isTooLarge: Bool
+
+    /// The most lines a side may have: the standard library's diff takes time and memory that
+    /// grow with the product of the sides' changes, and a commit must not make a page exhaust
+    /// the controller.
+    static let maxLines = 2_000
+    static let maxBytes = 256 * 1024
 
     init(from old: String, to new: String) {
         let a = old.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let b = new.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard a.count <= Self.maxLines, b.count <= Self.maxLines, old.utf8.count + new.utf8.count <= Self.maxBytes else {
+            rows = []
+            isTooLarge = old != new
+            return
+        }
+        isTooLarge = false
         let difference = b.difference(from: a)
         var removed = Set<Int>(), inserted = Set<Int>()
         for change in difference {
@@ -39,5 +53,5 @@ struct LineDiff {
     }
 
     /// Whether anything changed.
-    var isEmpty: Bool { rows.allSatisfy { $0.kind == .same } }
+    var isEmpty: Bool { !isTooLarge && rows.allSatisfy { $0.kind == .same } }
 }

@@ -37,10 +37,12 @@ struct SVGChart {
     /// The `<svg>` element; `id` makes its title's id unique on the page.
     func svg(id: String) -> String {
         let titleID = "chart-\(id)-title", descID = "chart-\(id)-desc"
-        var out = "<svg class=\"chart\" viewBox=\"0 0 \(Int(Self.width)) \(Int(Self.height))\" role=\"img\" tabindex=\"0\" "
+        var out = "<svg id=\"chart-\(id)\" class=\"chart\" viewBox=\"0 0 \(Int(Self.width)) \(Int(Self.height))\" role=\"img\" tabindex=\"0\" "
         out += "aria-labelledby=\"\(titleID)\" aria-describedby=\"\(descID)\">"
         out += "<title id=\"\(titleID)\">\(HTMLText.escape(title))</title><desc id=\"\(descID)\">\(HTMLText.escape(summary))</desc>"
         out += "<rect class=\"frame\" x=\"\(Self.left)\" y=\"\(Self.top)\" width=\"\(Self.right - Self.left)\" height=\"\(Self.bottom - Self.top)\"/>"
+        // Non-finite values cannot be placed: drawn along the bottom like missing ones.
+        let points = points.map { p in p.value?.isFinite == false ? Point(time: p.time, value: nil, marked: true) : p }
         let valued = points.filter { $0.value != nil }
         guard let first = points.first, let last = points.last else {
             out += "<text class=\"empty\" x=\"\(Self.width / 2)\" y=\"\(Self.height / 2)\" text-anchor=\"middle\">no data yet</text></svg>"

@@ -63,11 +63,15 @@ extension ServingAPI {
                   _ values: [String: MustacheValue], status: HTTPResponse.Status = .ok, headers extra: [(HTTPField.Name, String)] = []) -> Response {
         let body = DashboardTemplates.render(page, .object(values))
         let grant = context.grant
+        // A live page's stream starts after the newest event it was rendered with, so nothing
+        // recorded in between is missed.
+        let since = live == nil ? nil : (try? store.events(limit: 1))?.last?.id
         let layout: [String: MustacheValue] = [
             "title": .string(title), "heading": .string(heading ?? title), "body": .string(body),
             "css": .string(DashboardAsset.stylesheet.name), "js": .string(DashboardAsset.script.name), "icon": .string(DashboardAsset.icon.name),
             "live": live == nil ? .null : "on",
             "liveNamespace": .string(live?.namespace ?? ""), "liveDeployment": .string(live?.deployment ?? ""),
+            "since": since.map { .int(Int($0)) } ?? .null,
             "hasCrumbs": .bool(!crumbs.isEmpty),
             "crumbs": .array(crumbs.map { ["href": .string($0.href), "label": .string($0.label)] }),
             "showAudit": .bool(grant.map { $0.scopes.contains(.audit) } ?? true),

@@ -184,7 +184,7 @@ extension ServingAPI {
             let label = i < right.count ? right[i].0 : left[i].0
             let diff = LineDiff(from: i < left.count ? left[i].1 : "", to: i < right.count ? right[i].1 : "")
             return [
-                "label": .string(label), "unchanged": .bool(diff.isEmpty),
+                "label": .string(label), "unchanged": .bool(diff.isEmpty), "tooLarge": .bool(diff.isTooLarge),
                 "rows": .array(diff.rows.map { r in [
                     "kind": .string(r.kind.rawValue), "text": .string(r.text),
                     "old": r.old.map { .int($0) } ?? .null, "new": r.new.map { .int($0) } ?? .null,

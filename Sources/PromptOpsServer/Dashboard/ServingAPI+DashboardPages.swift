@@ -53,7 +53,8 @@ extension ServingAPI {
                 "diagnostics": diagnostics(ns.errors + ns.warnings, source: ownerOf[ns.name], revision: ns.lastAttemptedRevision),
             ]
         }
-        let passes = metrics.recentSyncs()
+        // Controller-wide, like the status's top-level fields: only for a token that sees all.
+        let passes = context.grant?.seesAll ?? true ? metrics.recentSyncs() : []
         let chart = SVGChart(
             title: "Sync pass durations", summary: "Duration in milliseconds of the latest \(passes.count) sync passes of this controller; failed passes marked.",
             points: passes.map { SVGChart.Point(time: $0.time, value: $0.seconds * 1000, marked: !$0.success) })
@@ -61,7 +62,8 @@ extension ServingAPI {
             "hasSources": .bool(!sources.isEmpty), "sources": .array(sources),
             "hasNamespaces": .bool(!namespaces.isEmpty), "namespaces": .array(namespaces),
             "next": more ? .string("/ui/?after=" + HTMLText.segment(shown.last?.name ?? "")) : .null,
-            "passChart": .string(chart.svg(id: "passes") + "<p class=\"none\">Milliseconds per pass (this process).</p>"),
+            "passChart": context.grant?.seesAll ?? true
+                ? .string(chart.svg(id: "passes") + "<p class=\"none\">Milliseconds per pass (this process).</p>") : .null,
         ])
     }
 
