@@ -382,6 +382,39 @@ def static_peer(pages, scenario):
     return "http://127.0.0.1:%d" % server.server_address[1], server, root
 
 
+def layout(driver, scenario):
+    """Readable at a phone's width (nothing wider than the screen but scrolling tables), in
+    dark mode, and every chart reachable from the keyboard with an accessible name."""
+    driver.set_window_size(390, 844)
+    for url in [scenario.base + "/ui/", scenario.deployment_url(), scenario.base + "/ui/namespaces/%s/templates/%s" % (NS, TEMPLATE)]:
+        driver.get(url)
+        overflow = driver.execute_script("""
+            var wide = [];
+            document.querySelectorAll('main *').forEach(function (e) {
+              if (e.closest('.scroll')) return;
+              var r = e.getBoundingClientRect();
+              if (r.right > document.documentElement.clientWidth + 1) wide.push(e.tagName + '.' + e.className);
+            });
+            return wide.slice(0, 5);""")
+        if overflow:
+            fail("%s is wider than a phone's screen: %s" % (url, overflow))
+    driver.set_window_size(1280, 1000)
+    driver.get(scenario.deployment_url())
+    charts = driver.execute_script("""
+        return Array.from(document.querySelectorAll('svg.chart')).map(function (c) {
+          var t = document.getElementById(c.getAttribute('aria-labelledby'));
+          return [c.getAttribute('tabindex'), c.getAttribute('role'), t ? t.textContent : ''];
+        });""")
+    if not charts or any(c[0] != "0" or c[1] != "img" or not c[2] for c in charts):
+        fail("a chart is not focusable or has no accessible name: %s" % charts)
+    light = driver.execute_script("return getComputedStyle(document.body).backgroundColor;")
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+    dark = driver.execute_script("return getComputedStyle(document.body).backgroundColor;")
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+    if light == dark:
+        fail("no dark colours: %s" % light)
+
+
 def blocked_commit(driver, scenario):
     """A commit with a bad reference blocks the namespace; the open overview shows where."""
     driver.get(scenario.base + "/ui/")
@@ -478,6 +511,8 @@ def main():
         lags = live_canary(driver, scenario, artifacts)
         print("live canary: weight 20%% and 50%% shown %.2f s and %.2f s after the controller had them, chart grew, no reload" % tuple(lags))
         print("screenshots: %s/overview.png, %s/deployment.png" % (artifacts, artifacts))
+        layout(driver, scenario)
+        print("layout: no overflow at 390 px, charts focusable with names, dark colours")
         blocked_commit(driver, scenario)
         print("a broken commit: the overview shows the namespace blocked, the error at path:line:col linked to the git host")
         driver.find_element(By.CSS_SELECTOR, "form.session button[type=submit]").click()
