@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOPosix
 import PromptOpsStore
 import ServiceLifecycle
 import Synchronization
@@ -59,8 +60,11 @@ extension ServingAPI {
             // Ends cleanly when the server shuts down (the client reconnects), at its lifetime,
             // or when a write fails because the client went away.
             while clock.now < end, !Task.isShuttingDownGracefully, !Task.isCancelled {
-                let new = try events.events(visible: visible, sinceID: last, limit: 500)
-                let measured = try events.measurements(after: lastMeasured, visible: visible)
+                // The read blocks (SQLite): on NIO's blocking pool, not Swift's cooperative one.
+                let (eventCursor, measurementCursor) = (last, lastMeasured)
+                let (new, measured) = try await NIOThreadPool.singleton.runIfActive {
+                    try events.streamBatch(afterEvent: eventCursor, afterMeasurement: measurementCursor, visible: visible)
+                }
                 if !new.isEmpty || !measured.isEmpty {
                     var frame: [UInt8] = []
                     for e in new {

@@ -28,17 +28,37 @@ extension ServingStore {
 
     /// Measurements recorded after `id`, oldest first; with `visible`, only those namespaces'.
     public func measurements(after id: Int64, visible: Set<String>?, limit: Int = 500) throws(StoreError) -> [DeploymentMeasurement] {
-        // Filtered in SQL (as events are), so a page of other namespaces' rows never hides
-        // the next visible one.
-        let visibleJSON = visible.map { set in "[" + set.sorted().map(CanonicalJSON.encodeKey).joined(separator: ",") + "]" }
+        try reading { db in try Self.measurements(db, after: id, visibleJSON: Self.visibleJSON(visible), limit: limit) }
+    }
+
+    /// What an event stream sends next: the events after `eventID` and the measurements after
+    /// `measurementID` (with `visible`, of those namespaces only), in one read (a stream polls
+    /// four times a second; one read each keeps 64 streams from holding the store's readers).
+    public func streamBatch(afterEvent eventID: Int64, afterMeasurement measurementID: Int64, visible: Set<String>?,
+                            limit: Int = 500) throws(StoreError) -> (events: [StoreEvent], measurements: [DeploymentMeasurement]) {
+        let visibleJSON = Self.visibleJSON(visible)
         return try reading { db in
-            try Row.fetchAll(db, sql: """
-                SELECT namespace, deployment, id, canary_version, round, metric, value, verdict, message, time, judge_json
-                FROM measurement WHERE id > ?1 AND (?3 IS NULL OR namespace IN (SELECT value FROM json_each(?3)))
-                ORDER BY id LIMIT ?2
-                """, arguments: [id, min(max(limit, 1), Self.maxPage), visibleJSON]).map { row in
-                DeploymentMeasurement(namespace: row[0], deployment: row[1], stored: StoredMeasurement(row: row, from: 2))
-            }
+            let events = try Row.fetchAll(db, sql: """
+                SELECT id, time, namespace, kind, name, type, reason, message, revision FROM event
+                WHERE id > ?1 AND (?3 IS NULL OR namespace IN (SELECT value FROM json_each(?3))) ORDER BY id LIMIT ?2
+                """, arguments: [eventID, min(max(limit, 1), Self.maxPage), visibleJSON]).map(StoreEvent.init(row:))
+            return (events, try Self.measurements(db, after: measurementID, visibleJSON: visibleJSON, limit: limit))
+        }
+    }
+
+    static func visibleJSON(_ visible: Set<String>?) -> String? {
+        visible.map { set in "[" + set.sorted().map(CanonicalJSON.encodeKey).joined(separator: ",") + "]" }
+    }
+
+    /// Filtered in SQL (as events are), so a page of other namespaces' rows never hides the
+    /// next visible one.
+    static func measurements(_ db: Database, after id: Int64, visibleJSON: String?, limit: Int) throws -> [DeploymentMeasurement] {
+        try Row.fetchAll(db, sql: """
+            SELECT namespace, deployment, id, canary_version, round, metric, value, verdict, message, time, judge_json
+            FROM measurement WHERE id > ?1 AND (?3 IS NULL OR namespace IN (SELECT value FROM json_each(?3)))
+            ORDER BY id LIMIT ?2
+            """, arguments: [id, min(max(limit, 1), Self.maxPage), visibleJSON]).map { row in
+            DeploymentMeasurement(namespace: row[0], deployment: row[1], stored: StoredMeasurement(row: row, from: 2))
         }
     }
 

@@ -375,8 +375,10 @@ def static_peer(pages, scenario):
             os.makedirs(os.path.dirname(target), exist_ok=True)
             with urllib.request.urlopen(url.split("/ui/")[0] + asset.decode(), timeout=10) as r, open(target, "wb") as f:
                 f.write(r.read())
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=root)
-    handler.log_message = lambda *a: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    handler = functools.partial(Quiet, directory=root)
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return "http://127.0.0.1:%d" % server.server_address[1], server, root

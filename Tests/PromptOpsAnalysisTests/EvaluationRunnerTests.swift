@@ -113,11 +113,12 @@ struct EvaluationRunnerTests {
         let started = ContinuousClock.now
         let (base, report) = try await StubServer.withRefusingAddress { base in
             try await withHTTPClient { client in
-                (base, await runner(client, base, repeats: 3, timeout: .seconds(120)).run(try Fixtures.input(), threshold: 0.9))
+                (base, await runner(client, base, repeats: 3, timeout: .seconds(900)).run(try Fixtures.input(), threshold: 0.9))
             }
         }
-        // A refused connection fails at once: far below the 120 s call timeout, whatever the load.
-        #expect(ContinuousClock.now - started < .seconds(60))
+        // A refused connection fails at once, not at the call timeout (900 s). The bound is half
+        // of it: the whole suite shares two cores, where this test's wall time has reached 66 s.
+        #expect(ContinuousClock.now - started < .seconds(450))
         #expect(report.passRate == nil)
         #expect(!report.meetsThreshold)
         let failure = try #require(report.failure)

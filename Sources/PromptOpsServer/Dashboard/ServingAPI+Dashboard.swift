@@ -2,6 +2,7 @@ import HTTPTypes
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOPosix
 import PromptOpsMustache
 
 /// The read-only dashboard (contract.md, "Dashboard"): server-rendered pages under `/ui/`,
@@ -44,12 +45,17 @@ extension ServingAPI {
         router.on(RouterPath(UIPath.asset), method: .head) { request, context in Self.asset(request, context) }
     }
 
-    /// A page route: the access requirement as for the API; an API error becomes an HTML page
-    /// with the same status.
-    private func uiRoute(_ router: Router<Context>, _ path: String, _ requirement: Requirement, _ handler: @escaping Handler) {
+    /// A page, built from store reads: synchronous, run on NIO's blocking thread pool.
+    typealias PageBuilder = @Sendable (Request, Context) throws -> Response
+
+    /// A page route: the access requirement as for the API; the page is read and rendered off
+    /// Swift's cooperative pool (SQLite reads block); an API error becomes an HTML page with the
+    /// same status.
+    private func uiRoute(_ router: Router<Context>, _ path: String, _ requirement: Requirement, _ build: @escaping PageBuilder) {
         router.on(RouterPath(path), method: .get) { request, context in
             do {
-                return try await handler(request, try authorize(requirement, context))
+                let authorized = try authorize(requirement, context)
+                return try await NIOThreadPool.singleton.runIfActive { try build(request, authorized) }
             } catch let error as APIError {
                 return Self.errorPage(error, context: context)
             }

@@ -9,7 +9,7 @@ extension ServingAPI {
     /// `GET /ui/namespaces/{ns}/deployments/{name}`: phase, stable and canary, the step list
     /// with the current step, every measurement of the rollout as a chart per metric (its
     /// thresholds drawn), the canary weight over time, switch history and events.
-    func deploymentPage(_ request: Request, _ context: Context) async throws -> Response {
+    func deploymentPage(_ request: Request, _ context: Context) throws -> Response {
         let (shown, namespace) = context.namespace, name = context.pathParameter("name")
         guard let d = try store.deployment(namespace: namespace, name: name) else {
             throw APIError.notFound("deployment_not_found", "no Deployment '\(name)' served in namespace '\(shown)'")
@@ -117,7 +117,7 @@ extension ServingAPI {
     /// `GET /ui/namespaces/{ns}/templates/{name}?from=N&to=M`: the served version, every stored
     /// version with commit, author and signer, and a line diff of each message between two
     /// versions, rendered with the inputs of the newer version's first test.
-    func templatePage(_ request: Request, _ context: Context) async throws -> Response {
+    func templatePage(_ request: Request, _ context: Context) throws -> Response {
         let (shown, namespace) = context.namespace, name = context.pathParameter("name")
         guard let t = try store.template(namespace: namespace, name: name) else {
             throw APIError.notFound("template_not_found", "no PromptTemplate '\(name)' served in namespace '\(shown)'")

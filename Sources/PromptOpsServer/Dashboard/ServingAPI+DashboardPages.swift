@@ -7,11 +7,11 @@ import PromptOpsStore
 
 extension ServingAPI {
     /// Rows of a page of the dashboard's lists.
-    static let uiPage = 200
+    static let uiPage = 100
 
     /// `GET /ui/`: every source and namespace the caller sees, with errors located (and linked
     /// to the git host), and the latest sync passes as a chart.
-    func overviewPage(_ request: Request, _ context: Context) async throws -> Response {
+    func overviewPage(_ request: Request, _ context: Context) throws -> Response {
         let status = try visibleStatus(context)
         let after = request.uri.queryParameters["after"].map(String.init)
         let owners = try store.namespaceOwners()
@@ -83,7 +83,7 @@ extension ServingAPI {
 
     /// `GET /ui/namespaces/{ns}`: its Deployments (phase, versions, weight as a bar) and
     /// templates, a page each (`after`, `afterTemplate`).
-    func namespacePage(_ request: Request, _ context: Context) async throws -> Response {
+    func namespacePage(_ request: Request, _ context: Context) throws -> Response {
         let (shown, namespace) = context.namespace
         let query = request.uri.queryParameters
         guard let ns = try store.status().namespaces.first(where: { $0.name == namespace }) else {
@@ -117,7 +117,7 @@ extension ServingAPI {
     }
 
     /// `GET /ui/events?namespace=`: the latest events the caller sees.
-    func eventsPage(_ request: Request, _ context: Context) async throws -> Response {
+    func eventsPage(_ request: Request, _ context: Context) throws -> Response {
         let namespace = request.uri.queryParameters["namespace"].flatMap { $0.isEmpty ? nil : String($0) }
         let visible = try context.grant.flatMap { grant in
             grant.seesAll ? nil : Set(try store.status().namespaces.map(\.name).filter(grant.sees))
@@ -149,7 +149,7 @@ extension ServingAPI {
     }
 
     /// `GET /ui/audit`: the chain's verification and the latest records.
-    func auditPage(_ request: Request, _ context: Context) async throws -> Response {
+    func auditPage(_ request: Request, _ context: Context) throws -> Response {
         let verification = try store.verifyAudit()
         let records = try store.audit(limit: Self.uiPage)
         let text = verification.isIntact
