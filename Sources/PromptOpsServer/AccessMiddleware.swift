@@ -23,7 +23,7 @@ struct AccessMiddleware: RouterMiddleware {
             // A link followed from another site (chat, mail): the browser leaves a
             // `SameSite=Strict` cookie out of that navigation only. One same-site hop to the
             // same address brings it along; without a session it then reaches the form.
-            return ServingAPI.html("<!doctype html><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0\"><title>PromptOps</title>")
+            return ServingAPI.html("<!doctype html><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" content=\"0\"><title>PromptOps</title><a href=\"\">Continue</a>")
         case .missing where Self.isDashboard(path) && (request.method == .get || request.method == .head),
              .unknown where Self.isDashboard(path) && (request.method == .get || request.method == .head):
             // A person in a browser: the sign-in form, then back here. An unknown cookie (a

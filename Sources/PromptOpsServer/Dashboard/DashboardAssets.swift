@@ -120,7 +120,7 @@ struct DashboardAsset: Sendable {
           var deployment = body.getAttribute("data-deployment") || "";
           var since = body.getAttribute("data-since") || "";
           var state = document.getElementById("live-state");
-          var source = null, timer = null, busy = false, again = false, down = false, ended = false;
+          var source = null, timer = null, busy = false, again = false, down = false, ended = false, stale = false, opened = false;
 
           function say(text) { if (state) state.textContent = text; }
 
@@ -133,21 +133,31 @@ struct DashboardAsset: Sendable {
 
           // What to keep across a swap: the focused element (by id or link target) and the
           // open disclosures (by their summary), so keyboard users keep their place.
-          function keyOf(el) {
+          function sameHref(root, href) {
+            return Array.prototype.filter.call(root.querySelectorAll("[href]"), function (l) { return l.getAttribute("href") === href; });
+          }
+          function keyOf(el, root) {
             if (!el || el === body) return null;
             if (el.id) return { id: el.id };
-            if (el.getAttribute && el.getAttribute("href")) return { href: el.getAttribute("href") };
+            if (el.getAttribute && el.getAttribute("href")) {
+              var href = el.getAttribute("href");
+              return { href: href, index: sameHref(root, href).indexOf(el) };
+            }
             return null;
           }
           function find(root, key) {
             if (!key) return null;
             if (key.id) return document.getElementById(key.id);
-            var links = root.querySelectorAll("[href]");
-            for (var i = 0; i < links.length; i++) if (links[i].getAttribute("href") === key.href) return links[i];
-            return null;
+            return sameHref(root, key.href)[Math.max(key.index, 0)] || null;
+          }
+          // Someone typing in a form inside the region: swap when they leave it.
+          function editing(current) {
+            var el = document.activeElement;
+            return el && current.contains(el) && /^(INPUT|SELECT|TEXTAREA|SUMMARY)$/.test(el.tagName);
           }
 
           function refresh() {
+            if (ended) return;
             if (busy) { again = true; return; }
             busy = true;
             fetch(window.location.href, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "text/html" } })
@@ -163,7 +173,11 @@ struct DashboardAsset: Sendable {
                 var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
                 var current = document.getElementById("live");
                 if (!fresh || !current) return;
-                var focused = keyOf(document.activeElement);
+                if (editing(current)) {
+                  current.addEventListener("focusout", function () { schedule(); }, { once: true });
+                  return;
+                }
+                var focused = keyOf(document.activeElement, current);
                 var open = [];
                 current.querySelectorAll("details[open] > summary").forEach(function (s) { open.push(s.textContent); });
                 fresh = document.adoptNode(fresh);
@@ -173,7 +187,7 @@ struct DashboardAsset: Sendable {
                 current.replaceWith(fresh);
                 var target = find(fresh, focused);
                 if (target) target.focus();
-                say("updated at " + new Date().toLocaleTimeString());
+                say("updated at " + new Date().toLocaleTimeString() + (stale ? "; not live: reload the page" : ""));
               })
               .catch(function (e) { say("not updating (" + e.message + "): reload the page"); })
               .then(function () { busy = false; if (again && !ended) { again = false; schedule(); } });
@@ -195,10 +209,14 @@ struct DashboardAsset: Sendable {
             source = new EventSource("/api/v1/events/stream" + (since ? "?since=" + encodeURIComponent(since) : ""));
             source.onmessage = function (e) { if (e.lastEventId) since = e.lastEventId; received(e); };
             source.addEventListener("measurement", received);
-            source.onopen = function () { say("live"); if (down) { down = false; schedule(); } };
+            source.onopen = function () {
+              say("live");
+              // The first time: catch up with what changed between rendering and connecting.
+              if (down || !opened) { down = false; opened = true; schedule(); }
+            };
             source.onerror = function () {
               down = true;
-              if (source && source.readyState === EventSource.CLOSED) { close(); schedule(); say("not updating: reload the page"); }
+              if (source && source.readyState === EventSource.CLOSED) { close(); stale = true; schedule(); say("not updating: reload the page"); }
               else say("reconnecting");
             };
           }
