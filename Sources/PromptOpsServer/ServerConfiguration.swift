@@ -56,9 +56,7 @@ public struct BrowseLink: Sendable, Equatable {
     /// URL (a pattern is configuration, the path comes from git: each of its segments is
     /// percent-encoded).
     public func url(revision: String, path: String, line: Int) -> String? {
-        let segments = path.split(separator: "/").map(String.init).map {
-            $0.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
-        }
+        let segments = path.split(separator: "/").map { HTMLText.segment(String($0)) }
         let hex = revision.allSatisfy(\.isHexDigit) ? revision : ""
         let url = pattern.replacingOccurrences(of: "{revision}", with: hex)
             .replacingOccurrences(of: "{path}", with: segments.joined(separator: "/"))

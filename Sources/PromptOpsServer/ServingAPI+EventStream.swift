@@ -34,9 +34,7 @@ extension ServingAPI {
         } else {
             start = try store.events(limit: 1).last?.id ?? 0
         }
-        let visible = try context.grant.flatMap { grant in
-            grant.seesAll ? nil : Set(try store.status().namespaces.map(\.name).filter(grant.sees))
-        }
+        let visible = try visibleNamespaces(context)
         let events = self.store
         // Measurements go out as `event: measurement` frames with no `id:` (resuming counts
         // events only): from the next one on; a page that (re)connects reads what it missed.

@@ -15,9 +15,7 @@ extension ServingAPI {
         // A token sees the events of its namespaces only (a `*` token: every event, a source's
         // included); the visible set is taken from the store's namespaces, so a glob never
         // matches a name the token could not list.
-        let visible = try context.grant.flatMap { grant in
-            grant.seesAll ? nil : Set(try store.status().namespaces.map(\.name).filter(grant.sees))
-        }
+        let visible = try visibleNamespaces(context)
         let events = try store.events(namespace: namespace, visible: visible, sinceID: since,
                                       limit: Int(min(limit, Int64(ServingStore.maxPage))))
         var json = JSONWriter(capacity: 256 * (events.count + 1))
@@ -42,6 +40,14 @@ extension ServingAPI {
         json.arrayEnd()
         let more = since != nil && records.count == Int(min(limit, Int64(ServingStore.maxPage)))
         return Response.json(json).linking(next: more ? records.last.map { String($0.seq) } : nil, from: request, key: "since")
+    }
+
+    /// The namespaces the caller's token sees, taken from the store's namespaces (so a glob
+    /// never matches a name the token could not list); nil when it sees everything.
+    func visibleNamespaces(_ context: Context) throws -> Set<String>? {
+        try context.grant.flatMap { grant in
+            grant.seesAll ? nil : Set(try store.status().namespaces.map(\.name).filter(grant.sees))
+        }
     }
 
     /// An optional integer query parameter; present but not an integer ≥ `minimum` is a 400.

@@ -1,14 +1,10 @@
-/// A line diff of two texts, from the standard library's `CollectionDifference`.
-struct LineDiff {
-    enum Kind: String { case same, added, removed }
+import PromptOpsCore
 
-    /// One line of the diff, with its number on each side (nil where it does not exist).
-    struct Row {
-        var kind: Kind
-        var text: String
-        var old: Int?
-        var new: Int?
-    }
+/// A line diff of two texts for a page: the edit script of ``UnifiedDiff/lines(old:new:)``
+/// (what `promptops diff` prints), bounded for a request.
+struct LineDiff {
+    typealias Kind = UnifiedDiff.Line.Kind
+    typealias Row = UnifiedDiff.Line
 
     let rows: [Row]
     /// Whether the texts were too large to diff (``rows`` is then empty).
@@ -21,35 +17,14 @@ struct LineDiff {
     static let maxBytes = 256 * 1024
 
     init(from old: String, to new: String) {
-        let a = old.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let b = new.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard a.count <= Self.maxLines, b.count <= Self.maxLines, old.utf8.count + new.utf8.count <= Self.maxBytes else {
+        let lineCount = { (text: String) in text.utf8.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 } }
+        guard lineCount(old) <= Self.maxLines, lineCount(new) <= Self.maxLines, old.utf8.count + new.utf8.count <= Self.maxBytes else {
             rows = []
             isTooLarge = old != new
             return
         }
         isTooLarge = false
-        let difference = b.difference(from: a)
-        var removed = Set<Int>(), inserted = Set<Int>()
-        for change in difference {
-            switch change {
-            case .remove(let offset, _, _): removed.insert(offset)
-            case .insert(let offset, _, _): inserted.insert(offset)
-            }
-        }
-        var rows: [Row] = []
-        var i = 0, j = 0
-        while i < a.count || j < b.count {
-            if i < a.count, removed.contains(i) {
-                rows.append(Row(kind: .removed, text: a[i], old: i + 1, new: nil)); i += 1
-            } else if j < b.count, inserted.contains(j) {
-                rows.append(Row(kind: .added, text: b[j], old: nil, new: j + 1)); j += 1
-            } else {
-                // Neither removed nor inserted: the same line on both sides.
-                rows.append(Row(kind: .same, text: j < b.count ? b[j] : a[i], old: i + 1, new: j + 1)); i += 1; j += 1
-            }
-        }
-        self.rows = rows
+        rows = UnifiedDiff.lines(old: old, new: new)
     }
 
     /// Whether anything changed.

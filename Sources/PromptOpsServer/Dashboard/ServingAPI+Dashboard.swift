@@ -72,18 +72,25 @@ extension ServingAPI {
         // A live page's stream starts after the newest event it was rendered with, so nothing
         // recorded in between is missed.
         let since = live == nil ? nil : (try? store.events(limit: 1))?.last?.id
-        let layout: [String: MustacheValue] = [
-            "title": .string(title), "heading": .string(heading ?? title), "body": .string(body),
-            "css": .string(DashboardAsset.stylesheet.name), "js": .string(DashboardAsset.script.name), "icon": .string(DashboardAsset.icon.name),
+        var layout = Self.layout(title: title, heading: heading, body: body, grant: grant)
+        layout.merge([
             "live": live == nil ? .null : "on",
             "liveNamespace": .string(live?.namespace ?? ""), "liveDeployment": .string(live?.deployment ?? ""),
             "since": since.map { .int(Int($0)) } ?? .null,
             "hasCrumbs": .bool(!crumbs.isEmpty),
             "crumbs": .array(crumbs.map { ["href": .string($0.href), "label": .string($0.label)] }),
-            "showAudit": .bool(grant.map { $0.scopes.contains(.audit) } ?? true),
             "session": grant.map { ["name": .string($0.name)] } ?? .null,
-        ]
+        ]) { _, new in new }
         return Self.html(DashboardTemplates.render("layout", .object(layout)), status: status, headers: extra)
+    }
+
+    /// The layout's values every page shares: titles, the body, the assets' names, the links.
+    static func layout(title: String, heading: String?, body: String, grant: AccessGrant?) -> [String: MustacheValue] {
+        [
+            "title": .string(title), "heading": .string(heading ?? title), "body": .string(body),
+            "css": .string(DashboardAsset.stylesheet.name), "js": .string(DashboardAsset.script.name), "icon": .string(DashboardAsset.icon.name),
+            "showAudit": .bool(grant.map { $0.scopes.contains(.audit) } ?? true),
+        ]
     }
 
     static func html(_ text: String, status: HTTPResponse.Status = .ok, headers extra: [(HTTPField.Name, String)] = []) -> Response {
@@ -103,11 +110,9 @@ extension ServingAPI {
     static func errorPage(_ error: APIError, context: Context? = nil) -> Response {
         let title = "\(error.status.code) \(error.status.reasonPhrase)"
         let body = DashboardTemplates.render("error", ["message": .string(error.message)])
-        let layout: [String: MustacheValue] = [
-            "title": .string(title), "heading": .string(title), "body": .string(body),
-            "css": .string(DashboardAsset.stylesheet.name), "js": .string(DashboardAsset.script.name), "icon": .string(DashboardAsset.icon.name),
-            "showAudit": .bool(context?.grant.map { $0.scopes.contains(.audit) } ?? false),
-        ]
+        var layout = Self.layout(title: title, heading: nil, body: body, grant: context?.grant)
+        // Without a context (an answer of the middleware) nothing says the caller may audit.
+        if context == nil { layout["showAudit"] = false }
         var extra: [(HTTPField.Name, String)] = []
         if !error.allowed.isEmpty { extra.append((.allow, error.allowed.map(\.rawValue).joined(separator: ", "))) }
         return html(DashboardTemplates.render("layout", .object(layout)), status: error.status, headers: extra)

@@ -136,7 +136,7 @@ extension ServingAPI {
            let new = try store.templateVersion(namespace: namespace, name: name, version: to) {
             diff = Self.messageDiff(old: old, new: new, namespace: namespace, template: name)
         }
-        let owner = try store.namespaceOwners().first { $0.value.contains(namespace) }?.key
+        let owner = try owner(of: namespace)
         let served = try store.templateVersion(namespace: namespace, name: name, version: t.version)
         let description = served.flatMap { CompiledNamespace(effectiveJSON: $0.effective.text, namespace: namespace, template: name) }?
             .entries[name]?.template.description

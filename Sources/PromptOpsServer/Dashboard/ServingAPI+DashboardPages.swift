@@ -67,6 +67,11 @@ extension ServingAPI {
         ])
     }
 
+    /// The source recorded as writing `namespace` (whose `browseURL` links its files).
+    func owner(of namespace: String) throws -> String? {
+        try store.namespaceOwners().first { $0.value.contains(namespace) }?.key
+    }
+
     /// Diagnostics as the `diagnostics` partial shows them: `path:line:col`, linked to the
     /// file on the git host when the source has a browse URL.
     func diagnostics(_ list: [Diagnostic], source: String?, revision: String?) -> MustacheValue {
@@ -92,7 +97,7 @@ extension ServingAPI {
         let deployments = try store.deployments(namespace: namespace, after: query["after"].map(String.init), limit: Self.uiPage + 1)
         let templates = try store.templates(namespace: namespace, after: query["afterTemplate"].map(String.init), limit: Self.uiPage + 1)
         let base = Self.uiHref(namespace: namespace)
-        let owner = try store.namespaceOwners().first { $0.value.contains(namespace) }?.key
+        let owner = try owner(of: namespace)
         return htmlPage("namespace", title: namespace, crumbs: [("/ui/", "Overview")], live: (namespace, ""), context: context, [
             "namespace": .string(namespace),
             "hasErrors": .bool(!ns.errors.isEmpty),
@@ -119,9 +124,7 @@ extension ServingAPI {
     /// `GET /ui/events?namespace=`: the latest events the caller sees.
     func eventsPage(_ request: Request, _ context: Context) throws -> Response {
         let namespace = request.uri.queryParameters["namespace"].flatMap { $0.isEmpty ? nil : String($0) }
-        let visible = try context.grant.flatMap { grant in
-            grant.seesAll ? nil : Set(try store.status().namespaces.map(\.name).filter(grant.sees))
-        }
+        let visible = try visibleNamespaces(context)
         let events = try store.events(namespace: namespace, visible: visible, limit: Self.uiPage)
         var values = eventValues(events.reversed(), caption: "The latest \(events.count) events, newest first")
         values["namespace"] = .string(namespace ?? "")
