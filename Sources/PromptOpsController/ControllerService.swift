@@ -82,6 +82,7 @@ public struct ControllerService: Service {
             "newVersions": "\(report.plan.namespaces.reduce(0) { $0 + $1.newVersions.count })",
             "filesRead": "\(report.filesRead)",
             "durationMs": "\(report.duration.components.seconds * 1000 + report.duration.components.attoseconds / 1_000_000_000_000_000)",
+            "stagesMs": "\(report.stages)",
         ])
         for ns in blocked {
             for error in ns.errors.prefix(20) {

@@ -94,6 +94,7 @@ public actor Reconciler {
             refused = [:]
             cachedRevision = nil
             lastSet = nil
+            staleCanaries = nil
         }
         self.grant = grant
         self.verifier = verifier
@@ -266,6 +267,8 @@ public actor Reconciler {
             throw gitFailure(error, revision: nil, healable: healable && !resolvingAsked)
         }
         fetchSpan.end()
+        var stages = PassStages()
+        stages.mark("fetch", since: started)
         if let verifier {
             let result: SignatureVerdict
             do {
@@ -313,6 +316,7 @@ public actor Reconciler {
             var set = currentSet(replacing: replaced)
             loadSpan.attributes["promptops.files_read"] = lastFilesRead
             loadSpan.end()
+            stages.mark("load", since: started)
             let validateSpan = startSpan("validate")
             defer { validateSpan.end() }
             validateSpan.attributes["promptops.namespaces"] = affected.map { $0.count } ?? set.namespaces.count
@@ -324,12 +328,14 @@ public actor Reconciler {
             }
             let (checked, owned, conflicted) = try await checkOwnership(set: set, validation: validation)
             validateSpan.end()
+            stages.mark("validate", since: started)
             let planSpan = startSpan("plan")
             defer { planSpan.end() }
             // A conflicted namespace is planned on every pass (it must stay blocked with its error).
             let plan = try planFor(set: set, validation: checked, sha: sha, affected: affected.map { $0.union(conflicted) }, owned: owned,
                                    platformPolicies: platformPolicies)
             planSpan.end()
+            stages.mark("plan", since: started)
             self.owned = owned.map { $0.subtracting(conflicted) }
             let applySpan = startSpan("apply")
             defer { applySpan.end() }
@@ -345,10 +351,12 @@ public actor Reconciler {
             }
             let report = try applied.get()
             applySpan.end()
+            stages.mark("apply", since: started)
             unsettled = Set(plan.namespaces.filter { $0.outcome != .apply }.map(\.name))
             compact(&set, keepTyped: Self.pathsWithProblems(validation))
             lastSet = set
-            canaryKeys = (nil, -1, [])
+            // Only the namespaces this pass read can have changed their Deployments.
+            staleCanaries = affected.map { staleCanaries?.union($0) } ?? nil
             if grant.platform, let platform, let name = source?.name, platform.platformSources.contains(name) {
                 platform.publish(try PlatformPolicies.applied(by: name, store: store), from: name)
             }
@@ -364,6 +372,8 @@ public actor Reconciler {
             var result = SyncReport(revision: sha, commit: commit, plan: plan, apply: report,
                                     duration: ContinuousClock.now - started, filesRead: lastFilesRead, refused: refusedDiagnostics, signer: signer)
             result.unread = unread
+            stages.mark("record", since: started)
+            result.stages = stages
             result.forcePushedFrom = rewrite?.from
             return result
         } catch let error as GitError {
@@ -375,8 +385,10 @@ public actor Reconciler {
         }
     }
 
-    /// The Canary Deployments of ``lastSet`` (sorted), with the revision and size they were found at.
-    private var canaryKeys: (revision: String?, count: Int, keys: [ObjectKey]) = (nil, -1, [])
+    /// The Canary Deployments of ``lastSet`` by namespace (each sorted by name).
+    private var canaryKeys: [String: [ObjectKey]] = [:]
+    /// Namespaces whose entry in ``canaryKeys`` must be found again (nil: every namespace).
+    private var staleCanaries: Set<String>? = nil
 
     /// Set by ``startFromStore()`` until the first pass: start from the store's revision.
     private var seedFromStore = false
@@ -401,16 +413,13 @@ public actor Reconciler {
               let applied = try store.settledRevision(source: source?.name, branch: location.branch, settings: settings) else { return .full }
         if applied == sha { return .unchanged }
         guard let changes = try await changes(repo: repo, from: applied, to: sha) else { return .full }
-        let (served, crossNamespace) = try store.servedPaths(source: source?.name)
-        if crossNamespace { return .full }
-        var pathsOf: [String: Set<String>] = [:]
-        for (path, namespaces) in served { for ns in namespaces { pathsOf[ns, default: []].insert(path) } }
+        if try store.servesCrossNamespacePolicy() { return .full }
+        let changed = changes.map(\.path).filter(ManifestFile.isVisiblePath)
+        let served = try store.servedNamespaces(ofPaths: changed, source: source?.name)
         var affected: Set<String> = []
-        var wanted: Set<String> = []
-        for change in changes where ManifestFile.isVisiblePath(change.path) {
-            wanted.insert(change.path)
-            affected.formUnion(served[change.path] ?? [])
-        }
+        var wanted = Set(changed)
+        for path in changed { affected.formUnion(served[path] ?? []) }
+        var pathsOf = try store.servedPaths(inNamespaces: affected, source: source?.name)
         for ns in affected { wanted.formUnion(pathsOf[ns] ?? []) }
         // Read the touched namespaces' files; a file naming one more namespace brings that
         // namespace's files in too, until the set is closed.
@@ -418,29 +427,55 @@ public actor Reconciler {
         var requested: Set<String> = []
         var read = 0
         var seededRefusals: [String: [Diagnostic]] = [:]
+        // Unchanged files stand in from the store's served objects when nothing was refused
+        // from them (an unrestricted grant): then those objects are exactly what they define.
+        let restorable = grant.namespaces == nil && grant.platform
+        let changedPaths = Set(changed)
+        var restored: Set<String> = []
         while case let next = wanted.subtracting(requested), !next.isEmpty {
             requested.formUnion(next)
-            let found = try await repo.files(at: sha, paths: next.sorted(), filter: { ManifestFile.isManifestPath($0) },
+            var loads: [(path: String, blobID: String?, load: ManifestLoader.FileLoad)] = []
+            var toRead = next.filter { changedPaths.contains($0) || !restorable }
+            if restorable {
+                let unchanged = next.subtracting(changedPaths)
+                let stored = try store.servedObjects(atPaths: unchanged.sorted(), source: source?.name)
+                for path in unchanged {
+                    if let objects = stored[path], let load = loader.restore(path: path, objects: objects) {
+                        loads.append((path, nil, load))
+                    } else {
+                        toRead.insert(path)
+                    }
+                }
+            }
+            let found = try await repo.files(at: sha, paths: toRead.sorted(), filter: { ManifestFile.isManifestPath($0) },
                                              maxBytes: loader.limits.maxFileBytes).filter(ManifestFile.isReported)
             read += found.count
-            for file in found {
-                let load = loader.loadFile(ManifestFile(file))
+            // Parsed on every core (a namespace is hundreds of files).
+            for (file, load) in zip(found, loader.loadFiles(found.map(ManifestFile.init))) { loads.append((file.path, file.blobID, load)) }
+            for (path, blobID, load) in loads {
                 // A Policy governing other namespaces (new, or gaining `namespaces`) is not local.
                 if load.isUnattributed || load.unread != nil || Self.holdsPlatformPolicy(load) { return .full }
                 let (kept, refusedHere) = grant.restrict(load)
-                if !refusedHere.isEmpty { seededRefusals[file.path] = refusedHere }
-                loaded[file.path] = (file.blobID, kept)
-                for ns in load.namespaces where !affected.contains(ns) {
-                    affected.insert(ns)
-                    wanted.formUnion(pathsOf[ns] ?? [])
+                if !refusedHere.isEmpty { seededRefusals[path] = refusedHere }
+                // A restored file has no blob id; the controller never seeds, and a one-shot
+                // pass compares none.
+                loaded[path] = (blobID ?? "", kept)
+                if blobID == nil { restored.insert(path) }
+                let more = load.namespaces.subtracting(affected)
+                if !more.isEmpty {
+                    affected.formUnion(more)
+                    pathsOf.merge(try store.servedPaths(inNamespaces: more, source: source?.name)) { $1 }
+                    for ns in more { wanted.formUnion(pathsOf[ns] ?? []) }
                 }
             }
         }
+        approximatePaths = restored
         files = loaded
         refused = seededRefusals
         unreadPaths = []
         blockedFiles = [:]
         lastSet = nil
+        staleCanaries = nil
         cachedRevision = sha
         lastFilesRead = read
         // Checked under the same grants as the store's revision: nothing to validate again.
@@ -449,6 +484,10 @@ public actor Reconciler {
         if let name = source?.name { seededUntouched = try store.namespaces(ownedBy: name).subtracting(affected) }
         return .seeded(affected)
     }
+
+    /// Files of the current pass rebuilt from the store (``ManifestLoader/restore(path:objects:)``):
+    /// their positions are the file's start, so a problem reported at one reads it from git.
+    private var approximatePaths: Set<String> = []
 
     /// The namespaces a pass started from the store did not read but still defines.
     private var seededUntouched: Set<String> = []
@@ -480,13 +519,20 @@ public actor Reconciler {
         guard let set = lastSet else { return [] }
         var served: [String: [String: RolloutStateMachine.VersionRef]] = [:]
         var out: [RolloutTarget] = []
-        // Only the Canary Deployments, found once per pass (a profile of a 10,000-Deployment
-        // repository had this round sorting and copying every Deployment after each pass).
-        if canaryKeys.count != set.deployments.count || canaryKeys.revision != cachedRevision {
-            canaryKeys = (cachedRevision, set.deployments.count,
-                          set.deployments.compactMap { $0.value.strategy.isGradual ? $0.key : nil }.sorted())
+        // Only the Canary Deployments, found again only in the namespaces a pass read (a
+        // profile of a 10,000-Deployment repository had this copying every Deployment after
+        // each pass).
+        if let stale = staleCanaries {
+            for ns in stale {
+                let keys = set.deploymentKeys(in: ns).filter { set.deployments[$0]!.strategy.isGradual }
+                canaryKeys[ns] = keys.isEmpty ? nil : keys
+            }
+        } else {
+            canaryKeys = Dictionary(grouping: set.deployments.keys.filter { set.deployments[$0]!.strategy.isGradual }, by: \.namespace)
+                .mapValues { $0.sorted { $0.name < $1.name } }
         }
-        for key in canaryKeys.keys {
+        staleCanaries = []
+        for key in canaryKeys.keys.sorted().flatMap({ canaryKeys[$0]! }) {
             guard let deployment = set.deployments[key], deployment.strategy.isGradual, !set.invalidObjects.contains(key) else { continue }
             // Another source's (or a conflicted) namespace: its owner drives its rollouts.
             if let owned, !owned.contains(key.namespace) { continue }
@@ -606,6 +652,8 @@ public actor Reconciler {
     private func validate(_ set: inout ManifestSet, repo: GitRepository, sha: String,
                           affected: Set<String>?, platformPolicies: [Policy]) async throws -> ManifestValidator.Result {
         var (expanded, unreadable) = set.expand(namespaces: affected)
+        expanded.formUnion(approximatePaths)
+        approximatePaths = []
         var validation = ManifestValidator().validate(set, only: affected, platformPolicies: platformPolicies)
         var reread: Set<String> = []
         // Each round parses at least one more file fully, so this ends.
@@ -759,6 +807,31 @@ public enum SyncFailure: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// The wall time of each step of a pass, in order: fetch, load, validate, plan, apply, record.
+public struct PassStages: Sendable, CustomStringConvertible {
+    /// Each step with its own duration.
+    public private(set) var steps: [(name: String, duration: Duration)] = []
+    private var end: Duration = .zero
+
+    /// Creates an empty record.
+    public init() {}
+
+    /// Ends step `name` now; `since` is the pass's start.
+    mutating func mark(_ name: String, since started: ContinuousClock.Instant) {
+        let now = ContinuousClock.now - started
+        steps.append((name, now - end))
+        end = now
+    }
+
+    /// `fetch=3.1 load=0.4 …` in milliseconds.
+    public var description: String {
+        steps.map { step in
+            let ms = Double(step.duration.components.seconds) * 1000 + Double(step.duration.components.attoseconds) / 1e15
+            return "\(step.name)=\((ms * 10).rounded() / 10)"
+        }.joined(separator: " ")
+    }
+}
+
 /// The outcome of one pass.
 public struct SyncReport: Sendable {
     /// The revision applied.
@@ -787,6 +860,8 @@ public struct SyncReport: Sendable {
     public var unchanged = false
     /// Why the cached clone was removed and cloned again in this pass (it was corrupted).
     public var recloned: String?
+    /// How long each step of the pass took (logged at debug, for finding where a slow pass went).
+    public var stages = PassStages()
 
     /// Namespaces that did not apply (blocked or frozen).
     public var failedNamespaces: [NamespacePlan] { plan.namespaces.filter { $0.outcome == .blocked } }

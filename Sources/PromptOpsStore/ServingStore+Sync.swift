@@ -227,23 +227,75 @@ extension ServingStore {
         }
     }
 
-    /// The paths the served objects were read from, with their namespaces (path → namespaces),
-    /// and whether a served Policy names namespaces beyond its own (it governs others, so a
-    /// change to it is not local to its namespace).
+    /// The namespaces the served objects read from each of `paths` belong to (path →
+    /// namespaces; a path no served object comes from is absent).
     /// - Parameter source: only the namespaces this source writes (nil: all).
-    public func servedPaths(source: String? = nil) throws(StoreError) -> (paths: [String: Set<String>], crossNamespacePolicies: Bool) {
-        try reading { db in
-            var paths: [String: Set<String>] = [:]
+    public func servedNamespaces(ofPaths paths: [String], source: String? = nil) throws(StoreError) -> [String: Set<String>] {
+        let list = "[" + paths.map(CanonicalJSON.encodeKey).joined(separator: ",") + "]"
+        return try reading { db in
+            var out: [String: Set<String>] = [:]
             for row in try Row.fetchAll(db, sql: """
                 SELECT o.path, o.namespace FROM served_object o JOIN namespace_status n ON n.namespace = o.namespace
-                WHERE ?1 IS NULL OR n.source = ?1
-                """, arguments: [source]) {
-                paths[row[0] as String, default: []].insert(row[1] as String)
+                WHERE o.path IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR n.source = ?2)
+                """, arguments: [list, source]) {
+                out[row[0] as String, default: []].insert(row[1] as String)
             }
-            let cross = try Bool.fetchOne(db, sql: """
+            return out
+        }
+    }
+
+    /// The paths the served objects of each of `namespaces` were read from (namespace → paths).
+    /// - Parameter source: only the namespaces this source writes (nil: all).
+    public func servedPaths(inNamespaces namespaces: Set<String>, source: String? = nil) throws(StoreError) -> [String: Set<String>] {
+        let list = "[" + namespaces.sorted().map(CanonicalJSON.encodeKey).joined(separator: ",") + "]"
+        return try reading { db in
+            var out: [String: Set<String>] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT o.namespace, o.path FROM served_object o JOIN namespace_status n ON n.namespace = o.namespace
+                WHERE o.namespace IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR n.source = ?2)
+                """, arguments: [list, source]) {
+                out[row[0] as String, default: []].insert(row[1] as String)
+            }
+            return out
+        }
+    }
+
+    /// The served objects read from each of `paths` (path → objects, by kind and name); a path
+    /// no served object comes from, or one whose stored labels do not read back, is absent.
+    /// - Parameter source: only the namespaces this source writes (nil: all).
+    public func servedObjects(atPaths paths: [String], source: String? = nil) throws(StoreError) -> [String: [ServedManifestObject]] {
+        let list = "[" + paths.map(CanonicalJSON.encodeKey).joined(separator: ",") + "]"
+        return try reading { db in
+            var out: [String: [ServedManifestObject]] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT o.path, o.kind, o.namespace, o.name, o.spec_json, o.labels_json
+                FROM served_object o JOIN namespace_status n ON n.namespace = o.namespace
+                WHERE o.path IN (SELECT value FROM json_each(?1)) AND (?2 IS NULL OR n.source = ?2)
+                ORDER BY o.path, o.kind, o.namespace, o.name
+                """, arguments: [list, source])
+            var unreadable: Set<String> = []
+            while let row = try rows.next() {
+                let path: String = row[0]
+                let labelsJSON: String = row[5]
+                guard let labels = labelsJSON == "{}" ? [:] : try? JSONDecoder().decode([String: String].self, from: Data(labelsJSON.utf8)) else {
+                    unreadable.insert(path)
+                    continue
+                }
+                out[path, default: []].append(ServedManifestObject(kind: row[1], namespace: row[2], name: row[3], specJSON: row[4], labels: labels))
+            }
+            // A path whose labels do not read back is left out whole (the caller reads the file).
+            for path in unreadable { out[path] = nil }
+            return out
+        }
+    }
+
+    /// Whether a served Policy names namespaces beyond its own (it governs others, so a change
+    /// to it is not local to its namespace).
+    public func servesCrossNamespacePolicy() throws(StoreError) -> Bool {
+        try reading { db in
+            try Bool.fetchOne(db, sql: """
                 SELECT EXISTS (SELECT 1 FROM served_object WHERE kind = 'Policy' AND json_extract(spec_json, '$.namespaces') IS NOT NULL)
                 """) ?? true
-            return (paths, cross)
         }
     }
 }

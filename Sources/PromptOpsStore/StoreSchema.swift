@@ -18,6 +18,7 @@ enum StoreSchema {
         migrator.registerMigration("v7") { db in try db.execute(sql: v7) }
         migrator.registerMigration("v8") { db in try db.execute(sql: v8) }
         migrator.registerMigration("v9") { db in try db.execute(sql: v9) }
+        migrator.registerMigration("v10") { db in try db.execute(sql: v10) }
         return migrator
     }
 
@@ -330,5 +331,13 @@ enum StoreSchema {
     /// as JSON (``JudgeReport``): the per-test evidence endpoints, events and audit show.
     static let v9 = """
     ALTER TABLE measurement ADD COLUMN judge_json TEXT CHECK (judge_json IS NULL OR json_valid(judge_json));
+    """
+
+    /// v10: served objects by path and by kind, so a one-shot `sync` finds the namespaces a
+    /// changed file feeds, and whether a Policy governs other namespaces, without reading
+    /// every served row.
+    static let v10 = """
+    CREATE INDEX served_object_path ON served_object(path);
+    CREATE INDEX served_object_kind ON served_object(kind);
     """
 }

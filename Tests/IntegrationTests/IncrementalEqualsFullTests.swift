@@ -83,7 +83,10 @@ struct ServedSummary: Equatable {
         let db = try DatabaseQueue(path: path, configuration: { var c = Configuration(); c.readonly = true; return c }())
         defer { try? db.close() }
         var queries = [
-            "served": "SELECT o.namespace, o.kind, o.name, o.hash, o.path, coalesce(v.version, 0) FROM served_object o LEFT JOIN template_version v ON v.id = o.version_id",
+            "served": """
+                SELECT o.namespace, o.kind, o.name, o.hash, o.path, o.labels_json, o.spec_json, coalesce(v.version, 0)
+                FROM served_object o LEFT JOIN template_version v ON v.id = o.version_id
+                """,
             "versions": "SELECT namespace, template, version, hash, revision FROM template_version",
             "deployments": """
                 SELECT namespace, name, template, phase, stable_version, coalesce(canary_version, 0), coalesce(canary_weight, -1), revision
@@ -147,10 +150,12 @@ struct RandomHistory {
         var text = "\(pick(words)) {{who}} #\(random.next() % 1000)"
         if name != "voice", random.next() % 3 == 0 { text += " {{> voice}}" }
         if random.next() % 15 == 0 { text += " {{undeclared}}" }  // a contract error
+        // Labels matter to a Policy's requiredLabels (a one-shot pass restores them from the store).
+        let labels = random.next() % 2 == 0 ? ", labels: {team: \(namespace)}" : ""
         return """
             apiVersion: promptops.dev/v1alpha1
             kind: PromptTemplate
-            metadata: {name: \(name), namespace: \(namespace)}
+            metadata: {name: \(name), namespace: \(namespace)\(labels)}
             spec:
               inputs: {who: {type: string, default: world}}
               text: "\(text)"
@@ -179,7 +184,7 @@ struct RandomHistory {
         }
         for _ in 0..<(1 + Int(random.next() % 3)) {
             let existing = files.keys.sorted()
-            switch random.next() % 11 {
+            switch random.next() % 13 {
             case 0, 1, 2:  // add or rewrite a template (a module when named voice)
                 let ns = pick(namespaces), name = pick(names)
                 write("\(ns)/\(name).yaml", template(name, namespace: ns)); what.append("write \(ns)/\(name)")
@@ -197,9 +202,15 @@ struct RandomHistory {
             case 6 where !existing.isEmpty:  // break YAML
                 let path = pick(existing)
                 write(path, (files[path] ?? "") + "\n  broken: [unclosed\n"); what.append("break \(path)")
-            case 7:  // fix every broken file
-                for path in existing where files[path]!.contains("[unclosed") {
-                    write(path, files[path]!.replacingOccurrences(of: "\n  broken: [unclosed\n", with: "")); what.append("fix \(path)")
+            case 7:  // repair: broken files fixed, duplicates and undeclared names gone, Deny policies warn
+                for path in existing where path.contains("/copy-") {
+                    write(path, nil); what.append("delete \(path)")
+                }
+                for path in existing where !path.contains("/copy-") {
+                    let fixed = files[path]!.replacingOccurrences(of: "\n  broken: [unclosed\n", with: "")
+                        .replacingOccurrences(of: "enforcement: Deny", with: "enforcement: Warn")
+                        .replacingOccurrences(of: " {{undeclared}}", with: "")
+                    if fixed != files[path]! { write(path, fixed); what.append("fix \(path)") }
                 }
             case 8:  // a namespace vanishes
                 let ns = pick(namespaces)
@@ -212,6 +223,23 @@ struct RandomHistory {
             case 10:  // the module changes under its dependents
                 let ns = pick(namespaces)
                 write("\(ns)/voice.yaml", template("voice", namespace: ns)); what.append("module \(ns)/voice")
+            case 11:  // a Policy: labels required, mostly as warnings (the namespace still applies)
+                let ns = pick(namespaces)
+                let enforcement = random.next() % 4 == 0 ? "Deny" : "Warn"
+                write("\(ns)/policy.yaml", """
+                    apiVersion: promptops.dev/v1alpha1
+                    kind: Policy
+                    metadata: {name: labels, namespace: \(ns)}
+                    spec:
+                      enforcement: \(enforcement)
+                      match: {kinds: [PromptTemplate]}
+                      rules: {requiredLabels: [team]}
+                    """)
+                what.append("policy \(ns) \(enforcement)")
+            case 12:  // a template and its Deployment in one file (problems below its first line)
+                let ns = pick(namespaces), name = pick(names.filter { $0 != "voice" })
+                write("\(ns)/bundle-\(name).yaml", template(name, namespace: ns) + "\n---\n" + deployment(name, namespace: ns))
+                what.append("bundle \(ns)/\(name)")
             default:
                 let ns = pick(namespaces), name = pick(names)
                 write("\(ns)/\(name).yaml", template(name, namespace: ns)); what.append("write \(ns)/\(name)")

@@ -145,6 +145,11 @@ public struct Deployment: Sendable, Equatable {
     public var experiment: Experiment?
     /// The whole document, for locations.
     public var document: LocatedValue
+    /// Canonical JSON of `spec` (the stored form), computed once when the file is read: a
+    /// controller keeps loaded files between passes, and each pass plans from these.
+    public var specJSON: String
+    /// SHA-256 (hex) of ``specJSON``: the Deployment's identity in the store.
+    public var specHash: String
 
     /// The object's key.
     public var key: ObjectKey { ObjectKey(kind: "Deployment", namespace: meta.namespace, name: meta.name) }

@@ -26,6 +26,13 @@ public final class CompactTemplate: Sendable {
         specJSON = Self.copy(template.origin.specJSON)
     }
 
+    /// A compacted template from its parts (a template the store serves: its canonical spec).
+    public init(meta: ObjectMeta, location: SourceLocation, specJSON: String) {
+        self.meta = meta
+        self.location = location
+        self.specJSON = specJSON
+    }
+
     private static func copy(_ text: String) -> String {
         // Short strings live inside the value itself; longer ones get fresh storage.
         text.utf8.count <= 15 ? text : String(unsafeUninitializedCapacity: text.utf8.count) { buffer in

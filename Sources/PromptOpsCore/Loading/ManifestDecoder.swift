@@ -110,10 +110,12 @@ enum ManifestDecoder {
                 judge: a["judge"].flatMap(judge))
             analysis?.maxDuration = experiment?.duration
         }
+        let specJSON = CanonicalJSON.encode(spec ?? document)
         return Deployment(
             meta: meta(document), template: spec?["template"]?.string ?? "",
             environment: spec?["environment"]?.string, strategy: strategy, steps: experiment?.steps ?? steps,
-            analysis: analysis, experiment: experiment, document: document)
+            analysis: analysis, experiment: experiment, document: document,
+            specJSON: specJSON, specHash: EffectiveContent.sha256Hex(specJSON))
     }
 
     static func judge(_ node: LocatedValue) -> Deployment.Judge? {

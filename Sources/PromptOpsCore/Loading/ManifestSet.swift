@@ -34,6 +34,27 @@ public struct ManifestSet: Sendable {
         return names.sorted()
     }
 
+    /// The namespaces of `only` that hold an object (every namespace when nil), sorted.
+    /// One scan of the keys, without building the set of every namespace.
+    public func namespaces(among only: Set<String>?) -> [String] {
+        guard let only else { return namespaces }
+        var found: Set<String> = []
+        for ns in only where compactTemplates[ns] != nil { found.insert(ns) }
+        func scan<Value>(_ objects: [ObjectKey: Value]) {
+            for key in objects.keys where found.count < only.count && only.contains(key.namespace) { found.insert(key.namespace) }
+        }
+        scan(templates)
+        scan(deployments)
+        scan(policies)
+        return found.sorted()
+    }
+
+    /// The keys of the Deployments of one namespace, sorted by name (a scan of the keys only:
+    /// copying every Deployment out to filter it showed in a pass's profile).
+    public func deploymentKeys(in namespace: String) -> [ObjectKey] {
+        deployments.keys.filter { $0.namespace == namespace }.sorted { $0.name < $1.name }
+    }
+
     /// Whether a template is held, typed or compacted.
     func holdsTemplate(_ key: ObjectKey) -> Bool {
         templates[key] != nil || compactTemplates[key.namespace]?[key.name] != nil

@@ -83,23 +83,29 @@ public struct DesiredState: Sendable {
     public init(set: ManifestSet, validation: ManifestValidator.Result, blockedFiles: [String: Set<String>] = [:],
                 only: Set<String>? = nil, platformPolicies: [Policy] = []) {
         let wanted: (String) -> Bool = { only?.contains($0) ?? true }
+        // Every entry is changed in place (`namespaces[ns, default:]…`): copying a namespace
+        // out, adding one object and storing it back copied its dictionaries once per object,
+        // which a profile of a 500-Deployment namespace showed as most of a pass's planning.
         var namespaces: [String: DesiredNamespace] = [:]
-        func namespace(_ name: String) -> DesiredNamespace {
-            namespaces[name] ?? DesiredNamespace(name: name, errors: [], warnings: [], templates: [:], deployments: [:], policies: [:], policyRules: [])
+        let empty = { (name: String) in
+            DesiredNamespace(name: name, errors: [], warnings: [], templates: [:], deployments: [:], policies: [:], policyRules: [])
         }
-        for name in set.namespaces where wanted(name) { namespaces[name] = namespace(name) }
+        for name in set.namespaces(among: only) { namespaces[name] = empty(name) }
         for d in validation.diagnostics {
             let targets: Set<String>
             if let ns = d.namespace { targets = [ns] } else { targets = blockedFiles[d.location.path] ?? [] }
             for ns in targets where wanted(ns) {
-                var entry = namespace(ns)
-                if d.severity == .error { entry.errors.append(d) } else { entry.warnings.append(d) }
-                namespaces[ns] = entry
+                if d.severity == .error {
+                    namespaces[ns, default: empty(ns)].errors.append(d)
+                } else {
+                    namespaces[ns, default: empty(ns)].warnings.append(d)
+                }
             }
         }
         for (ns, compiled) in validation.namespaces where wanted(ns) {
-            var entry = namespace(ns)
             let hashes = EffectiveContent.hashes(compiled)
+            var templates: [String: DesiredTemplate] = [:]
+            templates.reserveCapacity(compiled.entries.count)
             for (name, compiledEntry) in compiled.entries {
                 let t = compiledEntry.template
                 let spec = t.origin.specJSON
@@ -110,26 +116,23 @@ public struct DesiredState: Sendable {
                 let moduleJSON = modules.keys.sorted().map { "\(CanonicalJSON.encodeKey($0)):\(modules[$0]!)" }.joined(separator: ",")
                 let object = DesiredObject(kind: "PromptTemplate", name: name, specJSON: spec, hash: hashes[name] ?? "",
                                            path: t.origin.path, labels: t.meta.labels)
-                entry.templates[name] = DesiredTemplate(object: object, effectiveJSON: "{\"modules\":{\(moduleJSON)},\"spec\":\(spec)}")
+                templates[name] = DesiredTemplate(object: object, effectiveJSON: "{\"modules\":{\(moduleJSON)},\"spec\":\(spec)}")
             }
-            namespaces[ns] = entry
+            namespaces[ns, default: empty(ns)].templates.merge(templates) { _, new in new }
         }
-        for (key, d) in set.deployments where wanted(key.namespace) {
-            var entry = namespace(key.namespace)
-            let spec = CanonicalJSON.encode(d.document["spec"] ?? d.document)
-            entry.deployments[key.name] = DesiredDeployment(
-                object: DesiredObject(kind: "Deployment", name: key.name, specJSON: spec, hash: Self.sha256(spec),
+        for key in set.deployments.keys where wanted(key.namespace) {
+            let d = set.deployments[key]!
+            let spec = d.specJSON
+            namespaces[key.namespace, default: empty(key.namespace)].deployments[key.name] = DesiredDeployment(
+                object: DesiredObject(kind: "Deployment", name: key.name, specJSON: spec, hash: d.specHash,
                                       path: d.document.location.path, labels: d.meta.labels),
                 template: d.template, strategy: d.strategy)
-            namespaces[key.namespace] = entry
         }
         for (key, p) in set.policies where wanted(key.namespace) {
-            var entry = namespace(key.namespace)
             let spec = CanonicalJSON.encode(p.document["spec"] ?? p.document)
-            entry.policies[key.name] = DesiredObject(kind: "Policy", name: key.name, specJSON: spec, hash: Self.sha256(spec),
-                                                     path: p.document.location.path, labels: p.meta.labels)
-            if p.namespaces == nil { entry.policyRules.append(p) }
-            namespaces[key.namespace] = entry
+            namespaces[key.namespace, default: empty(key.namespace)].policies[key.name] = DesiredObject(
+                kind: "Policy", name: key.name, specJSON: spec, hash: Self.sha256(spec), path: p.document.location.path, labels: p.meta.labels)
+            if p.namespaces == nil { namespaces[key.namespace, default: empty(key.namespace)].policyRules.append(p) }
         }
         let platform = set.policies.values.filter { $0.namespaces != nil } + platformPolicies
         if !platform.isEmpty {

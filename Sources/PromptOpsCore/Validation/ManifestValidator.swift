@@ -34,7 +34,7 @@ public struct ManifestValidator: Sendable {
         var compiledNamespaces: [String: CompiledNamespace] = [:]
         let platform = (set.policies.values.filter { $0.namespaces != nil } + platformPolicies)
             .sorted { ($0.meta.namespace, $0.meta.name) < ($1.meta.namespace, $1.meta.name) }
-        for namespace in set.namespaces where only?.contains(namespace) ?? true {
+        for namespace in set.namespaces(among: only) {
             let compiled = CompiledNamespace(namespace: namespace, templates: set.templates(in: namespace))
             diagnostics += compiled.diagnostics
             var templateChecks = TemplateChecks(compiled: compiled)
@@ -42,7 +42,7 @@ public struct ManifestValidator: Sendable {
                 templateChecks.check(name)
             }
             diagnostics += templateChecks.diagnostics
-            let deployments = set.deployments.values.filter { $0.meta.namespace == namespace }.sorted { $0.meta.name < $1.meta.name }
+            let deployments = set.deploymentKeys(in: namespace).map { set.deployments[$0]! }
             for deployment in deployments {
                 diagnostics += DeploymentChecks.check(deployment, templates: compiled.entries)
             }
