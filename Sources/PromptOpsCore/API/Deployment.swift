@@ -145,10 +145,10 @@ public struct Deployment: Sendable, Equatable {
     public var experiment: Experiment?
     /// The whole document, for locations.
     public var document: LocatedValue
-    /// Canonical JSON of `spec` (the stored form), computed once when the file is read: a
-    /// controller keeps loaded files between passes, and each pass plans from these.
-    public var specJSON: String
-    /// SHA-256 (hex) of ``specJSON``: the Deployment's identity in the store.
+    /// SHA-256 (hex) of the canonical JSON of `spec`: the Deployment's identity in the store,
+    /// computed once when the file is read (a controller keeps loaded files between passes,
+    /// and each pass plans from it; the JSON itself is not kept: it is memory for every
+    /// Deployment of the repository, and encoding it again is cheap).
     public var specHash: String
 
     /// The object's key.

@@ -110,12 +110,11 @@ enum ManifestDecoder {
                 judge: a["judge"].flatMap(judge))
             analysis?.maxDuration = experiment?.duration
         }
-        let specJSON = CanonicalJSON.encode(spec ?? document)
         return Deployment(
             meta: meta(document), template: spec?["template"]?.string ?? "",
             environment: spec?["environment"]?.string, strategy: strategy, steps: experiment?.steps ?? steps,
             analysis: analysis, experiment: experiment, document: document,
-            specJSON: specJSON, specHash: EffectiveContent.sha256Hex(specJSON))
+            specHash: EffectiveContent.sha256Hex(CanonicalJSON.encode(spec ?? document)))
     }
 
     static func judge(_ node: LocatedValue) -> Deployment.Judge? {

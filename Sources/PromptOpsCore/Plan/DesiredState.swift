@@ -122,7 +122,7 @@ public struct DesiredState: Sendable {
         }
         for key in set.deployments.keys where wanted(key.namespace) {
             let d = set.deployments[key]!
-            let spec = d.specJSON
+            let spec = CanonicalJSON.encode(d.document["spec"] ?? d.document)
             namespaces[key.namespace, default: empty(key.namespace)].deployments[key.name] = DesiredDeployment(
                 object: DesiredObject(kind: "Deployment", name: key.name, specJSON: spec, hash: d.specHash,
                                       path: d.document.location.path, labels: d.meta.labels),
