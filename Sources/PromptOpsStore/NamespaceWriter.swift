@@ -245,9 +245,7 @@ struct NamespaceWriter {
         return String(decoding: try encoder.encode(diagnostics), as: UTF8.self)
     }
 
-    static func labelsJSON(_ labels: [String: String]) -> String {
-        "{" + labels.keys.sorted().map { "\(CanonicalJSON.encodeKey($0)):\(CanonicalJSON.encodeKey(labels[$0]!))" }.joined(separator: ",") + "}"
-    }
+    static func labelsJSON(_ labels: [String: String]) -> String { DesiredObject.labelsJSON(labels) }
 
     static func short(_ sha: String) -> String { String(sha.prefix(12)) }
 }

@@ -28,11 +28,11 @@ extension ServingStore {
                 out[run.namespace, default: ServedNamespace(name: run.namespace)].objects[run.group, default: [:]].merge(run.items) { $1 }
             }
             let objectRows = try Row.fetchCursor(db, sql: """
-                SELECT namespace, kind, name, hash, spec_json, path FROM served_object WHERE \(only()) ORDER BY namespace, kind
+                SELECT namespace, kind, name, hash, spec_json, path, labels_json FROM served_object WHERE \(only()) ORDER BY namespace, kind
                 """, arguments: arguments)
             while let row = try objectRows.next() {
                 if !objects.holds(row[0], row[1]) { store(objects); objects = Run(namespace: row[0], group: row[1]) }
-                objects.items[row[2]] = ServedNamespace.Object(hash: row[3], specJSON: row[4], path: row[5])
+                objects.items[row[2]] = ServedNamespace.Object(hash: row[3], specJSON: row[4], path: row[5], labelsJSON: row[6])
             }
             store(objects)
             var versions = Run<Int>()

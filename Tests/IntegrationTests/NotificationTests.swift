@@ -131,7 +131,9 @@ import Testing
             let receiver = NotificationReceiver(name: "hook", kind: .webhook, url: base + "/hook")
             let rules = [NotificationRule(receiver: "hook", events: ["Blocked"])]
             // The first dispatcher sends, and is stopped while the receiver has not answered.
-            try await fixture.withDispatcher(receivers: [receiver], rules: rules) { _ async throws in
+            // (A long request timeout: on a loaded machine the stop can come seconds after the
+            // request arrived, and a timed-out attempt would count as a failure, not a stop.)
+            try await fixture.withDispatcher(receivers: [receiver], rules: rules, requestTimeout: .seconds(600)) { _ async throws in
                 #expect(try await eventually { server.requests.count == 1 })
             }
             #expect(try fixture.store.deliveryCounts() == ["delivered": 0, "pending": 1, "failed": 0])
@@ -348,13 +350,14 @@ private struct Fixture: Sendable {
     func withDispatcher<T: Sendable>(
         store: ServingStore? = nil, receivers: [NotificationReceiver], rules: [NotificationRule],
         retry: NotificationDispatcher.RetryPolicy = .standard, logger: Logger = .quietNotifications,
+        requestTimeout: Duration = .seconds(10),
         _ body: @Sendable (NotificationDispatcher) async throws -> T
     ) async throws -> T {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let dispatcher = NotificationDispatcher(store: store ?? self.store, receivers: receivers, rules: rules, httpClient: client,
-                                                logger: logger, retry: retry)
+                                                logger: logger, retry: retry, requestTimeout: requestTimeout)
         let task = Task { await dispatcher.run() }
         do {
             let result = try await body(dispatcher)

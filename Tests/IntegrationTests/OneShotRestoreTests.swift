@@ -106,4 +106,33 @@ struct OneShotRestoreTests {
         let (mine, theirs) = (try ServedSummary(workspace.path("one-shot.db")), try ServedSummary(workspace.path("full.db")))
         #expect(mine == theirs, "\(mine.difference(from: theirs))")
     }
+
+    /// A change of labels alone (same spec, same hash) is written to the served row: status
+    /// shows it, and a later one-shot sync restores that file with the labels git has.
+    @Test func aLabelOnlyChangeReachesTheStore() async throws {
+        let workspace = try GitWorkspace()
+        var files: [String: String?] = ["support/policy.yaml": Self.policy]
+        for i in 0..<3 { files["support/t\(i).yaml"] = Self.template("t\(i)") }
+        _ = try workspace.commit(files)
+        _ = try await oneShot(workspace, "one-shot.db")
+        _ = try await full(workspace, "full.db")
+        // t1 loses its label: the Policy warns.
+        _ = try workspace.commit(["support/t1.yaml": Self.template("t1").replacingOccurrences(of: ", labels: {team: support}", with: "")])
+        _ = try await oneShot(workspace, "one-shot.db")
+        _ = try await full(workspace, "full.db")
+        // Another file changes: t1 is restored from its row, which must say it has no label.
+        _ = try workspace.commit(["support/t2.yaml": Self.template("t2", label: "other")])
+        let report = try await oneShot(workspace, "one-shot.db")
+        _ = try await full(workspace, "full.db")
+        #expect(report.plan.namespaces.first { $0.name == "support" }?.warnings.contains { $0.location.path == "support/t1.yaml" } == true)
+        for db in ["one-shot.db", "full.db"] {
+            let store = try ServingStore(path: workspace.path(db))
+            let t1 = try #require(try store.template(namespace: "support", name: "t1"))
+            #expect(t1.labels.isEmpty, "\(db): \(t1.labels)")
+            let t2 = try #require(try store.template(namespace: "support", name: "t2"))
+            #expect(t2.labels == ["team": "other"], "\(db): \(t2.labels)")
+        }
+        let (mine, theirs) = (try ServedSummary(workspace.path("one-shot.db")), try ServedSummary(workspace.path("full.db")))
+        #expect(mine == theirs, "\(mine.difference(from: theirs))")
+    }
 }

@@ -15,6 +15,14 @@ public struct DesiredObject: Sendable, Equatable {
     /// Labels, kept for status.
     public var labels: [String: String]
 
+    /// ``labels`` as the store keeps them: canonical JSON, keys sorted.
+    public var labelsJSON: String { Self.labelsJSON(labels) }
+
+    /// Labels as canonical JSON, keys sorted.
+    public static func labelsJSON(_ labels: [String: String]) -> String {
+        "{" + labels.keys.sorted().map { "\(CanonicalJSON.encodeKey($0)):\(CanonicalJSON.encodeKey(labels[$0]!))" }.joined(separator: ",") + "}"
+    }
+
     /// Creates a desired object.
     public init(kind: String, name: String, specJSON: String, hash: String, path: String, labels: [String: String] = [:]) {
         self.kind = kind

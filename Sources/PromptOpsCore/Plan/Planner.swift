@@ -30,7 +30,10 @@ public enum Planner {
             for name in want.keys.sorted() {
                 let object = want[name]!
                 if let current = have[name] {
-                    if current.hash != object.hash || current.specJSON != object.specJSON || current.path != object.path {
+                    // Labels alone are written too (status and Policies' requiredLabels read them;
+                    // a one-shot sync restores unchanged files from these rows).
+                    if current.hash != object.hash || current.specJSON != object.specJSON || current.path != object.path
+                        || current.labelsJSON != object.labelsJSON {
                         if current.hash != object.hash { plan.changed.append(ObjectChange(kind: kind, name: name)) }
                         plan.upserts.append(object)
                     }

@@ -8,12 +8,15 @@ public struct ServedNamespace: Sendable, Equatable {
         public var specJSON: String
         /// The file it came from.
         public var path: String
+        /// Its labels as stored (``DesiredObject/labelsJSON``).
+        public var labelsJSON: String
 
         /// Creates a served object.
-        public init(hash: String, specJSON: String, path: String) {
+        public init(hash: String, specJSON: String, path: String, labelsJSON: String = "{}") {
             self.hash = hash
             self.specJSON = specJSON
             self.path = path
+            self.labelsJSON = labelsJSON
         }
     }
 
