@@ -135,8 +135,11 @@ public actor Reconciler {
     /// grant and the provider grants: strings, arrays and a Bool only, so the same
     /// configuration gives the same text in every process).
     /// Stored as its SHA-256: a repository URL given on the command line may carry credentials.
+    /// `format` changes when what a settled revision promises changes: format 2 stores write
+    /// labels changed alone, which a one-shot pass restores unchanged files from, so a store
+    /// settled by an older binary is read whole once.
     private var settings: String {
-        EffectiveContent.sha256Hex("repo: \(location.repo); branch: \(location.branch); path: \(location.path); grant: \(grant); "
+        EffectiveContent.sha256Hex("format: 2; repo: \(location.repo); branch: \(location.branch); path: \(location.path); grant: \(grant); "
             + "providers: \(providers.map { "\($0)" } ?? "none")")
     }
 
@@ -523,9 +526,11 @@ public actor Reconciler {
         // profile of a 10,000-Deployment repository had this copying every Deployment after
         // each pass).
         if let stale = staleCanaries {
-            for ns in stale {
-                let keys = set.deploymentKeys(in: ns).filter { set.deployments[$0]!.strategy.isGradual }
-                canaryKeys[ns] = keys.isEmpty ? nil : keys
+            if !stale.isEmpty {
+                // One scan of the keys for every namespace to refresh.
+                let found = Dictionary(grouping: set.deployments.keys.filter { stale.contains($0.namespace) && set.deployments[$0]!.strategy.isGradual },
+                                       by: \.namespace)
+                for ns in stale { canaryKeys[ns] = found[ns]?.sorted { $0.name < $1.name } }
             }
         } else {
             canaryKeys = Dictionary(grouping: set.deployments.keys.filter { set.deployments[$0]!.strategy.isGradual }, by: \.namespace)
@@ -652,13 +657,17 @@ public actor Reconciler {
     private func validate(_ set: inout ManifestSet, repo: GitRepository, sha: String,
                           affected: Set<String>?, platformPolicies: [Policy]) async throws -> ManifestValidator.Result {
         var (expanded, unreadable) = set.expand(namespaces: affected)
-        expanded.formUnion(approximatePaths)
+        let restored = approximatePaths
+        expanded.formUnion(restored)
         approximatePaths = []
         var validation = ManifestValidator().validate(set, only: affected, platformPolicies: platformPolicies)
         var reread: Set<String> = []
         // Each round parses at least one more file fully, so this ends.
         while true {
-            let suspect = Self.pathsWithProblems(validation).intersection(expanded).union(unreadable).subtracting(reread)
+            var suspect = Self.pathsWithProblems(validation).intersection(expanded).union(unreadable).subtracting(reread)
+            // "Defined twice … first at path:line:col" quotes another file's position, which
+            // for a restored file is its start: read restored files when something is duplicated.
+            if set.hasDuplicates { suspect.formUnion(restored.subtracting(reread)) }
             guard !suspect.isEmpty else { return validation }
             let read = try await repo.files(at: sha, paths: suspect.sorted(), filter: { ManifestFile.isManifestPath($0) },
                                             maxBytes: loader.limits.maxFileBytes).filter(ManifestFile.isReported)

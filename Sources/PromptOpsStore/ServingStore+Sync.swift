@@ -82,6 +82,10 @@ extension ServingStore {
                 """, arguments: ["branch": branch, "revision": revision, "error": error, "now": time])
             if source == nil, error == nil {
                 try db.execute(sql: "UPDATE sync_status SET settings = ? WHERE id = 1 AND settings IS NOT ?", arguments: [settings, settings])
+            } else if source != nil, revision != nil {
+                // A configured source's pass moved the top-level revision under its own grant:
+                // the settings a `--repo` pass recorded no longer describe that revision.
+                try db.execute(sql: "UPDATE sync_status SET settings = NULL WHERE id = 1 AND settings IS NOT NULL")
             }
             try Self.recordSourceChange(db, source: source?.name, branch: branch, revision: revision, error: error, previous: previousError,
                                         blocked: blocked, time: time)

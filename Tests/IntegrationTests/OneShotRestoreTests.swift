@@ -135,4 +135,24 @@ struct OneShotRestoreTests {
         let (mine, theirs) = (try ServedSummary(workspace.path("one-shot.db")), try ServedSummary(workspace.path("full.db")))
         #expect(mine == theirs, "\(mine.difference(from: theirs))")
     }
+
+    /// "Defined twice … first at" quotes the first file's position: exact, though that file
+    /// is unchanged (and would otherwise stand in from the store with its start as position).
+    @Test func aDuplicateNamesTheFirstDefinitionWhereItIsWritten() async throws {
+        let workspace = try GitWorkspace()
+        var files: [String: String?] = [:]
+        for i in 0..<3 { files["support/t\(i).yaml"] = Self.template("t\(i)") }
+        _ = try workspace.commit(files)
+        _ = try await oneShot(workspace, "one-shot.db")
+        _ = try await full(workspace, "full.db")
+        _ = try workspace.commit(["support/z.yaml": Self.template("t0")])
+        let report = try await oneShot(workspace, "one-shot.db")
+        _ = try await full(workspace, "full.db")
+        let twice = try #require(report.failedNamespaces.flatMap(\.errors).first { $0.message.contains("defined twice") })
+        #expect(twice.location.path == "support/z.yaml")
+        // `name: t0` on line 3 of t0.yaml, not 1:1.
+        #expect(twice.message.contains("first at support/t0.yaml:3:"), "\(twice.message)")
+        let (mine, theirs) = (try ServedSummary(workspace.path("one-shot.db")), try ServedSummary(workspace.path("full.db")))
+        #expect(mine == theirs, "\(mine.difference(from: theirs))")
+    }
 }

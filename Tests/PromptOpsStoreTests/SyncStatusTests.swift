@@ -4,6 +4,20 @@ import Testing
 
 @Suite("Sync status, events and time")
 struct SyncStatusTests {
+    /// The top-level revision counts for a `--repo` sync only under the settings it was
+    /// recorded with: a configured source's pass that moves it clears them (its grant may
+    /// have refused objects the store then never served).
+    @Test func aConfiguredSourceMovingTheRevisionUnsettlesItForTheCommandLine() throws {
+        let t = try TemporaryStore()
+        try t.store.recordSyncPass(branch: "main", revision: sha(1), error: nil, settings: "repo settings", now: testNow)
+        #expect(try t.store.settledRevision(branch: "main", settings: "repo settings") == sha(1))
+        try t.store.recordSyncPass(source: (name: "tenant", url: "/repo"), primary: true, branch: "main", revision: sha(2), error: nil,
+                                   settings: "tenant settings", now: testNow)
+        #expect(try t.store.status().revision == sha(2))
+        #expect(try t.store.settledRevision(branch: "main", settings: "repo settings") == nil)
+        #expect(try t.store.settledRevision(source: "tenant", branch: "main", settings: "tenant settings") == sha(2))
+    }
+
     @Test func syncPassesRecordRevisionErrorsAndRecovery() throws {
         let t = try TemporaryStore()
         #expect(try t.store.status().revision == nil)
