@@ -1,8 +1,7 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import PromptOpsAnalysis
 import PromptOpsStore
 
 /// `promptops status [--db FILE | --server URL | --config FILE] [--format text|json]`
@@ -68,19 +67,42 @@ struct StatusView: Codable {
         return d
     }()
 
+    /// Largest answer read from the controller (a status of every namespace and Deployment).
+    static let maxAnswerBytes = 64 << 20
+
     static func fetch(from base: String) async throws -> StatusView {
         let root = base.hasSuffix("/") ? String(base.dropLast()) : base
+        guard let parsed = URL(string: root), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
+            throw CommandExit.usage("error: bad --server URL \(base) (expected http://HOST:PORT)")
+        }
+        // AsyncHTTPClient, not URLSession: FoundationNetworking would link libcurl and its
+        // two dozen libraries into every start of the binary (hack/bench/sync measures it).
+        // No redirect is followed: the token is for this server only.
+        let client = MetricRunner.makeHTTPClient()
+        do {
+            let view = try await fetch(root: root, client: client)
+            try? await client.shutdown()
+            return view
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    private static func fetch(root: String, client: HTTPClient) async throws -> StatusView {
         func get<T: Decodable>(_ path: String, as: T.Type) async throws -> T {
-            guard let url = URL(string: root + path) else { throw CommandExit.usage("error: bad --server URL \(base)") }
+            let url = root + path
             do {
-                var request = URLRequest(url: url)
+                var request = HTTPClientRequest(url: url)
                 // From the environment, never a flag: a flag's value shows in `ps`.
                 if let token = ProcessInfo.processInfo.environment["PROMPTOPS_TOKEN"], !token.isEmpty {
-                    request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+                    request.headers.add(name: "Authorization", value: "Bearer \(token)")
                 }
-                let (data, response) = try await URLSession.shared.data(for: request)
-                guard let http = response as? HTTPURLResponse, http.statusCode == 200 else {
-                    throw CommandExit.environment("error: \(url) answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(String(decoding: data, as: UTF8.self))")
+                let response = try await client.execute(request, timeout: .seconds(30))
+                let body = try await response.body.collect(upTo: maxAnswerBytes)
+                let data = Data(body.readableBytesView)
+                guard response.status.code == 200 else {
+                    throw CommandExit.environment("error: \(url) answered \(response.status.code): \(String(decoding: data, as: UTF8.self))")
                 }
                 return try decoder.decode(T.self, from: data)
             } catch let exit as CommandExit {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PromptOpsTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -43,6 +44,43 @@ struct AccessReloadTests {
         }
         var shouldStop: Bool { lock.withLock { stop } }
         func finish() -> (Int, [String]) { lock.withLock { stop = true; return (ok, failed) } }
+    }
+
+    /// `status --server` reads a controller's API with `$PROMPTOPS_TOKEN` (never a flag), and
+    /// says which answer it got when the token is missing or the URL is wrong.
+    @Test func statusFromAServerSendsTheTokenOfTheEnvironment() async throws {
+        let workspace = try GitWorkspace()
+        try workspace.commit(Manifests.twoTeams())
+        let port = freePort()
+        let steady = "steady-\(UUID().uuidString)"
+        let controller = try ControllerProcess(config: Self.config(port: port, store: workspace.path("store.db"), repo: workspace.repo.path,
+                                                                   app: "app-\(UUID().uuidString)", steady: steady),
+                                               dir: workspace.path(""), port: port)
+        defer { controller.stop() }
+        let server = "http://127.0.0.1:\(port)"
+        func status(_ environment: [String: String], _ extra: [String] = []) throws -> (status: Int32, out: String, err: String) {
+            try ChildProcess.run(CommandLineTests.binary.path, ["status", "--server", server, "--format", "json"] + extra, environment: environment)
+        }
+        var answer = try status(["PROMPTOPS_TOKEN": steady])
+        for _ in 0..<100 where !(answer.status == 0 && answer.out.contains(#""greet-prod""#)) {
+            try await Task.sleep(for: .milliseconds(100))
+            answer = try status(["PROMPTOPS_TOKEN": steady])
+        }
+        #expect(answer.status == 0 && answer.out.contains(#""greet-prod""#), "\(answer.out)\(answer.err)")
+        // The token sees alpha* only: beta's Deployment is not listed.
+        #expect(answer.out.contains(#""alpha""#) && !answer.out.contains(#""beta""#), "\(answer.out)")
+        #expect(!answer.out.contains(steady) && !answer.err.contains(steady))
+
+        let refused = try status([:])
+        #expect(refused.status == 3, "\(refused.out)\(refused.err)")
+        #expect(refused.err.contains("answered 401"), "\(refused.err)")
+        let wrong = try status(["PROMPTOPS_TOKEN": "wrong-\(steady)"])
+        #expect(wrong.status == 3 && wrong.err.contains("answered 401") && !wrong.err.contains(steady), "\(wrong.err)")
+
+        let bad = try ChildProcess.run(CommandLineTests.binary.path, ["status", "--server", "ftp://127.0.0.1:\(port)"])
+        #expect(bad.status == 2 && bad.err.contains("bad --server URL"), "\(bad.err)")
+        let nobody = try ChildProcess.run(CommandLineTests.binary.path, ["status", "--server", "http://127.0.0.1:\(freePort())"])
+        #expect(nobody.status == 3 && nobody.err.contains("cannot read http://127.0.0.1:"), "\(nobody.err)")
     }
 
     @Test func aRotatedTokenWorksAfterSIGHUPWhileNoRequestFails() async throws {
