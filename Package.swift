@@ -92,7 +92,9 @@ let package = Package(
             name: "promptops",
             dependencies: [
                 "PromptOpsCore", "PromptOpsGit", "PromptOpsStore", "PromptOpsServer", "PromptOpsController", "PromptOpsOpenPGP",
+                "PromptOpsAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -96,13 +96,20 @@ struct StatusView: Codable {
                 var request = HTTPClientRequest(url: url)
                 // From the environment, never a flag: a flag's value shows in `ps`.
                 if let token = ProcessInfo.processInfo.environment["PROMPTOPS_TOKEN"], !token.isEmpty {
+                    // A header cannot carry control bytes (a token file saved with CRLF ends in
+                    // \r), and the client's error would quote the whole header: refuse here.
+                    guard !token.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+                        throw CommandExit.usage("error: $PROMPTOPS_TOKEN holds a control character (a line ending?); set it to the token alone")
+                    }
                     request.headers.add(name: "Authorization", value: "Bearer \(token)")
                 }
                 let response = try await client.execute(request, timeout: .seconds(30))
                 let body = try await response.body.collect(upTo: maxAnswerBytes)
                 let data = Data(body.readableBytesView)
                 guard response.status.code == 200 else {
-                    throw CommandExit.environment("error: \(url) answered \(response.status.code): \(String(decoding: data, as: UTF8.self))")
+                    // The API's JSON error (code and message); a long body only in part.
+                    let text = String(decoding: data.prefix(1024), as: UTF8.self) + (data.count > 1024 ? "…" : "")
+                    throw CommandExit.environment("error: \(url) answered \(response.status.code): \(text)")
                 }
                 return try decoder.decode(T.self, from: data)
             } catch let exit as CommandExit {

@@ -71,11 +71,16 @@ struct AccessReloadTests {
         #expect(answer.out.contains(#""alpha""#) && !answer.out.contains(#""beta""#), "\(answer.out)")
         #expect(!answer.out.contains(steady) && !answer.err.contains(steady))
 
-        let refused = try status([:])
+        let refused = try status(["PROMPTOPS_TOKEN": ""])
         #expect(refused.status == 3, "\(refused.out)\(refused.err)")
         #expect(refused.err.contains("answered 401"), "\(refused.err)")
         let wrong = try status(["PROMPTOPS_TOKEN": "wrong-\(steady)"])
         #expect(wrong.status == 3 && wrong.err.contains("answered 401") && !wrong.err.contains(steady), "\(wrong.err)")
+
+        // A token with a line ending left in is refused before anything is sent, unquoted.
+        let crlf = try status(["PROMPTOPS_TOKEN": steady + "\r"])
+        #expect(crlf.status == 2 && crlf.err.contains("control character") && !crlf.err.contains(steady) && !crlf.out.contains(steady),
+                "\(crlf.out)\(crlf.err)")
 
         let bad = try ChildProcess.run(CommandLineTests.binary.path, ["status", "--server", "ftp://127.0.0.1:\(port)"])
         #expect(bad.status == 2 && bad.err.contains("bad --server URL"), "\(bad.err)")
