@@ -75,12 +75,22 @@ struct StatusView: Codable {
         guard let parsed = URL(string: root), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
             throw CommandExit.usage("error: bad --server URL \(base) (expected http://HOST:PORT)")
         }
+        // From the environment, never a flag: a flag's value shows in `ps`.
+        var authorization: String?
+        if let token = ProcessInfo.processInfo.environment["PROMPTOPS_TOKEN"], !token.isEmpty {
+            // A header cannot carry control bytes (a token file saved with CRLF ends in \r),
+            // and the client's error would quote the whole header: refuse here.
+            guard !token.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+                throw CommandExit.usage("error: $PROMPTOPS_TOKEN holds a control character (a line ending?); set it to the token alone")
+            }
+            authorization = "Bearer \(token)"
+        }
         // AsyncHTTPClient, not URLSession: FoundationNetworking would link libcurl and its
         // two dozen libraries into every start of the binary (hack/bench/sync measures it).
         // No redirect is followed: the token is for this server only.
         let client = MetricRunner.makeHTTPClient()
         do {
-            let view = try await fetch(root: root, client: client)
+            let view = try await fetch(root: root, authorization: authorization, client: client)
             try? await client.shutdown()
             return view
         } catch {
@@ -89,20 +99,12 @@ struct StatusView: Codable {
         }
     }
 
-    private static func fetch(root: String, client: HTTPClient) async throws -> StatusView {
+    private static func fetch(root: String, authorization: String?, client: HTTPClient) async throws -> StatusView {
         func get<T: Decodable>(_ path: String, as: T.Type) async throws -> T {
             let url = root + path
             do {
                 var request = HTTPClientRequest(url: url)
-                // From the environment, never a flag: a flag's value shows in `ps`.
-                if let token = ProcessInfo.processInfo.environment["PROMPTOPS_TOKEN"], !token.isEmpty {
-                    // A header cannot carry control bytes (a token file saved with CRLF ends in
-                    // \r), and the client's error would quote the whole header: refuse here.
-                    guard !token.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
-                        throw CommandExit.usage("error: $PROMPTOPS_TOKEN holds a control character (a line ending?); set it to the token alone")
-                    }
-                    request.headers.add(name: "Authorization", value: "Bearer \(token)")
-                }
+                if let authorization { request.headers.add(name: "Authorization", value: authorization) }
                 let response = try await client.execute(request, timeout: .seconds(30))
                 let body = try await response.body.collect(upTo: maxAnswerBytes)
                 let data = Data(body.readableBytesView)

@@ -31,8 +31,7 @@ public struct InputContract: Sendable, Equatable {
     public func resolve(_ values: [String: TemplateValue]) -> Result<TemplateValue, ContractError> {
         var violations: [ContractViolation] = []
         // Sorted only when there is something to report.
-        let undeclared = values.keys.contains(where: { inputs[$0] == nil })
-        if undeclared {
+        if values.keys.contains(where: { inputs[$0] == nil }) {
             for name in values.keys.sorted() where inputs[name] == nil {
                 let declared = ordered.map(\.name).joined(separator: ", ")
                 violations.append(ContractViolation(input: name,
@@ -106,17 +105,7 @@ public struct InputContract: Sendable, Equatable {
 
     /// The full check behind ``check(_:against:path:into:)``: every violation, with its path.
     static func collectViolations(_ value: TemplateValue, against spec: InputSpec, path: String, into violations: inout [ContractViolation]) {
-        let typeOK: Bool
-        switch (spec.type, value) {
-        case (.string, .string), (.boolean, .bool), (.integer, .int), (.number, .int), (.number, .double),
-             (.array, .array), (.object, .object):
-            typeOK = true
-        case (.integer, .double(let d)):
-            typeOK = d == d.rounded() && abs(d) < 1e15
-        default:
-            typeOK = false
-        }
-        guard typeOK else {
+        guard typeMatches(value, spec.type) else {
             violations.append(ContractViolation(input: path, message: "expected \(noun(spec.type)), got \(describe(value))"))
             return
         }
@@ -133,7 +122,7 @@ public struct InputContract: Sendable, Equatable {
                 violations.append(ContractViolation(input: path, message: "is \(s.count) characters long; at least \(min) required"))
             }
         case .int, .double:
-            let d: Double = { if case .int(let i) = value { return Double(i) }; if case .double(let x) = value { return x }; return 0 }()
+            let d = number(value)
             if let min = spec.minimum, d < min { violations.append(ContractViolation(input: path, message: "\(display(value)) is below the minimum \(min)")) }
             if let max = spec.maximum, d > max { violations.append(ContractViolation(input: path, message: "\(display(value)) is above the maximum \(max)")) }
         case .array(let items):
@@ -159,15 +148,7 @@ public struct InputContract: Sendable, Equatable {
     /// "orders[3].id" for each field of each item was a fifth of a render's work in
     /// hack/bench/http's profile). The two must agree; a test compares them on random specs.
     static func conforms(_ value: TemplateValue, to spec: InputSpec) -> Bool {
-        switch (spec.type, value) {
-        case (.string, .string), (.boolean, .bool), (.integer, .int), (.number, .int), (.number, .double),
-             (.array, .array), (.object, .object):
-            break
-        case (.integer, .double(let d)):
-            guard d == d.rounded() && abs(d) < 1e15 else { return false }
-        default:
-            return false
-        }
+        guard typeMatches(value, spec.type) else { return false }
         if let allowed = spec.allowedValues, !allowed.contains(where: { equal($0, value) }) { return false }
         switch value {
         case .string(let s):
@@ -178,12 +159,7 @@ public struct InputContract: Sendable, Equatable {
                 if let min, count < min { return false }
             }
         case .int, .double:
-            let d: Double
-            switch value {
-            case .int(let i): d = Double(i)
-            case .double(let x): d = x
-            default: d = 0
-            }
+            let d = number(value)
             if let min = spec.minimum, d < min { return false }
             if let max = spec.maximum, d > max { return false }
         case .array(let items):
@@ -202,6 +178,28 @@ public struct InputContract: Sendable, Equatable {
             break
         }
         return true
+    }
+
+    /// Whether `value` has the declared type (an integer-valued double counts as an integer).
+    static func typeMatches(_ value: TemplateValue, _ type: InputSpec.ValueType) -> Bool {
+        switch (type, value) {
+        case (.string, .string), (.boolean, .bool), (.integer, .int), (.number, .int), (.number, .double),
+             (.array, .array), (.object, .object):
+            return true
+        case (.integer, .double(let d)):
+            return d == d.rounded() && abs(d) < 1e15
+        default:
+            return false
+        }
+    }
+
+    /// A number's value as a Double (0 for anything else).
+    static func number(_ value: TemplateValue) -> Double {
+        switch value {
+        case .int(let i): return Double(i)
+        case .double(let x): return x
+        default: return 0
+        }
     }
 
     /// Numbers compare by value (1 == 1.0).
