@@ -26,6 +26,10 @@ public actor Reconciler {
     /// Files whose problems name no namespace (syntax errors), with the namespaces they feed.
     private var blockedFiles: [String: Set<String>] = [:]
 
+    /// Per namespace, what its last validation found object by object; a pass that touches a
+    /// few objects of a namespace with an entry validates and plans only those and what
+    /// depends on them. A namespace without one is validated whole.
+    private var facts: [String: NamespaceFacts] = [:]
     /// Creates a reconciler; `now` is the injected clock.
     public init(location: RepositoryLocation, store: ServingStore, now: @escaping @Sendable () -> Date = { Date() }) {
         self.location = location
@@ -323,20 +327,16 @@ public actor Reconciler {
             let validateSpan = startSpan("validate")
             defer { validateSpan.end() }
             validateSpan.attributes["promptops.namespaces"] = affected.map { $0.count } ?? set.namespaces.count
-            var validation = try await validate(&set, repo: repo, sha: sha, affected: affected, platformPolicies: platformPolicies)
-            // Secrets and egress of analysis providers, as the controller config grants them.
-            if let providers {
-                let checked = set.deployments.values.filter { affected?.contains($0.meta.namespace) ?? true }.flatMap(providers.check)
-                if !checked.isEmpty { validation.diagnostics = (validation.diagnostics + checked).sortedByLocation() }
-            }
+            let (validation, revalidated) = try await validate(&set, repo: repo, sha: sha, affected: affected, platformPolicies: platformPolicies)
+            validateSpan.attributes["promptops.namespaces_narrow"] = revalidated.count
             let (checked, owned, conflicted) = try await checkOwnership(set: set, validation: validation)
             validateSpan.end()
             stages.mark("validate", since: started)
             let planSpan = startSpan("plan")
             defer { planSpan.end() }
             // A conflicted namespace is planned on every pass (it must stay blocked with its error).
-            let plan = try planFor(set: set, validation: checked, sha: sha, affected: affected.map { $0.union(conflicted) }, owned: owned,
-                                   platformPolicies: platformPolicies)
+            let plan = try planFor(set: set, validation: checked, revalidated: revalidated, sha: sha,
+                                   affected: affected.map { $0.union(conflicted) }, owned: owned, platformPolicies: platformPolicies)
             planSpan.end()
             stages.mark("plan", since: started)
             self.owned = owned.map { $0.subtracting(conflicted) }
@@ -355,7 +355,10 @@ public actor Reconciler {
             let report = try applied.get()
             applySpan.end()
             stages.mark("apply", since: started)
+            // A namespace the store failed to write is planned whole again, like a blocked one.
             unsettled = Set(plan.namespaces.filter { $0.outcome != .apply }.map(\.name))
+                .union(report.namespaces.filter { $0.outcome == .failed }.map(\.namespace))
+            rememberFacts(validation: validation, revalidated: revalidated, set: set, affected: affected, platformPolicies: platformPolicies)
             compact(&set, keepTyped: Self.pathsWithProblems(validation))
             lastSet = set
             // Only the namespaces this pass read can have changed their Deployments.
@@ -375,15 +378,18 @@ public actor Reconciler {
             var result = SyncReport(revision: sha, commit: commit, plan: plan, apply: report,
                                     duration: ContinuousClock.now - started, filesRead: lastFilesRead, refused: refusedDiagnostics, signer: signer)
             result.unread = unread
+            result.narrowNamespaces = revalidated.count
             stages.mark("record", since: started)
             result.stages = stages
             result.forcePushedFrom = rewrite?.from
             return result
         } catch let error as GitError {
             cachedRevision = nil
+            facts = [:]
             throw gitFailure(error, revision: sha, healable: healable)
         } catch {
             cachedRevision = nil
+            facts = [:]
             throw .store("\(error)")
         }
     }
@@ -650,17 +656,41 @@ public actor Reconciler {
         }
     }
 
-    /// Validates the affected namespaces (nil: all). Their compacted templates are expanded
-    /// first; when a problem is reported at one of those (its positions are approximate),
-    /// the files concerned are parsed again from git and validation runs again, so every
-    /// reported position is exact.
-    private func validate(_ set: inout ManifestSet, repo: GitRepository, sha: String,
-                          affected: Set<String>?, platformPolicies: [Policy]) async throws -> ManifestValidator.Result {
-        var (expanded, unreadable) = set.expand(namespaces: affected)
+    /// Validates the affected namespaces (nil: all): whole, or object by object where the
+    /// pass touched a few objects of a namespace whose facts it keeps (``narrowable(_:affected:platformPolicies:)``).
+    /// Their compacted templates are expanded first; when a problem is reported at one of
+    /// those (its positions are approximate), the files concerned are parsed again from git
+    /// and validation runs again, so every reported position is exact.
+    private func validate(_ set: inout ManifestSet, repo: GitRepository, sha: String, affected: Set<String>?,
+                          platformPolicies: [Policy]) async throws -> (ManifestValidator.Result, [String: ManifestValidator.Revalidation]) {
+        var narrow = narrowable(set, affected: affected, platformPolicies: platformPolicies)
+        var whole = affected.map { $0.subtracting(narrow.keys) }
+        var (expanded, unreadable) = set.expand(namespaces: whole)
         let restored = approximatePaths
         expanded.formUnion(restored)
         approximatePaths = []
-        var validation = ManifestValidator().validate(set, only: affected, platformPolicies: platformPolicies)
+        let deploymentChecks = providers.map { providers in { @Sendable (d: Deployment) in providers.check(d) } }
+        // Validates `whole` and then each narrow namespace (one whose facts fall short is validated whole).
+        func run() -> (ManifestValidator.Result, [String: ManifestValidator.Revalidation]) {
+            var revalidated: [String: ManifestValidator.Revalidation] = [:]
+            for (ns, touched) in narrow.sorted(by: { $0.key < $1.key }) {
+                if let facts = facts[ns],
+                   let again = ManifestValidator().revalidate(&set, namespace: ns, facts: facts, touched: touched, deploymentChecks: deploymentChecks) {
+                    revalidated[ns] = again
+                    expanded.formUnion(again.expanded)
+                    unreadable.formUnion(again.unreadable)
+                } else {
+                    narrow[ns] = nil
+                    whole?.insert(ns)
+                    let more = set.expand(namespaces: [ns])
+                    expanded.formUnion(more.expanded)
+                    unreadable.formUnion(more.unreadable)
+                }
+            }
+            let validation = ManifestValidator().validate(set, only: whole, platformPolicies: platformPolicies, deploymentChecks: deploymentChecks)
+            return (validation.merging(revalidated.values.map(\.problems)), revalidated)
+        }
+        var (validation, revalidated) = run()
         var reread: Set<String> = []
         // Each round parses at least one more file fully, so this ends.
         while true {
@@ -668,7 +698,7 @@ public actor Reconciler {
             // "Defined twice … first at path:line:col" quotes another file's position, which
             // for a restored file is its start: read restored files when something is duplicated.
             if set.hasDuplicates { suspect.formUnion(restored.subtracting(reread)) }
-            guard !suspect.isEmpty else { return validation }
+            guard !suspect.isEmpty else { return (validation, revalidated) }
             let read = try await repo.files(at: sha, paths: suspect.sorted(), filter: { ManifestFile.isManifestPath($0) },
                                             maxBytes: loader.limits.maxFileBytes).filter(ManifestFile.isReported)
             lastFilesRead += read.count
@@ -682,6 +712,9 @@ public actor Reconciler {
             }
             if !patched {
                 set = loader.assemble(files.keys.sorted().map { files[$0]!.load })
+                // Only a whole validation knows which of two definitions counts.
+                narrow = [:]
+                whole = affected
                 let again = set.expand(namespaces: affected)
                 expanded.formUnion(again.expanded)
                 unreadable = again.unreadable
@@ -689,8 +722,54 @@ public actor Reconciler {
                 // A file that is gone at `sha` (or unreadable twice) has nothing left to expand.
                 unreadable.subtract(reread)
             }
-            validation = ManifestValidator().validate(set, only: affected, platformPolicies: platformPolicies)
+            (validation, revalidated) = run()
         }
+    }
+
+    /// The affected namespaces that may be validated and planned object by object, with the
+    /// objects the pass touched in each (their keys in the files it replaced, before and
+    /// after). Only when every file was parsed and attributed, nothing is defined twice, and
+    /// the namespace has facts, applied cleanly last time, still holds objects and is
+    /// governed by no Policy (a Policy reads every object of the namespaces it governs).
+    private func narrowable(_ set: ManifestSet, affected: Set<String>?, platformPolicies: [Policy]) -> [String: Set<ObjectKey>] {
+        guard let affected, let replaced, !set.hasDuplicates, !facts.isEmpty else { return [:] }
+        var touched: [String: Set<ObjectKey>] = [:]
+        for (old, new) in replaced {
+            for load in [old, new] {
+                guard let load else { continue }
+                if load.unread != nil || load.isUnattributed { return [:] }
+                for object in load.objects { touched[object.key.namespace, default: []].insert(object.key) }
+            }
+        }
+        let platform = set.policies.values.filter { $0.namespaces != nil } + platformPolicies
+        let blocked = blockedFiles.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        var out: [String: Set<ObjectKey>] = [:]
+        for ns in affected where facts[ns] != nil && !unsettled.contains(ns) && !blocked.contains(ns) {
+            guard let keys = touched[ns], !keys.contains(where: { $0.kind == "Policy" }) else { continue }
+            guard !set.policies.keys.contains(where: { $0.namespace == ns }), !platform.contains(where: { $0.governs(ns) }) else { continue }
+            guard !set.namespaces(among: [ns]).isEmpty else { continue }
+            out[ns] = keys
+        }
+        return out
+    }
+
+    /// Keeps what this pass's validation found per object, for the next pass: the facts of
+    /// the namespaces validated whole, and those of the narrow ones carried forward. None
+    /// for a namespace a Policy governs or when something is defined twice.
+    private func rememberFacts(validation: ManifestValidator.Result, revalidated: [String: ManifestValidator.Revalidation],
+                               set: ManifestSet, affected: Set<String>?, platformPolicies: [Policy]) {
+        if affected == nil { facts = [:] }
+        guard !set.hasDuplicates else {
+            facts = [:]
+            return
+        }
+        for ns in affected ?? [] { facts[ns] = nil }
+        let platform = set.policies.values.filter { $0.namespaces != nil } + platformPolicies
+        let governed = Set(set.policies.keys.map(\.namespace))
+        for (ns, compiled) in validation.namespaces where !governed.contains(ns) && !platform.contains(where: { $0.governs(ns) }) {
+            facts[ns] = NamespaceFacts(compiled: compiled, problems: validation.problems[ns] ?? [])
+        }
+        for (ns, again) in revalidated { facts[ns] = again.facts }
     }
 
     /// Whether a file holds a platform Policy (its change concerns every namespace).
@@ -750,13 +829,22 @@ public actor Reconciler {
 
     /// Plans the affected namespaces against the store; the others only move their revision.
     /// `owned` (several sources) limits the plan to this source's namespaces.
-    private func planFor(set: ManifestSet, validation: ManifestValidator.Result, sha: String, affected: Set<String>?,
-                         owned: Set<String>?, platformPolicies: [Policy]) throws -> Plan {
+    /// Namespaces in `revalidated` are planned object by object: the objects their
+    /// revalidation names, against the store's rows of those objects only.
+    private func planFor(set: ManifestSet, validation: ManifestValidator.Result, revalidated: [String: ManifestValidator.Revalidation],
+                         sha: String, affected: Set<String>?, owned: Set<String>?, platformPolicies: [Policy]) throws -> Plan {
         let only = owned.map { owned in affected.map { $0.intersection(owned) } ?? owned } ?? affected
-        let desired = DesiredState(set: set, validation: validation, blockedFiles: blockedFiles, only: only, platformPolicies: platformPolicies)
-        let served = try store.servedState(namespaces: only)
+        let wide = only.map { $0.subtracting(revalidated.keys) }
+        let desired = DesiredState(set: set, validation: validation, blockedFiles: blockedFiles, only: wide, platformPolicies: platformPolicies)
+        let served = try store.servedState(namespaces: wide)
         var plan = Planner.plan(revision: sha, desired: desired, served: served, now: now(),
                                 platformPolicies: set.policies.values.filter { $0.namespaces != nil } + platformPolicies)
+        for (ns, again) in revalidated.sorted(by: { $0.key < $1.key }) where only?.contains(ns) ?? true {
+            let want = DesiredState.narrow(namespace: ns, set: set, compiled: again.compiled, diagnostics: validation.diagnostics,
+                                           templates: again.templates, deployments: again.deployments)
+            let have = try store.servedState(namespace: ns, templates: again.templates, deployments: again.deployments)
+            plan.namespaces.append(Planner.plan(namespace: ns, desired: want, served: have, now: now()))
+        }
         if let affected {
             // Untouched namespaces are at this commit too, as a full pass would record them:
             // those the commit defines and those only the store still knows (emptied ones).
@@ -869,6 +957,8 @@ public struct SyncReport: Sendable {
     public var unchanged = false
     /// Why the cached clone was removed and cloned again in this pass (it was corrupted).
     public var recloned: String?
+    /// Namespaces validated and planned object by object (the pass touched a few of their objects).
+    public var narrowNamespaces = 0
     /// How long each step of the pass took (logged at debug, for finding where a slow pass went).
     public var stages = PassStages()
 

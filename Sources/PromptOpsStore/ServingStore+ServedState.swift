@@ -74,3 +74,49 @@ private struct Run<Value> {
     /// Whether a row with this namespace and group belongs to the run.
     func holds(_ namespace: String, _ group: String) -> Bool { namespace == self.namespace && group == self.group }
 }
+
+extension ServingStore {
+    /// What the store serves of some objects of one namespace, as the planner needs it for a
+    /// plan of those objects only: the served rows of the templates `templates` and the
+    /// Deployments `deployments`, every stored version of those templates, and those
+    /// Deployments' stable versions. Reads rows by key, so its cost follows the names asked
+    /// for, not the namespace's size.
+    public func servedState(namespace: String, templates: Set<String>, deployments: Set<String>) throws(StoreError) -> ServedNamespace {
+        let templateNames = "[" + templates.sorted().map(CanonicalJSON.encodeKey).joined(separator: ",") + "]"
+        let deploymentNames = "[" + deployments.sorted().map(CanonicalJSON.encodeKey).joined(separator: ",") + "]"
+        return try reading { db in
+            var out = ServedNamespace(name: namespace)
+            out.lastAppliedRevision = try String.fetchOne(db, sql: "SELECT last_applied_revision FROM namespace_status WHERE namespace = ?",
+                                                          arguments: [namespace])
+            let objects = try db.cachedStatement(sql: """
+                SELECT kind, name, hash, spec_json, path, labels_json FROM served_object
+                WHERE namespace = ?1 AND kind = ?2 AND name IN (SELECT value FROM json_each(?3))
+                """)
+            for (kind, names) in [("PromptTemplate", templateNames), ("Deployment", deploymentNames)] {
+                let rows = try Row.fetchCursor(objects, arguments: [namespace, kind, names])
+                while let row = try rows.next() {
+                    out.objects[row[0], default: [:]][row[1]] = ServedNamespace.Object(hash: row[2], specJSON: row[3], path: row[4], labelsJSON: row[5])
+                }
+            }
+            let versions = try Row.fetchCursor(db, sql: """
+                SELECT template, hash, version FROM template_version
+                WHERE namespace = ?1 AND template IN (SELECT value FROM json_each(?2))
+                """, arguments: [namespace, templateNames])
+            while let row = try versions.next() {
+                out.versions[row[0], default: [:]][row[1]] = row[2]
+            }
+            let served = try Row.fetchCursor(db, sql: """
+                SELECT d.name, d.template, d.stable_version, v.hash, c.hash
+                FROM deployment d JOIN template_version v
+                  ON v.namespace = d.namespace AND v.template = d.template AND v.version = d.stable_version
+                LEFT JOIN template_version c
+                  ON c.namespace = d.namespace AND c.template = d.template AND c.version = d.canary_version
+                WHERE d.namespace = ?1 AND d.name IN (SELECT value FROM json_each(?2))
+                """, arguments: [namespace, deploymentNames])
+            while let row = try served.next() {
+                out.deployments[row[0]] = ServedNamespace.ServedDeployment(template: row[1], version: row[2], hash: row[3], canaryHash: row[4])
+            }
+            return out
+        }
+    }
+}

@@ -36,7 +36,8 @@ struct PrometheusProviderTests {
         return router
     }
 
-    static func metric(_ address: String, _ query: String, timeout: String = "5s") throws -> Deployment.Metric {
+    // 30 s: these tests read answers, not timeouts; a loaded full run once took over 5 s on loopback.
+    static func metric(_ address: String, _ query: String, timeout: String = "30s") throws -> Deployment.Metric {
         let quoted = query.replacingOccurrences(of: "'", with: "''")
         return try Fixtures.metric("negative-feedback",
                                    provider: "{prometheus: {address: '\(address)', query: '\(quoted)', timeout: \(timeout)}}",

@@ -28,7 +28,8 @@ struct WebProviderTests {
         return router
     }
 
-    static func metric(_ url: String, _ path: String, timeout: String = "5s") throws -> Deployment.Metric {
+    // 30 s: these tests read answers, not timeouts; a loaded full run once took over 5 s on loopback.
+    static func metric(_ url: String, _ path: String, timeout: String = "30s") throws -> Deployment.Metric {
         let quoted = path.replacingOccurrences(of: "'", with: "''")
         return try Fixtures.metric("judge", provider: "{web: {url: '\(url)', jsonPath: '\(quoted)', timeout: \(timeout)}}",
                                    range: "{min: 0.8}")

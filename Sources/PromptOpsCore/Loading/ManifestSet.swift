@@ -95,6 +95,32 @@ public struct ManifestSet: Sendable {
         return (expanded, unreadable)
     }
 
+    /// Makes the compacted templates `names` of `namespace` typed again (see
+    /// ``expand(namespaces:)``; names not held compacted are left as they are).
+    public mutating func expand(templates names: Set<String>, in namespace: String) -> (expanded: Set<String>, unreadable: Set<String>) {
+        var expanded: Set<String> = []
+        var unreadable: Set<String> = []
+        for name in names {
+            guard let compact = compactTemplates[namespace]?.removeValue(forKey: name) else { continue }
+            if compactTemplates[namespace]?.isEmpty == true { compactTemplates[namespace] = nil }
+            expanded.insert(compact.path)
+            if let template = compact.expand() { templates[compact.key] = template } else { unreadable.insert(compact.path) }
+        }
+        return (expanded, unreadable)
+    }
+
+    /// Whether `namespace` holds a template `name`, typed or compacted.
+    public func holdsTemplate(_ name: String, in namespace: String) -> Bool {
+        holdsTemplate(ObjectKey(kind: "PromptTemplate", namespace: namespace, name: name))
+    }
+
+    /// The names of the templates of `namespace`, typed or compacted.
+    public func templateNames(in namespace: String) -> Set<String> {
+        var out = Set(compactTemplates[namespace]?.keys ?? [String: CompactTemplate]().keys)
+        for key in templates.keys where key.namespace == namespace { out.insert(key.name) }
+        return out
+    }
+
     /// Holds `template` compacted from now on, in place of its typed form (the file cache
     /// and the set share the one compacted object).
     public mutating func adopt(_ template: CompactTemplate) {

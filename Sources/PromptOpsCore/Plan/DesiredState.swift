@@ -111,30 +111,10 @@ public struct DesiredState: Sendable {
             }
         }
         for (ns, compiled) in validation.namespaces where wanted(ns) {
-            let hashes = EffectiveContent.hashes(compiled)
-            var templates: [String: DesiredTemplate] = [:]
-            templates.reserveCapacity(compiled.entries.count)
-            for (name, compiledEntry) in compiled.entries {
-                let t = compiledEntry.template
-                let spec = t.origin.specJSON
-                var modules: [String: String] = [:]
-                for module in compiled.transitiveIncludes(of: name) {
-                    if let m = compiled.entries[module]?.template { modules[module] = m.origin.specJSON }
-                }
-                let moduleJSON = modules.keys.sorted().map { "\(CanonicalJSON.encodeKey($0)):\(modules[$0]!)" }.joined(separator: ",")
-                let object = DesiredObject(kind: "PromptTemplate", name: name, specJSON: spec, hash: hashes[name] ?? "",
-                                           path: t.origin.path, labels: t.meta.labels)
-                templates[name] = DesiredTemplate(object: object, effectiveJSON: "{\"modules\":{\(moduleJSON)},\"spec\":\(spec)}")
-            }
-            namespaces[ns, default: empty(ns)].templates.merge(templates) { _, new in new }
+            namespaces[ns, default: empty(ns)].templates.merge(Self.templates(compiled, only: nil)) { _, new in new }
         }
         for key in set.deployments.keys where wanted(key.namespace) {
-            let d = set.deployments[key]!
-            let spec = CanonicalJSON.encode(d.document["spec"] ?? d.document)
-            namespaces[key.namespace, default: empty(key.namespace)].deployments[key.name] = DesiredDeployment(
-                object: DesiredObject(kind: "Deployment", name: key.name, specJSON: spec, hash: d.specHash,
-                                      path: d.document.location.path, labels: d.meta.labels),
-                template: d.template, strategy: d.strategy)
+            namespaces[key.namespace, default: empty(key.namespace)].deployments[key.name] = Self.deployment(set.deployments[key]!)
         }
         for (key, p) in set.policies where wanted(key.namespace) {
             let spec = CanonicalJSON.encode(p.document["spec"] ?? p.document)
@@ -149,6 +129,55 @@ public struct DesiredState: Sendable {
             }
         }
         self.namespaces = namespaces
+    }
+
+    /// The desired state of some objects of one namespace no Policy governs: the templates
+    /// `templates` (from `compiled`, which holds them and what they include) and the
+    /// Deployments `deployments` of `set`, with the namespace's problems from `diagnostics`.
+    /// Planned against the served rows of the same names only
+    /// (``Planner/plan(namespace:desired:served:now:)``), it gives what a plan of the whole
+    /// namespace gives when the other objects have not changed. Names not defined are left
+    /// out (removals).
+    public static func narrow(namespace: String, set: ManifestSet, compiled: CompiledNamespace, diagnostics: [Diagnostic],
+                              templates: Set<String>, deployments: Set<String>) -> DesiredNamespace {
+        var out = DesiredNamespace(name: namespace, errors: [], warnings: [], templates: [:], deployments: [:], policies: [:], policyRules: [])
+        for d in diagnostics where d.namespace == namespace {
+            if d.severity == .error { out.errors.append(d) } else { out.warnings.append(d) }
+        }
+        out.templates = Self.templates(compiled, only: templates)
+        for name in deployments {
+            if let d = set.deployments[ObjectKey(kind: "Deployment", namespace: namespace, name: name)] { out.deployments[name] = deployment(d) }
+        }
+        return out
+    }
+
+    /// The templates of `compiled` (only those named in `only`, when given) as they should be served.
+    static func templates(_ compiled: CompiledNamespace, only: Set<String>?) -> [String: DesiredTemplate] {
+        let hashes = EffectiveContent.hashes(compiled)
+        var templates: [String: DesiredTemplate] = [:]
+        templates.reserveCapacity(only?.count ?? compiled.entries.count)
+        for (name, compiledEntry) in compiled.entries where only?.contains(name) ?? true {
+            let t = compiledEntry.template
+            let spec = t.origin.specJSON
+            var modules: [String: String] = [:]
+            for module in compiled.transitiveIncludes(of: name) {
+                if let m = compiled.entries[module]?.template { modules[module] = m.origin.specJSON }
+            }
+            let moduleJSON = modules.keys.sorted().map { "\(CanonicalJSON.encodeKey($0)):\(modules[$0]!)" }.joined(separator: ",")
+            let object = DesiredObject(kind: "PromptTemplate", name: name, specJSON: spec, hash: hashes[name] ?? "",
+                                       path: t.origin.path, labels: t.meta.labels)
+            templates[name] = DesiredTemplate(object: object, effectiveJSON: "{\"modules\":{\(moduleJSON)},\"spec\":\(spec)}")
+        }
+        return templates
+    }
+
+    /// A Deployment as it should be served.
+    static func deployment(_ d: Deployment) -> DesiredDeployment {
+        let spec = CanonicalJSON.encode(d.document["spec"] ?? d.document)
+        return DesiredDeployment(
+            object: DesiredObject(kind: "Deployment", name: d.meta.name, specJSON: spec, hash: d.specHash,
+                                  path: d.document.location.path, labels: d.meta.labels),
+            template: d.template, strategy: d.strategy)
     }
 
     /// SHA-256 hex of a string.

@@ -19,7 +19,10 @@ public enum Planner {
         return Plan(revision: revision, namespaces: plans)
     }
 
-    static func plan(namespace name: String, desired: DesiredNamespace?, served: ServedNamespace, now: Date) -> NamespacePlan {
+    /// Plans one namespace: `desired` against `served`, object by object (a Deployment's
+    /// template must be in `desired` to be switched). `served` may hold only the rows of some
+    /// objects when `desired` holds the same objects (see ``DesiredState/narrow(namespace:set:compiled:diagnostics:templates:deployments:)``).
+    public static func plan(namespace name: String, desired: DesiredNamespace?, served: ServedNamespace, now: Date) -> NamespacePlan {
         let desired = desired ?? DesiredNamespace(name: name, errors: [], warnings: [], templates: [:], deployments: [:], policies: [:], policyRules: [])
         var plan = NamespacePlan(name: name, outcome: .apply, errors: desired.errors, warnings: desired.warnings)
         // Changes are computed even when blocked or frozen, so `diff` and status can show them.

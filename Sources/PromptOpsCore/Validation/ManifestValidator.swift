@@ -12,6 +12,16 @@ public struct ManifestValidator: Sendable {
         public var namespaces: [String: CompiledNamespace]
         /// Loader and validator problems, sorted by location.
         public var diagnostics: [Diagnostic]
+        /// The validator's own problems (not the loader's) per namespace validated, as
+        /// ``NamespaceFacts`` keeps them.
+        public var problems: [String: [Diagnostic]] = [:]
+
+        /// Creates a result.
+        public init(namespaces: [String: CompiledNamespace], diagnostics: [Diagnostic], problems: [String: [Diagnostic]] = [:]) {
+            self.namespaces = namespaces
+            self.diagnostics = diagnostics
+            self.problems = problems
+        }
 
         /// True when any diagnostic is an error.
         public var hasErrors: Bool { diagnostics.hasErrors }
@@ -29,35 +39,43 @@ public struct ManifestValidator: Sendable {
     /// (`spec.namespaces`) that match it, and by `platformPolicies` from other sources. Each
     /// Policy is evaluated on its own, so a tenant's Policy can add rules (or the same rule
     /// as Warn) but never lift a platform `Deny`: that one still reports its error.
-    public func validate(_ set: ManifestSet, only: Set<String>? = nil, platformPolicies: [Policy] = []) -> Result {
+    ///
+    /// `deploymentChecks` adds checks of each Deployment (the controller's: secrets and
+    /// egress its config grants).
+    public func validate(_ set: ManifestSet, only: Set<String>? = nil, platformPolicies: [Policy] = [],
+                         deploymentChecks: (@Sendable (Deployment) -> [Diagnostic])? = nil) -> Result {
         var diagnostics = set.diagnostics
         var compiledNamespaces: [String: CompiledNamespace] = [:]
+        var problems: [String: [Diagnostic]] = [:]
         let platform = (set.policies.values.filter { $0.namespaces != nil } + platformPolicies)
             .sorted { ($0.meta.namespace, $0.meta.name) < ($1.meta.namespace, $1.meta.name) }
         for namespace in set.namespaces(among: only) {
             let compiled = CompiledNamespace(namespace: namespace, templates: set.templates(in: namespace))
-            diagnostics += compiled.diagnostics
+            var found = compiled.diagnostics
             var templateChecks = TemplateChecks(compiled: compiled)
             for name in compiled.entries.keys.sorted() {
                 templateChecks.check(name)
             }
-            diagnostics += templateChecks.diagnostics
+            found += templateChecks.diagnostics
             let deployments = set.deploymentKeys(in: namespace).map { set.deployments[$0]! }
             for deployment in deployments {
-                diagnostics += DeploymentChecks.check(deployment, templates: compiled.entries)
+                found += DeploymentChecks.check(deployment, templates: compiled.entries)
+                if let deploymentChecks { found += deploymentChecks(deployment) }
             }
             let own = set.policies.values.filter { $0.meta.namespace == namespace }.sorted { $0.meta.name < $1.meta.name }
             for policy in own {
-                diagnostics += PolicyEvaluator.checkDefinition(policy)
+                found += PolicyEvaluator.checkDefinition(policy)
             }
             let governing = own.filter { $0.namespaces == nil } + platform.filter { $0.governs(namespace) }
             let templates = governing.isEmpty ? [] : compiled.entries.values.map(\.template)
             for policy in governing {
-                diagnostics += PolicyEvaluator(policy: policy).evaluate(templates: templates, deployments: deployments)
+                found += PolicyEvaluator(policy: policy).evaluate(templates: templates, deployments: deployments)
             }
             compiledNamespaces[namespace] = compiled
+            problems[namespace] = found
         }
-        return Result(namespaces: compiledNamespaces, diagnostics: Self.unique(diagnostics).sortedByLocation())
+        for list in problems.values { diagnostics += list }
+        return Result(namespaces: compiledNamespaces, diagnostics: Self.unique(diagnostics).sortedByLocation(), problems: problems)
     }
 
     /// Drops exact repeats (the same problem reached two ways).
