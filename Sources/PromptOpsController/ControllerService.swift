@@ -81,6 +81,7 @@ public struct ControllerService: Service {
             "frozen": "\(frozen.map(\.name))",
             "newVersions": "\(report.plan.namespaces.reduce(0) { $0 + $1.newVersions.count })",
             "filesRead": "\(report.filesRead)",
+            "narrowNamespaces": "\(report.narrowNamespaces)",
             "durationMs": "\(report.duration.components.seconds * 1000 + report.duration.components.attoseconds / 1_000_000_000_000_000)",
             "stagesMs": "\(report.stages)",
         ])

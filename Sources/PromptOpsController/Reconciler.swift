@@ -299,6 +299,7 @@ public actor Reconciler {
         let rewrite = revision == nil ? await rewrittenHistory(repo: repo, head: sha) : nil
         do {
             replaced = nil
+            seededTouched = nil
             var affected: Set<String>?
             let loadSpan = startSpan("load")
             defer { loadSpan.end() }
@@ -479,6 +480,24 @@ public actor Reconciler {
             }
         }
         approximatePaths = restored
+        // What the commit touched per namespace (the objects its changed files defined before,
+        // as the store serves them, and define now), and what the store's clean apply found
+        // per object: the pass validates and plans those objects only.
+        var touched: [String: Set<ObjectKey>] = [:]
+        for (_, objects) in try store.servedObjects(atPaths: changed, source: source?.name) {
+            for o in objects { touched[o.namespace, default: []].insert(ObjectKey(kind: o.kind, namespace: o.namespace, name: o.name)) }
+        }
+        for path in changedPaths {
+            for object in loaded[path]?.load.objects ?? [] { touched[object.key.namespace, default: []].insert(object.key) }
+        }
+        seededTouched = touched
+        facts = [:]
+        for ns in affected {
+            if let stored = try store.servedFacts(namespace: ns),
+               let known = NamespaceFacts(namespace: ns, includes: stored.modules, problems: stored.warnings) {
+                facts[ns] = known
+            }
+        }
         files = loaded
         refused = seededRefusals
         unreadPaths = []
@@ -493,6 +512,9 @@ public actor Reconciler {
         if let name = source?.name { seededUntouched = try store.namespaces(ownedBy: name).subtracting(affected) }
         return .seeded(affected)
     }
+
+    /// A pass started from the store: the objects the commit touched per namespace (see ``seed(repo:sha:)``).
+    private var seededTouched: [String: Set<ObjectKey>]?
 
     /// Files of the current pass rebuilt from the store (``ManifestLoader/restore(path:objects:)``):
     /// their positions are the file's start, so a problem reported at one reads it from git.
@@ -732,14 +754,20 @@ public actor Reconciler {
     /// the namespace has facts, applied cleanly last time, still holds objects and is
     /// governed by no Policy (a Policy reads every object of the namespaces it governs).
     private func narrowable(_ set: ManifestSet, affected: Set<String>?, platformPolicies: [Policy]) -> [String: Set<ObjectKey>] {
-        guard let affected, let replaced, !set.hasDuplicates, !facts.isEmpty else { return [:] }
+        guard let affected, !set.hasDuplicates, !facts.isEmpty else { return [:] }
         var touched: [String: Set<ObjectKey>] = [:]
-        for (old, new) in replaced {
-            for load in [old, new] {
-                guard let load else { continue }
-                if load.unread != nil || load.isUnattributed { return [:] }
-                for object in load.objects { touched[object.key.namespace, default: []].insert(object.key) }
+        if let replaced {
+            for (old, new) in replaced {
+                for load in [old, new] {
+                    guard let load else { continue }
+                    if load.unread != nil || load.isUnattributed { return [:] }
+                    for object in load.objects { touched[object.key.namespace, default: []].insert(object.key) }
+                }
             }
+        } else if let seededTouched {
+            touched = seededTouched
+        } else {
+            return [:]
         }
         let platform = set.policies.values.filter { $0.namespaces != nil } + platformPolicies
         let blocked = blockedFiles.values.reduce(into: Set<String>()) { $0.formUnion($1) }

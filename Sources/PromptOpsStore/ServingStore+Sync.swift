@@ -303,3 +303,30 @@ extension ServingStore {
         }
     }
 }
+
+extension ServingStore {
+    /// What a namespace's last clean apply found, object by object, for a one-shot pass that
+    /// plans only what a commit touched: each served template's modules (what it includes,
+    /// transitively: the `modules` of its served version's effective content) and the
+    /// namespace's warnings. Nil when the namespace has errors or a warning does not read back.
+    public func servedFacts(namespace: String) throws(StoreError) -> (modules: [String: [String]], warnings: [Diagnostic])? {
+        try reading { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT errors_json, warnings_json FROM namespace_status WHERE namespace = ?",
+                                             arguments: [namespace]),
+                  (row[0] as String) == "[]",
+                  let warnings = try? JSONDecoder().decode([Diagnostic].self, from: Data((row[1] as String).utf8)) else { return nil }
+            var modules: [String: [String]] = [:]
+            // SQLite reads the JSON (in C); names are DNS labels, so a unit separator splits them.
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT o.name, (SELECT group_concat(key, char(31)) FROM json_each(v.effective_json, '$.modules'))
+                FROM served_object o JOIN template_version v ON v.id = o.version_id
+                WHERE o.namespace = ? AND o.kind = 'PromptTemplate'
+                """, arguments: [namespace])
+            while let row = try rows.next() {
+                let list: String? = row[1]
+                modules[row[0]] = list.map { $0.split(separator: "\u{1F}").map(String.init) } ?? []
+            }
+            return (modules, warnings)
+        }
+    }
+}

@@ -18,12 +18,20 @@ public struct NamespaceFacts: Sendable {
     /// every problem the validator found there. Nil when a problem names no object (it
     /// could not be kept with one).
     public init?(compiled: CompiledNamespace, problems: [Diagnostic]) {
+        self.init(namespace: compiled.namespace, includes: compiled.entries.mapValues(\.includes), problems: problems)
+    }
+
+    /// Facts as the store keeps them after a clean apply of the namespace: `includes` each
+    /// template's modules, transitively (more edges than the direct includes, reaching the
+    /// same templates, which is all a narrow pass asks of them), `problems` its warnings.
+    /// Nil when a problem names no object.
+    public init?(namespace: String, includes: [String: [String]], problems: [Diagnostic]) {
         var byObject: [ObjectKey: [Diagnostic]] = [:]
         for problem in problems {
-            guard let kind = problem.kind, let name = problem.name, problem.namespace == compiled.namespace else { return nil }
-            byObject[ObjectKey(kind: kind, namespace: compiled.namespace, name: name), default: []].append(problem)
+            guard let kind = problem.kind, let name = problem.name, problem.namespace == namespace else { return nil }
+            byObject[ObjectKey(kind: kind, namespace: namespace, name: name), default: []].append(problem)
         }
-        includes = compiled.entries.mapValues(\.includes)
+        self.includes = includes
         self.problems = byObject
     }
 
