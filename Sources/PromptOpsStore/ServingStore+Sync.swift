@@ -281,7 +281,7 @@ extension ServingStore {
             while let row = try rows.next() {
                 let path: String = row[0]
                 let labelsJSON: String = row[5]
-                guard let labels = labelsJSON == "{}" ? [:] : try? JSONDecoder().decode([String: String].self, from: Data(labelsJSON.utf8)) else {
+                guard let labels = labelsJSON == "{}" ? [:] : DesiredObject.labels(fromJSON: labelsJSON) else {
                     unreadable.insert(path)
                     continue
                 }

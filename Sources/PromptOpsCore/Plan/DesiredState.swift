@@ -23,6 +23,20 @@ public struct DesiredObject: Sendable, Equatable {
         "{" + labels.keys.sorted().map { "\(CanonicalJSON.encodeKey($0)):\(CanonicalJSON.encodeKey(labels[$0]!))" }.joined(separator: ",") + "}"
     }
 
+    /// Labels read back from the text ``labelsJSON(_:)`` writes; nil when it is not a JSON
+    /// object of strings. (Foundation's JSONDecoder took 5 % of a one-shot `sync` reading a
+    /// namespace's rows back; this reader is the one compacted templates are expanded with.)
+    public static func labels(fromJSON text: String) -> [String: String]? {
+        guard let value = JSONTreeReader.read(text, at: SourceLocation(path: "", line: 1, column: 1)),
+              case .object(let members) = value.content else { return nil }
+        var out: [String: String] = [:]
+        out.reserveCapacity(members.count)
+        for member in members {
+            guard let text = member.value.string, out.updateValue(text, forKey: member.key) == nil else { return nil }
+        }
+        return out
+    }
+
     /// Creates a desired object.
     public init(kind: String, name: String, specJSON: String, hash: String, path: String, labels: [String: String] = [:]) {
         self.kind = kind
