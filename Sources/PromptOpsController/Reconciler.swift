@@ -716,7 +716,10 @@ public actor Reconciler {
         var reread: Set<String> = []
         // Each round parses at least one more file fully, so this ends.
         while true {
-            var suspect = Self.pathsWithProblems(validation).intersection(expanded).union(unreadable).subtracting(reread)
+            // Problems kept from an earlier validation have exact positions already.
+            let kept = Set(revalidated.values.flatMap(\.kept))
+            let fresh = kept.isEmpty ? validation : ManifestValidator.Result(namespaces: [:], diagnostics: validation.diagnostics.filter { !kept.contains($0) })
+            var suspect = Self.pathsWithProblems(fresh).intersection(expanded).union(unreadable).subtracting(reread)
             // "Defined twice … first at path:line:col" quotes another file's position, which
             // for a restored file is its start: read restored files when something is duplicated.
             if set.hasDuplicates { suspect.formUnion(restored.subtracting(reread)) }
@@ -750,9 +753,10 @@ public actor Reconciler {
 
     /// The affected namespaces that may be validated and planned object by object, with the
     /// objects the pass touched in each (their keys in the files it replaced, before and
-    /// after). Only when every file was parsed and attributed, nothing is defined twice, and
-    /// the namespace has facts, applied cleanly last time, still holds objects and is
-    /// governed by no Policy (a Policy reads every object of the namespaces it governs).
+    /// after). Only when every replaced file was parsed and attributed, nothing is defined
+    /// twice, and the namespace has facts, applied cleanly last time, is fed by no file that
+    /// does not parse, still holds objects and is governed by no Policy (a Policy reads every
+    /// object of the namespaces it governs).
     private func narrowable(_ set: ManifestSet, affected: Set<String>?, platformPolicies: [Policy]) -> [String: Set<ObjectKey>] {
         guard let affected, !set.hasDuplicates, !facts.isEmpty else { return [:] }
         var touched: [String: Set<ObjectKey>] = [:]

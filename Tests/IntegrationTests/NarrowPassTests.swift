@@ -109,4 +109,20 @@ struct NarrowPassTests {
         let fixed = try await pair.commit(["team/voice.yaml": Self.template("voice", text: "Be {{tone}}!", inputs: withTone)])
         #expect(fixed.failedNamespaces.isEmpty)
     }
+
+    /// A document with no name defines no object, but its error blocks the namespace it names
+    /// in an incremental pass as in a full one.
+    @Test func aNamelessDocumentBlocksItsNamespace() async throws {
+        let pair = try Pair(try GitWorkspace())
+        _ = try await pair.commit(["team/a.yaml": Self.template("a", text: "Hi {{who}}"), "team/deploy-a.yaml": Self.deployment("a")])
+        let report = try await pair.commit(["team/x.yaml": """
+            apiVersion: promptops.dev/v1alpha1
+            kind: Deployment
+            metadata: {namespace: team}
+            spec: {template: a, strategy: {type: Direct}}
+            """])
+        #expect(report.failedNamespaces.map(\.name) == ["team"])
+        let fixed = try await pair.commit(["team/x.yaml": nil])
+        #expect(fixed.failedNamespaces.isEmpty)
+    }
 }

@@ -51,8 +51,9 @@ public struct ManifestLoader: Sendable {
         /// Why the file was not read (its only diagnostic says so); nil when it was.
         public var unread: ManifestFile.Unread? = nil
 
-        /// Namespaces the file's objects belong to.
-        public var namespaces: Set<String> { Set(objects.map(\.key.namespace)) }
+        /// Namespaces the file's objects belong to, and those its problems name (a document
+        /// with no name defines no object, but its error blocks its namespace).
+        public var namespaces: Set<String> { Set(objects.map(\.key.namespace)).union(diagnostics.compactMap(\.namespace)) }
 
         /// The file with its templates compacted (see ``CompactTemplate``); the set holding
         /// the same templates is compacted with ``ManifestSet/compact(namespaces:keepTyped:)``.

@@ -150,8 +150,10 @@ public struct DesiredState: Sendable {
     /// Deployments `deployments` of `set`, with the namespace's problems from `diagnostics`.
     /// Planned against the served rows of the same names only
     /// (``Planner/plan(namespace:desired:served:now:)``), it gives what a plan of the whole
-    /// namespace gives when the other objects have not changed. Names not defined are left
-    /// out (removals).
+    /// namespace gives when the other objects have not changed, with one difference that
+    /// writes nothing else: a rolled-back Canary Deployment whose template did not change is
+    /// not planned again (a whole plan lists its switch, which the store skips). Names not
+    /// defined are left out (removals).
     public static func narrow(namespace: String, set: ManifestSet, compiled: CompiledNamespace, diagnostics: [Diagnostic],
                               templates: Set<String>, deployments: Set<String>) -> DesiredNamespace {
         var out = DesiredNamespace(name: namespace, errors: [], warnings: [], templates: [:], deployments: [:], policies: [:], policyRules: [])

@@ -18,12 +18,15 @@ extension ManifestValidator {
         public var expanded: Set<String>
         /// Files whose compacted templates could not be read back (left out of the set).
         public var unreadable: Set<String>
+        /// The problems kept from ``NamespaceFacts`` (their positions are exact already).
+        public var kept: [Diagnostic]
     }
 
     /// Validates `namespace` again for the objects `touched` by a commit (their keys in the
     /// files it changed, before and after) and what depends on them, and keeps the other
     /// objects' problems from `facts`. The result's problems equal what ``validate(_:only:platformPolicies:deploymentChecks:)``
-    /// finds in the namespace, for a namespace no Policy governs and with no duplicate
+    /// finds in the namespace (a Deployment's problems depend on it and its template's
+    /// existence and tests; a template's on what it includes, transitively), for a namespace no Policy governs and with no duplicate
     /// definition (the caller checks both: a Policy reads every object). Nil when `facts`
     /// does not describe every other template of the namespace (validate it whole then).
     ///
@@ -42,8 +45,9 @@ extension ManifestValidator {
         let stale = facts.stale(touched: touchedTemplates, fresh: fresh)
         var deployments = touchedDeployments
         var served: Set<String> = []
-        for (key, deployment) in set.deployments where key.namespace == namespace {
-            if stale.contains(deployment.template) { deployments.insert(key.name) }
+        // Keys first: copying every Deployment of the repository out showed in a profile.
+        for key in set.deployments.keys where key.namespace == namespace {
+            if let template = set.deployments[key]?.template, stale.contains(template) { deployments.insert(key.name) }
         }
         for name in deployments {
             if let d = set.deployments[ObjectKey(kind: "Deployment", namespace: namespace, name: name)] { served.insert(d.template) }
@@ -79,9 +83,10 @@ extension ManifestValidator {
             guard let kind = problem.kind, let name = problem.name, problem.namespace == namespace else { return nil }
             next.problems[ObjectKey(kind: kind, namespace: namespace, name: name), default: []].append(problem)
         }
+        let kept = problems
         problems += found
         return Revalidation(compiled: compiled, problems: problems, facts: next, templates: planned, deployments: deployments,
-                            expanded: expanded, unreadable: unreadable)
+                            expanded: expanded, unreadable: unreadable, kept: kept)
     }
 }
 

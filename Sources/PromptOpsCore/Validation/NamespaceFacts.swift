@@ -1,7 +1,7 @@
 /// What the last validation of one namespace found, object by object: each template's
 /// direct includes and each object's problems. With it, a commit that touches a few objects
 /// is validated and planned for those objects and what depends on them, not for the whole
-/// namespace (see ``ManifestValidator/revalidate(_:namespace:facts:touched:extraDeploymentChecks:)``).
+/// namespace (see ``ManifestValidator/revalidate(_:namespace:facts:touched:deploymentChecks:)``).
 ///
 /// A template's problems depend on its own content and on what it includes, transitively
 /// (names it reads resolve on the included modules' inputs; includes must exist, be text
