@@ -61,15 +61,8 @@ extension ManifestValidator {
         for name in checked { typed[name] = set.template(name, in: namespace) }
         let compiled = CompiledNamespace(namespace: namespace, templates: typed)
 
-        var found = compiled.diagnostics
-        var templateChecks = TemplateChecks(compiled: compiled)
-        for name in compiled.entries.keys.sorted() { templateChecks.check(name) }
-        found += templateChecks.diagnostics
-        for name in deployments.sorted() {
-            guard let d = set.deployments[ObjectKey(kind: "Deployment", namespace: namespace, name: name)] else { continue }
-            found += DeploymentChecks.check(d, templates: compiled.entries)
-            if let deploymentChecks { found += deploymentChecks(d) }
-        }
+        let present = deployments.sorted().compactMap { set.deployments[ObjectKey(kind: "Deployment", namespace: namespace, name: $0)] }
+        let found = Self.objectProblems(compiled, deployments: present, deploymentChecks: deploymentChecks)
         // The other objects' problems as they were; those checked again (or gone) are replaced.
         var next = facts
         for name in touchedTemplates.union(checked) { next.includes[name] = compiled.entries[name]?.includes }

@@ -51,17 +51,8 @@ public struct ManifestValidator: Sendable {
             .sorted { ($0.meta.namespace, $0.meta.name) < ($1.meta.namespace, $1.meta.name) }
         for namespace in set.namespaces(among: only) {
             let compiled = CompiledNamespace(namespace: namespace, templates: set.templates(in: namespace))
-            var found = compiled.diagnostics
-            var templateChecks = TemplateChecks(compiled: compiled)
-            for name in compiled.entries.keys.sorted() {
-                templateChecks.check(name)
-            }
-            found += templateChecks.diagnostics
             let deployments = set.deploymentKeys(in: namespace).map { set.deployments[$0]! }
-            for deployment in deployments {
-                found += DeploymentChecks.check(deployment, templates: compiled.entries)
-                if let deploymentChecks { found += deploymentChecks(deployment) }
-            }
+            var found = Self.objectProblems(compiled, deployments: deployments, deploymentChecks: deploymentChecks)
             let own = set.policies.values.filter { $0.meta.namespace == namespace }.sorted { $0.meta.name < $1.meta.name }
             for policy in own {
                 found += PolicyEvaluator.checkDefinition(policy)
@@ -76,6 +67,22 @@ public struct ManifestValidator: Sendable {
         }
         for list in problems.values { diagnostics += list }
         return Result(namespaces: compiledNamespaces, diagnostics: Self.unique(diagnostics).sortedByLocation(), problems: problems)
+    }
+
+    /// The problems of each template of `compiled` (syntax, includes, names read, inputs,
+    /// tests) and of each of `deployments`: the checks made object by object, by a whole
+    /// validation and by ``revalidate(_:namespace:facts:touched:deploymentChecks:)`` alike.
+    static func objectProblems(_ compiled: CompiledNamespace, deployments: [Deployment],
+                               deploymentChecks: (@Sendable (Deployment) -> [Diagnostic])?) -> [Diagnostic] {
+        var found = compiled.diagnostics
+        var templateChecks = TemplateChecks(compiled: compiled)
+        for name in compiled.entries.keys.sorted() { templateChecks.check(name) }
+        found += templateChecks.diagnostics
+        for deployment in deployments {
+            found += DeploymentChecks.check(deployment, templates: compiled.entries)
+            if let deploymentChecks { found += deploymentChecks(deployment) }
+        }
+        return found
     }
 
     /// Drops exact repeats (the same problem reached two ways).
