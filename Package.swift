@@ -126,6 +126,7 @@ let package = Package(
         .testTarget(name: "PromptOpsServerTests", dependencies: [
             "PromptOpsServer", "PromptOpsCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
         ]),
         .testTarget(
             name: "IntegrationTests",

@@ -23,14 +23,16 @@ public func buildApplication(
     snapshot: ServingSnapshot? = nil, webhooks: WebhookEndpoints = WebhookEndpoints(), access: AccessControl = AccessControl()
 ) -> some ApplicationProtocol {
     buildApplication(configuration: configuration, store: store, metrics: metrics, readiness: readiness, logger: logger,
-                     snapshot: snapshot, webhooks: webhooks, access: access, fastPathAnswered: nil)
+                     snapshot: snapshot, webhooks: webhooks, access: access, fastPathAnswered: nil, wireAnswered: nil)
 }
 
 /// ``buildApplication(configuration:store:metrics:readiness:logger:snapshot:webhooks:access:)``
-/// with a test hook called for each request the event loop's fast path answers.
+/// with test hooks called for each request the event loop answers (either way) and for each
+/// it answers from the connection's bytes (``WireServingPath``).
 func buildApplication(
     configuration: ServerConfiguration, store: ServingStore, metrics: ServerMetrics, readiness: Readiness, logger: Logger,
-    snapshot: ServingSnapshot?, webhooks: WebhookEndpoints, access: AccessControl, fastPathAnswered: (@Sendable () -> Void)?
+    snapshot: ServingSnapshot?, webhooks: WebhookEndpoints, access: AccessControl, fastPathAnswered: (@Sendable () -> Void)?,
+    wireAnswered: (@Sendable () -> Void)?
 ) -> some ApplicationProtocol {
     let snapshot = snapshot ?? ServingSnapshot(store: store)
     let api = ServingAPI(configuration: configuration, store: store, snapshot: snapshot,
@@ -49,7 +51,9 @@ func buildApplication(
                 // With tracing on, every request goes through the router (its span).
                 fastPath: configuration.fastPath && !configuration.tracing
                     ? FastAnswers(snapshot: snapshot, access: access, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
-                                  renderLimits: configuration.renderLimits, answered: fastPathAnswered) : nil)
+                                  renderLimits: configuration.renderLimits, answered: fastPathAnswered,
+                                  answeredOnWire: wireAnswered) : nil,
+                idleTimeout: configuration.idleTimeout)
         },
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),

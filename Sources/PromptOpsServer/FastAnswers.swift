@@ -12,6 +12,8 @@ struct FastAnswers: Sendable {
     let renderLimits: RenderLimits
     /// Called for each request answered here (tests).
     var answered: (@Sendable () -> Void)?
+    /// Called for each of those answered from the connection's bytes (tests).
+    var answeredOnWire: (@Sendable () -> Void)?
 
     /// A render whose head is plain; its body decides.
     struct RenderCall {
@@ -37,13 +39,28 @@ struct FastAnswers: Sendable {
 
     /// What to do with a request, from its head; nil: the router answers it.
     func route(_ head: HTTPRequest) -> Route? {
-        guard let path = head.path, let target = ServedTarget(path: path) else { return nil }
+        guard let path = head.path else { return nil }
         if let connection = head.headerFields[.connection], connection.lowercased().contains("close") { return nil }
-        switch (target.action, head.method) {
+        let method: WireRequestHead.Method
+        switch head.method {
+        case .get: method = .get
+        case .post: method = .post
+        default: return nil
+        }
+        return route(method: method, target: Array(path.utf8), authorization: head.headerFields[.authorization],
+                     contentType: head.headerFields[.contentType], contentLength: head.headerFields[.contentLength].flatMap(Int.init))
+    }
+
+    /// What to do with a request of `method` for `target` with these fields; nil: the router
+    /// answers it.
+    func route(method: WireRequestHead.Method, target bytes: [UInt8], authorization: String?, contentType: String?,
+               contentLength: Int?) -> Route? {
+        guard let target = ServedTarget(target: bytes) else { return nil }
+        switch (target.action, method) {
         case (.resolve, .get), (.render, .post): break
         default: return nil
         }
-        switch access.authenticate(head.headerFields[.authorization]) {
+        switch access.authenticate(authorization) {
         case .open:
             break
         case .granted(let grant):
@@ -65,8 +82,7 @@ struct FastAnswers: Sendable {
         case .render:
             // A JSON body of a declared length within the limit (chunked bodies, other media
             // types and the 413 are the router's).
-            guard let type = head.headerFields[.contentType], ServingAPI.isJSON(type),
-                  let length = head.headerFields[.contentLength].flatMap(Int.init), length <= maxBodyBytes
+            guard let contentType, ServingAPI.isJSON(contentType), let contentLength, contentLength <= maxBodyBytes
             else { return nil }
             return .render(RenderCall(namespace: target.namespace, name: target.name))
         }
@@ -79,7 +95,7 @@ struct FastAnswers: Sendable {
 
     /// The answer of a render when it is the plain success: the body parses, the served
     /// version is compiled already, and the render succeeds within its limits.
-    func render(_ call: RenderCall, body: ByteBuffer) -> ByteBuffer? {
+    func render(_ call: RenderCall, body: ByteBuffer) -> [UInt8]? {
         // Looked up again: the snapshot may have moved while the body was read (the router
         // looks up after reading it too).
         guard let entry = snapshot.currentEntry(namespace: call.namespace, name: call.name) else { return nil }
@@ -94,7 +110,7 @@ struct FastAnswers: Sendable {
         guard case .success(let prompt) = result else { return nil }
         metrics.observeRender(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         record(route: ServingAPI.Path.render, method: "POST")
-        return ByteBuffer(bytes: RenderAnswer.write(prompt, template: entry.template, version: version, variant: variant).bytes)
+        return RenderAnswer.write(prompt, template: entry.template, version: version, variant: variant).bytes
     }
 
     private func record(route: String, method: String) {
@@ -135,7 +151,11 @@ struct ServedTarget: Equatable {
     private static let render = Array("/render".utf8)
 
     init?(path: String) {
-        let bytes = Array(path.utf8)
+        self.init(target: Array(path.utf8))
+    }
+
+    /// The same, from the request target's bytes.
+    init?(target bytes: [UInt8]) {
         // A fragment (clients do not send one) ends the query for the router: it decides.
         if bytes.contains(UInt8(ascii: "#")) { return nil }
         let end = bytes.firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex

@@ -106,7 +106,7 @@ final class ServingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             case .render(let call, let head, let body):
                 reading = .none
                 if let answer = answers.render(call, body: body ?? ByteBuffer()) {
-                    self.answer(context, answer)
+                    self.answer(context, ByteBuffer(bytes: answer))
                 } else {
                     // Not the plain success: the router answers it from the same bytes.
                     replay(context, head: head, body: body)

@@ -22,6 +22,8 @@ struct TestServer {
     var fastPath = true
     /// Counts the requests the event loop's resolve path answered.
     let fastAnswers = Counter()
+    /// Counts those answered from the connection's bytes, before NIO's HTTP decoder.
+    let wireAnswers = Counter()
 
     /// A count shared with the server's threads.
     final class Counter: Sendable {
@@ -47,11 +49,12 @@ struct TestServer {
         configuration.idleTimeout = idleTimeout
         configuration.renderLimits = renderLimits
         configuration.fastPath = fastPath
-        let counter = fastAnswers
+        let counter = fastAnswers, wire = wireAnswers
         let app = buildApplication(
             configuration: configuration,
             store: served.store, metrics: metrics, readiness: readiness, logger: logger, snapshot: snapshot,
-            webhooks: WebhookEndpoints(), access: access, fastPathAnswered: { counter.increment() })
+            webhooks: WebhookEndpoints(), access: access, fastPathAnswered: { counter.increment() },
+            wireAnswered: { wire.increment() })
         return try await app.test(.live) { client in try await body(client) }
     }
 }

@@ -1,0 +1,107 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import PromptOpsCore
+@testable import PromptOpsServer
+import Testing
+
+/// `resolve` and `render` answered from the connection's bytes (`WireServingPath`): the same
+/// bytes as the router, a connection handed over for good at its first request that is not
+/// plain, and the idle and shutdown rules kept while it answers.
+@Suite("Resolve and render from the connection's bytes")
+struct WireServingPathTests {
+    static let base = ServingFastPathTests.base
+    static let renderBody = #"{"variables":{"campaign":"spring"}}"#
+    static func resolve(_ key: String) -> String { "GET \(base)/support-reply-prod/resolve?key=\(key) HTTP/1.1\r\nHost: x\r\n\r\n" }
+    static let render = "POST \(base)/tagline-web/render HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + "Content-Length: \(renderBody.utf8.count)\r\n\r\n\(renderBody)"
+
+    /// An answer with its `Date` value blanked (it changes each second).
+    static func masked(_ answer: String) -> String {
+        answer.replacingOccurrences(of: #"(?m)^(Date|date): [^\r]*"#, with: "Date: -", options: .regularExpression)
+    }
+
+    @Test("the bytes of each answer are the router's, the Date's value aside")
+    func sameBytes() async throws {
+        let requests = [Self.resolve("a"), Self.resolve("customer-8"), Self.render, Self.resolve("z")]
+        var answers: [[String]] = []
+        var onWire: [Int] = []
+        for fast in [true, false] {
+            var server = TestServer(try await ServingFastPathTests.canaryStore())
+            server.fastPath = fast
+            try server.snapshot.refresh()
+            answers.append(try await server.run { client in
+                let port = try #require(client.port)
+                return await ServingFastPathTests.onThread {
+                    let socket = RawSocket(port: port)
+                    defer { socket.close() }
+                    return requests.map { request in
+                        socket.send(request)
+                        return Self.masked(socket.receiveOne(seconds: 5))
+                    }
+                }
+            })
+            onWire.append(server.wireAnswers.value)
+        }
+        #expect(answers[0] == answers[1])
+        #expect(answers[0].allSatisfy { $0.hasPrefix("HTTP/1.1 200 OK\r\n") }, "\(answers[0])")
+        #expect(onWire == [requests.count, 0])
+    }
+
+    @Test("a connection is answered from its bytes until its first request that is not plain, and by the pipeline from there on")
+    func handOverForGood() async throws {
+        let server = TestServer(try await ServingFastPathTests.canaryStore())
+        try server.snapshot.refresh()
+        let (first, second, third) = try await server.run { client in
+            let port = try #require(client.port)
+            return await ServingFastPathTests.onThread {
+                let socket = RawSocket(port: port)
+                defer { socket.close() }
+                func ask(_ requests: [String]) -> [String] {
+                    requests.map { socket.send($0); return socket.receiveOne(seconds: 5) }
+                }
+                let first = ask((0..<20).map { Self.resolve("k\($0)") } + [Self.render, Self.render])
+                let wireBefore = server.wireAnswers.value, fastBefore = server.fastAnswers.value
+                let second = ask(["GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"])
+                let third = ask([Self.resolve("k1"), Self.render, Self.resolve("k2")])
+                return (first, second, (third, server.wireAnswers.value - wireBefore, server.fastAnswers.value - fastBefore))
+            }
+        }
+        #expect(first.count == 22 && first.allSatisfy { $0.hasPrefix("HTTP/1.1 200 OK") })
+        #expect(second.first?.hasPrefix("HTTP/1.1 200") == true && second.first?.hasSuffix("ok\n") == true, "\(second)")
+        #expect(third.0.allSatisfy { $0.hasPrefix("HTTP/1.1 200 OK") })
+        // The first 22 on the wire; after /healthz the event loop's HTTP-level path answers the
+        // plain ones (the fast-answer count includes both).
+        #expect(server.wireAnswers.value == 22)
+        #expect(third.1 == 0 && third.2 == 3)
+    }
+
+    @Test("a graceful shutdown closes a connection waiting between requests at once, and one in the middle of a head")
+    func shutdownClosesWaitingConnections() async throws {
+        var server = TestServer(try await ServingFastPathTests.canaryStore())
+        server.idleTimeout = .seconds(120)
+        try server.snapshot.refresh()
+        let started = ContinuousClock.now
+        let sockets = try await server.run { client in
+            let port = try #require(client.port)
+            return await ServingFastPathTests.onThread {
+                let waiting = RawSocket(port: port)
+                waiting.send(Self.resolve("a"))
+                let answered = waiting.receiveOne(seconds: 5).hasPrefix("HTTP/1.1 200")
+                let halfway = RawSocket(port: port)
+                halfway.send(Self.resolve("b"))
+                _ = halfway.receiveOne(seconds: 5)
+                halfway.send("GET \(Self.base)/support-reply-prod/resolve HTTP/1.1\r\nHo")
+                usleep(100_000)
+                return (waiting, halfway, answered)
+            }
+        }
+        // `run` returned: the server stopped, without waiting out the 120 s idle timeout.
+        #expect(ContinuousClock.now - started < .seconds(60))
+        #expect(sockets.2)
+        #expect(sockets.0.peerClosed() && sockets.1.peerClosed())
+        sockets.0.close()
+        sockets.1.close()
+    }
+}
