@@ -1,3 +1,4 @@
+import Foundation
 import PromptOpsCore
 @testable import PromptOpsServer
 import Testing
@@ -38,6 +39,33 @@ struct JSONCodingTests {
         json.objectEnd()
         #expect(String(decoding: json.bytes, as: UTF8.self)
             == #"{"s":"q\"b\\n\nt\t\u0001é/","n":3,"a":[0.5,null,null,true],"raw":{"x":[1]},"none":null}"#)
+    }
+
+    @Test("strings of every length and mix escape as a byte-by-byte reference does, and read back")
+    func escapesLikeTheReference() throws {
+        var random = SeededGenerator(seed: 8)
+        // Bytes that need an escape, their neighbours, and text (ASCII, é, emoji).
+        let pieces = ["\"", "\\", "\n", "\t", "\u{01}", "\u{1F}", " ", "!", "#", "[", "]", "\u{7F}", "a", "xyz", "é", "😀", "0123456789abcdef"]
+        for _ in 0..<3000 {
+            let text = (0..<Int.random(in: 0...40, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            var json = JSONWriter()
+            json.string(text)
+            var expected = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": expected += "\\\""
+                case "\\": expected += "\\\\"
+                case "\n": expected += "\\n"
+                case "\r": expected += "\\r"
+                case "\t": expected += "\\t"
+                case let c where c.value < 0x20: expected += String(format: "\\u%04x", c.value)
+                default: expected.unicodeScalars.append(scalar)
+                }
+            }
+            expected += "\""
+            #expect(String(decoding: json.bytes, as: UTF8.self) == expected, "\(text.debugDescription)")
+            #expect(try JSONInput.parse(json.bytes) == .string(text))
+        }
     }
 
     @Test("render bodies: key and variables, nothing else")
