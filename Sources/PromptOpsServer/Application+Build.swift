@@ -53,7 +53,8 @@ func buildApplication(
                     ? FastAnswers(snapshot: snapshot, access: access, metrics: metrics, maxBodyBytes: configuration.maxBodyBytes,
                                   renderLimits: configuration.renderLimits, answered: fastPathAnswered,
                                   answeredOnWire: wireAnswered) : nil,
-                idleTimeout: configuration.idleTimeout)
+                idleTimeout: configuration.idleTimeout, maximumHeadBytes: configuration.maxHeaderBytes,
+                maximumFields: configuration.maxHeaderFields)
         },
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),

@@ -21,8 +21,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// A span per request (W3C `traceparent` honoured), when the process bootstrapped a tracer
     /// (`telemetry.traces`); off, the request path has no tracing middleware at all.
     public var tracing = false
-    /// Whether plain `resolve` and `render` requests are answered on the event loop
-    /// (``ServingFastPath``); off, every request goes through the router (tests compare the two).
+    /// Whether plain `resolve` and `render` requests are answered on the event loop (from the
+    /// connection's bytes, ``WireServingPath``, or after NIO's decoder, ``ServingFastPath``);
+    /// off, every request goes through the router (tests compare the two).
     public var fastPath = true
 
     /// Links from the dashboard to files on the git host, by source name (a source's

@@ -15,6 +15,9 @@ struct ServingChannel: HTTPChannelHandler {
     let fastPath: FastAnswers?
     /// The connection's idle timeout (Hummingbird's, kept by the wire path while it answers).
     let idleTimeout: Duration
+    /// The decoder's head limits, which the wire path keeps too.
+    let maximumHeadBytes: Int
+    let maximumFields: Int
 
     var responder: Responder { base.responder }
 
@@ -30,10 +33,12 @@ struct ServingChannel: HTTPChannelHandler {
             _ = operations.removeHandler(context: state)
             let idle = idleTimeout.components
             let timeout = TimeAmount.nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000)
-            let wire = WireServingPath(answers: fastPath, idleTimeout: timeout) { context in
+            let wire = WireServingPath(answers: fastPath, idleTimeout: timeout, maximumHeadBytes: maximumHeadBytes,
+                                       maximumFields: maximumFields) { context in
                 let restored = HTTPConnectionStateHandler(idleTimeout: idleTimeout, logger: logger)
-                try? context.pipeline.syncOperations.addHandler(restored, position: .before(httpPath))
+                return (try? context.pipeline.syncOperations.addHandler(restored, position: .before(httpPath))) != nil
             }
+            // First: the server speaks plain HTTP (a TLS handler would have to come before it).
             try operations.addHandler(wire, position: .first)
             return value
         }

@@ -3,8 +3,9 @@
 ///
 /// Strict on purpose: whatever is not plain — another method or version, a field this reader
 /// does not take (`Transfer-Encoding`, `Expect`, `Upgrade`, `Connection` other than
-/// `keep-alive`), a field given twice, obs-fold, bare LF, bytes outside visible ASCII, a head
-/// over ``maximumBytes`` — is ``Parsed/other``, and the connection's bytes go, unchanged and
+/// `keep-alive`, `Proxy-Connection`), a field given twice, obs-fold, bare LF, bytes outside
+/// visible ASCII, a field read here with trailing whitespace, a head (complete or not) over its
+/// byte or field limit — is ``Parsed/other``, and the connection's bytes go, unchanged and
 /// from that request on, to NIO's HTTP decoder and the router, which answer them as before
 /// (400, 413, …). So this reader never has to agree with llhttp on anything unusual: it
 /// accepts a subset of what llhttp accepts, and reads it the same way (tested on random
@@ -30,10 +31,11 @@ struct WireRequestHead: Equatable {
         case other
     }
 
-    /// The longest head read here (NIO's decoder takes up to the configured 32 KiB; a head
-    /// this long is not an app's resolve).
+    /// The longest head read here, unless the server's own limit is lower (NIO's decoder takes
+    /// up to the configured 32 KiB; a head this long is not an app's resolve).
     static let maximumBytes = 8 * 1024
-    /// The most fields read here (the decoder's configured limit is 100).
+    /// The most fields read here, unless the server's own limit is lower (the decoder's
+    /// configured limit is 100).
     static let maximumFields = 64
     /// The longest `Content-Length` taken (digits), far above the body limit.
     static let maximumLengthDigits = 9
@@ -42,8 +44,17 @@ struct WireRequestHead: Equatable {
     private static let post = Array("POST ".utf8)
     private static let version = Array(" HTTP/1.1\r\n".utf8)
 
-    /// Reads the head at the start of `bytes`.
-    static func parse(_ bytes: UnsafeRawBufferPointer) -> Parsed {
+    /// Reads the head at the start of `bytes`, with at most `maximumBytes` bytes and
+    /// `maximumFields` fields: a head still incomplete past the byte limit is ``Parsed/other``
+    /// too, so what is buffered for an incomplete head stays bounded.
+    static func parse(_ bytes: UnsafeRawBufferPointer, maximumBytes: Int = WireRequestHead.maximumBytes,
+                      maximumFields: Int = WireRequestHead.maximumFields) -> Parsed {
+        let parsed = read(bytes, maximumBytes: maximumBytes, maximumFields: maximumFields)
+        if parsed == .incomplete, bytes.count > maximumBytes { return .other }
+        return parsed
+    }
+
+    private static func read(_ bytes: UnsafeRawBufferPointer, maximumBytes: Int, maximumFields: Int) -> Parsed {
         let count = bytes.count
         // The method, or as much of it as arrived.
         let method: Method, methodLength: Int
@@ -134,7 +145,8 @@ struct WireRequestHead: Equatable {
     /// The fields read here; any other is skipped (after its syntax is checked).
     private enum Field: Equatable {
         case authorization, contentType, contentLength, connection
-        /// `Transfer-Encoding`, `Expect`, `Upgrade`, `TE`, `Trailer`: the router's.
+        /// `Transfer-Encoding`, `Expect`, `Upgrade`, `TE`, `Trailer`, `Proxy-Connection` (llhttp
+        /// reads it as `Connection`): the router's.
         case refused
 
         init?(_ name: UnsafeRawBufferPointer) {
@@ -143,7 +155,7 @@ struct WireRequestHead: Equatable {
             else if equalFolded(name, "content-length") { self = .contentLength }
             else if equalFolded(name, "connection") { self = .connection }
             else if equalFolded(name, "transfer-encoding") || equalFolded(name, "expect") || equalFolded(name, "upgrade")
-                        || equalFolded(name, "te") || equalFolded(name, "trailer") { self = .refused }
+                        || equalFolded(name, "te") || equalFolded(name, "trailer") || equalFolded(name, "proxy-connection") { self = .refused }
             else { return nil }
         }
 

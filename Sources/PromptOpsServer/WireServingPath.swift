@@ -17,13 +17,19 @@ import NIOCore
 /// whose answer is not the plain success, and everything after it, goes unchanged down the
 /// pipeline: the decoder, ``ServingFastPath`` and the router take the connection from there
 /// for the rest of its life, exactly as without this handler. A connection is handed over
-/// too when its client stops reading (the router's writer applies back-pressure) or pipelines
-/// more than ``maximumAnswersPerRead`` requests in one read.
+/// too when its client stops reading (the router's writer applies back-pressure), pipelines
+/// more than ``maximumAnswersPerRead`` requests in one read, or sends one request in more than
+/// ``maximumReadsPerRequest`` pieces (a head is read again from its start at each piece; NIO's
+/// decoder reads incrementally). A POST is handed over at its head when the head alone shows
+/// it is not a plain render (a webhook's body is never buffered here).
+///
+/// It sits first in the pipeline: the server speaks plain HTTP (a TLS handler would have to
+/// come before it).
 ///
 /// While it answers, Hummingbird's connection-state handler is out of the pipeline (it would
 /// see no request and close a busy connection as idle), so this handler keeps its rules: a
-/// connection without a complete request for the idle timeout is closed, and a graceful
-/// shutdown closes it between requests. The state handler is put back when the connection is
+/// connection without a complete request head (or, while a body arrives, without its bytes)
+/// for the idle timeout is closed, and a graceful shutdown closes it between requests. The state handler is put back when the connection is
 /// handed over.
 final class WireServingPath: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
@@ -32,13 +38,18 @@ final class WireServingPath: ChannelInboundHandler, RemovableChannelHandler {
 
     private let answers: FastAnswers
     private let idleTimeout: TimeAmount
+    /// The head limits: the server's, or the reader's own when lower.
+    private let maximumHeadBytes: Int
+    private let maximumFields: Int
     /// Puts Hummingbird's connection-state handler back when the connection is handed over.
-    private let restoreStateHandler: (ChannelHandlerContext) -> Void
+    private let restoreStateHandler: (ChannelHandlerContext) -> Bool
     /// Whether requests are still read here.
     private var answering = true
     /// The start of a request whose bytes have not all arrived.
     private var partial: ByteBuffer?
     private var answeredInRead = 0
+    /// Reads that brought pieces of the request at the start of ``partial``.
+    private var readsOfPartial = 0
     private var needsFlush = false
     private var lastActive = NIODeadline.now()
     private var idleTask: Scheduled<Void>?
@@ -46,10 +57,15 @@ final class WireServingPath: ChannelInboundHandler, RemovableChannelHandler {
 
     /// The most answers written here per read; a client pipelining more is handed over.
     static let maximumAnswersPerRead = 32
+    /// The most reads one request may arrive in before the connection is handed over.
+    static let maximumReadsPerRequest = 32
 
-    init(answers: FastAnswers, idleTimeout: TimeAmount, restoreStateHandler: @escaping (ChannelHandlerContext) -> Void) {
+    init(answers: FastAnswers, idleTimeout: TimeAmount, maximumHeadBytes: Int, maximumFields: Int,
+         restoreStateHandler: @escaping (ChannelHandlerContext) -> Bool) {
         self.answers = answers
         self.idleTimeout = idleTimeout
+        self.maximumHeadBytes = min(maximumHeadBytes, WireRequestHead.maximumBytes)
+        self.maximumFields = min(maximumFields, WireRequestHead.maximumFields)
         self.restoreStateHandler = restoreStateHandler
     }
 
@@ -83,20 +99,23 @@ final class WireServingPath: ChannelInboundHandler, RemovableChannelHandler {
             bytes = earlier
         }
         while bytes.readableBytes > 0 {
-            let parsed = bytes.withUnsafeReadableBytes { WireRequestHead.parse($0) }
+            let parsed = bytes.withUnsafeReadableBytes {
+                WireRequestHead.parse($0, maximumBytes: maximumHeadBytes, maximumFields: maximumFields)
+            }
             switch parsed {
             case .incomplete:
-                partial = bytes
-                return
+                return keepPartial(context, bytes)
             case .other:
                 return handOver(context, rest: bytes)
             case .plain(let head):
+                // A complete head, or body bytes of one, keep the connection active.
+                lastActive = .now()
                 let length = head.length + (head.contentLength ?? 0)
                 guard bytes.readableBytes >= length else {
-                    // A body still arriving (render's is at most the body limit).
-                    guard head.contentLength ?? 0 <= answers.maxBodyBytes else { return handOver(context, rest: bytes) }
-                    partial = bytes
-                    return
+                    // A body still arriving: only a render's (its route is checked again when
+                    // the body is complete: the snapshot may move meanwhile).
+                    guard route(head) != nil else { return handOver(context, rest: bytes) }
+                    return keepPartial(context, bytes)
                 }
                 guard answeredInRead < Self.maximumAnswersPerRead, context.channel.isWritable,
                       let answer = answer(head, body: bytes.getSlice(at: bytes.readerIndex + head.length, length: length - head.length))
@@ -104,15 +123,27 @@ final class WireServingPath: ChannelInboundHandler, RemovableChannelHandler {
                 write(context, answer)
                 answers.answeredOnWire?()
                 bytes.moveReaderIndex(forwardBy: length)
-                lastActive = .now()
+                readsOfPartial = 0
             }
         }
+        readsOfPartial = 0
+    }
+
+    /// Keeps the start of a request until more of it arrives.
+    private func keepPartial(_ context: ChannelHandlerContext, _ bytes: ByteBuffer) {
+        readsOfPartial += 1
+        guard readsOfPartial <= Self.maximumReadsPerRequest else { return handOver(context, rest: bytes) }
+        partial = bytes
+    }
+
+    private func route(_ head: WireRequestHead) -> FastAnswers.Route? {
+        answers.route(method: head.method, target: head.target, authorization: head.authorization,
+                      contentType: head.contentType, contentLength: head.contentLength)
     }
 
     /// The answer's body when the request is answered here.
     private func answer(_ head: WireRequestHead, body: ByteBuffer?) -> Body? {
-        switch answers.route(method: head.method, target: head.target, authorization: head.authorization,
-                             contentType: head.contentType, contentLength: head.contentLength) {
+        switch route(head) {
         case .resolve(let body)?:
             answers.recordResolve()
             return .buffer(body)
@@ -159,9 +190,14 @@ final class WireServingPath: ChannelInboundHandler, RemovableChannelHandler {
     /// From `rest` on, the connection's bytes go down the pipeline, now and for good.
     private func handOver(_ context: ChannelHandlerContext, rest: ByteBuffer?) {
         answering = false
+        partial = nil
         idleTask?.cancel()
         idleTask = nil
-        restoreStateHandler(context)
+        guard restoreStateHandler(context) else {
+            // Without its state handler the connection would have no idle timeout or graceful
+            // close: closed instead (never expected: adding a handler fails only when closed).
+            return flushAndClose(context)
+        }
         if let rest, rest.readableBytes > 0 { context.fireChannelRead(wrapInboundOut(rest)) }
     }
 

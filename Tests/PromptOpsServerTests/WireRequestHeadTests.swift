@@ -44,6 +44,7 @@ struct WireRequestHeadTests {
         "GET / HTTP/1.1\r\nUpgrade: h2c\r\n\r\n", "POST / HTTP/1.1\r\nExpect: 100-continue\r\n\r\n",
         "GET / HTTP/1.1\r\nAuthorization: a\r\nAuthorization: b\r\n\r\n", "GET / HTTP/1.1\r\nTE: trailers\r\n\r\n",
         "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "GET / HTTP/1.1\r\nAuthorization: Bearer t \r\n\r\n", "POST / HTTP/1.1\r\nContent-Length: 1\t\r\n\r\n",
+        "GET / HTTP/1.1\r\nProxy-Connection: close\r\n\r\n", "GET / HTTP/1.1\r\nproxy-connection: keep-alive\r\n\r\n",
     ])
     func unusual(text: String) {
         #expect(Self.parse(text) == .other, "\(text.debugDescription)")
@@ -56,6 +57,15 @@ struct WireRequestHeadTests {
         #expect(Self.parse("GET / HTTP/1.1\r\n\(filler)") == .other)
         #expect(Self.parse("GET /\(String(repeating: "a", count: 9000))") == .other)
         #expect(Self.parse("GET /\(String(repeating: "a", count: 100))") == .incomplete)
+        // A field name, or value, that never ends: refused once past the limit, not buffered on.
+        #expect(Self.parse("GET / HTTP/1.1\r\n\(String(repeating: "A", count: 9000))") == .other)
+        #expect(Self.parse("GET / HTTP/1.1\r\nX: \(String(repeating: "A", count: 9000))") == .other)
+        #expect(Self.parse("GET / HTTP/1.1\r\n\(String(repeating: "A", count: 8000))") == .incomplete)
+        // The server's own lower limits hold.
+        let small = Array("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\n".utf8)
+        #expect(small.withUnsafeBytes { WireRequestHead.parse($0, maximumBytes: 20) } == .other)
+        #expect(small.withUnsafeBytes { WireRequestHead.parse($0, maximumFields: 1) } == .other)
+        #expect(small.withUnsafeBytes { WireRequestHead.parse($0, maximumFields: 2) } != .other)
     }
 
     /// Random heads from pieces, plain and not, some of them broken.
@@ -70,7 +80,8 @@ struct WireRequestHeadTests {
         ]
         let broken = [
             "Content-Length: 5, 5", "Transfer-Encoding: chunked", "Connection: close", " folded", "X C: y", "X-D : y", "X-E: a\u{7f}",
-            "X-G: \u{e9}", "Expect: 100-continue", "authorization: Bearer x ", "Content-Length: 3 ",
+            "X-G: \u{e9}", "Expect: 100-continue", "authorization: Bearer x ", "Content-Length: 3 ", "Proxy-Connection: close",
+            "Connection: Upgrade", String(repeating: "N", count: 9000) + ": v",
         ]
         var head = "\(methods.randomElement(using: &random)!) \(targets.randomElement(using: &random)!) \(versions.randomElement(using: &random)!)"
         let newline = Int.random(in: 0..<30, using: &random) == 0 ? "\n" : "\r\n"
@@ -110,7 +121,7 @@ struct WireRequestHeadTests {
             }
             #expect(nio.method == (head.method == .get ? .GET : .POST), "\(request.debugDescription)")
             #expect(nio.uri == String(decoding: head.target, as: UTF8.self), "\(request.debugDescription)")
-            #expect(nio.version == .http1_1)
+            #expect(nio.version == .http1_1 && nio.isKeepAlive, "\(request.debugDescription)")
             #expect(nio.headers["authorization"].first == head.authorization, "\(request.debugDescription)")
             #expect(nio.headers["content-type"].first == head.contentType, "\(request.debugDescription)")
             #expect(nio.headers["content-length"].first.flatMap(Int.init) == head.contentLength, "\(request.debugDescription)")

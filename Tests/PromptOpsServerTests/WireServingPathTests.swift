@@ -77,6 +77,62 @@ struct WireServingPathTests {
         #expect(third.1 == 0 && third.2 == 3)
     }
 
+    @Test("requests arriving in pieces of every size are answered as when sent whole")
+    func piecesAnswerAsWhole() async throws {
+        let requests = [Self.resolve("a"), Self.render, Self.resolve("customer-8"), Self.render, Self.resolve("z")]
+        let server = TestServer(try await ServingFastPathTests.canaryStore())
+        try server.snapshot.refresh()
+        let (whole, pieces) = try await server.run { client in
+            let port = try #require(client.port)
+            return await ServingFastPathTests.onThread {
+                func answers(piece: Int?) -> [String] {
+                    let socket = RawSocket(port: port)
+                    defer { socket.close() }
+                    return requests.map { request in
+                        let bytes = Array(request.utf8)
+                        for start in stride(from: 0, to: bytes.count, by: piece ?? bytes.count) {
+                            socket.send(String(decoding: bytes[start..<min(start + (piece ?? bytes.count), bytes.count)], as: UTF8.self))
+                            if piece != nil { usleep(2_000) }
+                        }
+                        return Self.masked(socket.receiveOne(seconds: 5))
+                    }
+                }
+                return (answers(piece: nil), [1, 7, 40, 100].map { answers(piece: $0) })
+            }
+        }
+        #expect(whole.allSatisfy { $0.hasPrefix("HTTP/1.1 200 OK\r\n") }, "\(whole)")
+        for (index, answers) in pieces.enumerated() {
+            #expect(answers == whole, "pieces #\(index)")
+        }
+    }
+
+    @Test("a render body arriving slowly keeps its connection open past the idle timeout")
+    func slowBodyIsNotIdle() async throws {
+        var server = TestServer(try await ServingFastPathTests.canaryStore())
+        server.idleTimeout = .seconds(1)
+        try server.snapshot.refresh()
+        let wireAnswers = server.wireAnswers
+        let (answer, wire) = try await server.run { client in
+            let port = try #require(client.port)
+            return await ServingFastPathTests.onThread {
+                let socket = RawSocket(port: port)
+                defer { socket.close() }
+                let body = Array(Self.renderBody.utf8)
+                socket.send("POST \(Self.base)/tagline-web/render HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: \(body.count)\r\n\r\n")
+                // 8 pieces, 0.3 s apart: 2.4 s, past the 1 s idle timeout twice over.
+                let step = (body.count + 7) / 8
+                for start in stride(from: 0, to: body.count, by: step) {
+                    usleep(300_000)
+                    socket.send(String(decoding: body[start..<min(start + step, body.count)], as: UTF8.self))
+                }
+                return (socket.receiveOne(seconds: 5), wireAnswers.value)
+            }
+        }
+        #expect(answer.hasPrefix("HTTP/1.1 200 OK") && answer.contains("Tagline for spring."), "\(answer.prefix(200))")
+        #expect(wire == 1)
+    }
+
     @Test("a graceful shutdown closes a connection waiting between requests at once, and one in the middle of a head")
     func shutdownClosesWaitingConnections() async throws {
         var server = TestServer(try await ServingFastPathTests.canaryStore())
