@@ -143,8 +143,14 @@ public struct Deployment: Sendable, Equatable {
     public var analysis: Analysis?
     /// The experiment, for strategy Experiment.
     public var experiment: Experiment?
-    /// The whole document, for locations.
-    public var document: LocatedValue
+    /// The whole document, for locations. Kept packed (``PackedLocatedValue``): a controller
+    /// holds every Deployment of a repository between passes, and the tree was most of a
+    /// Deployment's memory. Each read rebuilds the tree: read it once per use.
+    public var document: LocatedValue {
+        get { packedDocument.value }
+        set { packedDocument = PackedLocatedValue(newValue) }
+    }
+    private var packedDocument: PackedLocatedValue
     /// SHA-256 (hex) of the canonical JSON of `spec`: the Deployment's identity in the store,
     /// computed once when the file is read (a controller keeps loaded files between passes,
     /// and each pass plans from it; the JSON itself is not kept: it is memory for every
@@ -153,6 +159,26 @@ public struct Deployment: Sendable, Equatable {
 
     /// The object's key.
     public var key: ObjectKey { ObjectKey(kind: "Deployment", namespace: meta.namespace, name: meta.name) }
+
+    /// Creates a Deployment.
+    public init(meta: ObjectMeta, template: String, environment: String?, strategy: StrategyType, steps: [Step],
+                analysis: Analysis?, experiment: Experiment?, document: LocatedValue, specHash: String) {
+        self.meta = meta
+        self.template = template
+        self.environment = environment
+        self.strategy = strategy
+        self.steps = steps
+        self.analysis = analysis
+        self.experiment = experiment
+        packedDocument = PackedLocatedValue(document)
+        self.specHash = specHash
+    }
+
+    public static func == (lhs: Deployment, rhs: Deployment) -> Bool {
+        lhs.meta == rhs.meta && lhs.template == rhs.template && lhs.environment == rhs.environment && lhs.strategy == rhs.strategy
+            && lhs.steps == rhs.steps && lhs.analysis == rhs.analysis && lhs.experiment == rhs.experiment
+            && lhs.specHash == rhs.specHash && (lhs.packedDocument === rhs.packedDocument || lhs.document == rhs.document)
+    }
 }
 
 extension Deployment.Metric {

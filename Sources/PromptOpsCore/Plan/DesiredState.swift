@@ -189,10 +189,11 @@ public struct DesiredState: Sendable {
 
     /// A Deployment as it should be served.
     static func deployment(_ d: Deployment) -> DesiredDeployment {
-        let spec = CanonicalJSON.encode(d.document["spec"] ?? d.document)
+        let document = d.document  // read once: a Deployment keeps it packed
+        let spec = CanonicalJSON.encode(document["spec"] ?? document)
         return DesiredDeployment(
             object: DesiredObject(kind: "Deployment", name: d.meta.name, specJSON: spec, hash: d.specHash,
-                                  path: d.document.location.path, labels: d.meta.labels),
+                                  path: document.location.path, labels: d.meta.labels),
             template: d.template, strategy: d.strategy)
     }
 

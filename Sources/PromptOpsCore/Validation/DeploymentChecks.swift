@@ -2,21 +2,22 @@
 enum DeploymentChecks {
     static func check(_ d: Deployment, templates: [String: CompiledNamespace.Entry]) -> [Diagnostic] {
         var out: [Diagnostic] = []
+        let document = d.document  // read once: a Deployment keeps it packed
         func add(_ severity: Severity, _ node: LocatedValue?, _ message: String) {
-            out.append(Diagnostic(severity, at: node?.location ?? d.document.location, message,
+            out.append(Diagnostic(severity, at: node?.location ?? document.location, message,
                                   kind: "Deployment", name: d.meta.name, namespace: d.meta.namespace))
         }
         if !d.template.isEmpty && templates[d.template] == nil {
-            add(.error, d.document.at("spec", "template"),
+            add(.error, document.at("spec", "template"),
                 "spec.template: there is no PromptTemplate '\(d.template)' in namespace '\(d.meta.namespace)'")
         }
-        let strategy = d.document.at("spec", "strategy")
+        let strategy = document.at("spec", "strategy")
         switch d.strategy {
         case .canary:
             if d.steps.isEmpty {
                 add(.error, strategy, "spec.strategy: a Canary strategy needs canary.steps")
             }
-            let stepNodes = d.document.at("spec", "strategy", "canary", "steps")?.array ?? []
+            let stepNodes = document.at("spec", "strategy", "canary", "steps")?.array ?? []
             for (i, step) in d.steps.enumerated() where step == .analysis {
                 if !(d.analysis?.measuresSomething ?? false) {
                     add(.error, i < stepNodes.count ? stepNodes[i] : strategy,
@@ -27,19 +28,19 @@ enum DeploymentChecks {
             if !(d.analysis?.measuresSomething ?? false) {
                 add(.error, strategy, "spec.strategy: an Experiment needs spec.analysis with a judge or metrics to decide it")
             }
-            if d.document.at("spec", "strategy", "canary") != nil {
-                add(.warning, d.document.at("spec", "strategy", "canary"),
+            if document.at("spec", "strategy", "canary") != nil {
+                add(.warning, document.at("spec", "strategy", "canary"),
                     "spec.strategy.canary is ignored because strategy.type is Experiment (its steps are setWeight, analysis and, unless promote, a manual pause)")
             }
         case .direct:
-            if d.document.at("spec", "strategy", "canary") != nil {
-                add(.warning, d.document.at("spec", "strategy", "canary"),
+            if document.at("spec", "strategy", "canary") != nil {
+                add(.warning, document.at("spec", "strategy", "canary"),
                     "spec.strategy.canary is ignored because strategy.type is Direct")
             }
         }
         var metricNames: Set<String> = []
         for (i, metric) in (d.analysis?.metrics ?? []).enumerated() {
-            let node = d.document.at("spec", "analysis", "metrics")?.array?[i]
+            let node = document.at("spec", "analysis", "metrics")?.array?[i]
             if !metricNames.insert(metric.name).inserted {
                 add(.error, node, "spec.analysis.metrics[\(i)]: metric name '\(metric.name)' is used twice")
             }
@@ -51,10 +52,10 @@ enum DeploymentChecks {
             }
         }
         if let analysis = d.analysis, !analysis.measuresSomething {
-            add(.error, d.document.at("spec", "analysis"), "spec.analysis: set metrics, a judge or both")
+            add(.error, document.at("spec", "analysis"), "spec.analysis: set metrics, a judge or both")
         }
         if let judge = d.analysis?.judge {
-            let node = d.document.at("spec", "analysis", "judge")
+            let node = document.at("spec", "analysis", "judge")
             if metricNames.contains(Deployment.Judge.metricName) {
                 add(.error, node, "spec.analysis.judge: its measurements are named '\(Deployment.Judge.metricName)', and a metric of spec.analysis.metrics has that name; rename the metric")
             }

@@ -57,12 +57,13 @@ public struct PolicyEvaluator: Sendable {
         // Compiled once per evaluation; a pattern that does not compile is a schema error already.
         let patterns = rules.forbiddenPatterns.compactMap { p in (try? LinearRegex(p.regex)).map { (p, $0) } }
         for d in matchedDeployments.sorted(by: { $0.meta.name < $1.meta.name }) {
-            let spec = d.document["spec"] ?? d.document
+            let document = d.document  // read once: a Deployment keeps it packed
+            let spec = document["spec"] ?? document
             if let required = rules.requireStrategy, d.strategy != required {
-                violation(d.key, d.document.at("spec", "strategy", "type") ?? spec,
+                violation(d.key, document.at("spec", "strategy", "type") ?? spec,
                           "Deployments must use strategy \(required.rawValue), this one uses \(d.strategy.rawValue)")
             }
-            let stepNodes = d.document.at("spec", "strategy", "canary", "steps")?.array ?? []
+            let stepNodes = document.at("spec", "strategy", "canary", "steps")?.array ?? []
             if let maxWeight = rules.maxStepWeight, d.strategy == .canary {
                 let lastAnalysis = d.steps.lastIndex(of: .analysis) ?? d.steps.count
                 for (i, step) in d.steps.enumerated() where i < lastAnalysis {
@@ -74,16 +75,16 @@ public struct PolicyEvaluator: Sendable {
             }
             // An Experiment's split comes before its analysis too.
             if let maxWeight = rules.maxStepWeight, let experiment = d.experiment, experiment.weight > maxWeight {
-                violation(d.key, d.document.at("spec", "strategy", "experiment", "weight") ?? d.document.at("spec", "strategy") ?? spec,
+                violation(d.key, document.at("spec", "strategy", "experiment", "weight") ?? document.at("spec", "strategy") ?? spec,
                           "experiment weight \(experiment.weight) is above maxStepWeight \(maxWeight)")
             }
             if rules.requireAnalysis && d.strategy.isGradual
                 && (!d.steps.contains(.analysis) || !(d.analysis?.measuresSomething ?? false)) {
-                violation(d.key, d.document.at("spec", "strategy") ?? spec,
+                violation(d.key, document.at("spec", "strategy") ?? spec,
                           "canary steps must include an analysis step backed by spec.analysis metrics or a judge")
             }
             requireLabels(d.key, d.meta.labels,
-                          at: (d.document.at("metadata", "labels") ?? d.document["metadata"] ?? d.document).location, violation)
+                          at: (document.at("metadata", "labels") ?? document["metadata"] ?? document).location, violation)
         }
         for t in matchedTemplates.sorted(by: { $0.meta.name < $1.meta.name }) {
             let spec = LocatedValue(.null, at: t.origin.spec)

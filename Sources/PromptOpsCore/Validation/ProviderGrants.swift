@@ -68,12 +68,13 @@ public struct ProviderGrants: Sendable, Equatable {
     public func check(_ deployment: Deployment) -> [Diagnostic] {
         guard let metrics = deployment.analysis?.metrics else { return [] }
         let namespace = deployment.meta.namespace
-        let nodes = deployment.document.at("spec", "analysis", "metrics")?.array ?? []
+        let document = deployment.document  // read once: a Deployment keeps it packed
+        let nodes = document.at("spec", "analysis", "metrics")?.array ?? []
         var out: [Diagnostic] = []
         if let judge = deployment.analysis?.judge {
-            let node = deployment.document.at("spec", "analysis", "judge", "evaluation")
+            let node = document.at("spec", "analysis", "judge", "evaluation")
             func error(_ key: String, _ message: String) {
-                out.append(Diagnostic(.error, at: (node?[key] ?? node ?? deployment.document).location,
+                out.append(Diagnostic(.error, at: (node?[key] ?? node ?? document).location,
                     "spec.analysis.judge.evaluation.\(key): \(message)", kind: "Deployment", name: deployment.meta.name,
                     namespace: namespace))
             }
@@ -87,7 +88,7 @@ public struct ProviderGrants: Sendable, Equatable {
             func error(_ field: [String], _ message: String) {
                 var at = node
                 for key in field { at = at?[key] }
-                out.append(Diagnostic(.error, at: (at ?? node ?? deployment.document).location,
+                out.append(Diagnostic(.error, at: (at ?? node ?? document).location,
                     "spec.analysis.metrics[\(i)] (\(metric.name)): \(message)", kind: "Deployment", name: deployment.meta.name,
                     namespace: namespace))
             }
