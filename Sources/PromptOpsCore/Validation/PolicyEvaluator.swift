@@ -57,13 +57,14 @@ public struct PolicyEvaluator: Sendable {
         // Compiled once per evaluation; a pattern that does not compile is a schema error already.
         let patterns = rules.forbiddenPatterns.compactMap { p in (try? LinearRegex(p.regex)).map { (p, $0) } }
         for d in matchedDeployments.sorted(by: { $0.meta.name < $1.meta.name }) {
-            let document = d.document  // read once: a Deployment keeps it packed
-            let spec = document["spec"] ?? document
+            // Read only for a violation's position, and then once: a Deployment keeps it packed.
+            lazy var document = d.document
+            lazy var spec = document["spec"] ?? document
             if let required = rules.requireStrategy, d.strategy != required {
                 violation(d.key, document.at("spec", "strategy", "type") ?? spec,
                           "Deployments must use strategy \(required.rawValue), this one uses \(d.strategy.rawValue)")
             }
-            let stepNodes = document.at("spec", "strategy", "canary", "steps")?.array ?? []
+            lazy var stepNodes = document.at("spec", "strategy", "canary", "steps")?.array ?? []
             if let maxWeight = rules.maxStepWeight, d.strategy == .canary {
                 let lastAnalysis = d.steps.lastIndex(of: .analysis) ?? d.steps.count
                 for (i, step) in d.steps.enumerated() where i < lastAnalysis {
@@ -127,11 +128,11 @@ public struct PolicyEvaluator: Sendable {
         return out
     }
 
-    private func requireLabels(_ key: ObjectKey, _ labels: [String: String], at location: SourceLocation,
+    private func requireLabels(_ key: ObjectKey, _ labels: [String: String], at location: @autoclosure () -> SourceLocation,
                                _ violation: (ObjectKey, LocatedValue, String) -> Void) {
         let missing = policy.rules.requiredLabels.filter { labels[$0] == nil }
         if !missing.isEmpty {
-            violation(key, LocatedValue(.null, at: location),
+            violation(key, LocatedValue(.null, at: location()),
                       "missing required label\(missing.count == 1 ? "" : "s"): \(missing.joined(separator: ", "))")
         }
     }
