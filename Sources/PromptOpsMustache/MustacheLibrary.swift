@@ -61,6 +61,14 @@ public struct MustacheLibrary: Sendable {
     /// ``maximumRenderSteps`` or ``maximumOutputBytes`` is a failure naming the limit, never
     /// a silently shortened text.
     public func renderBounded(_ template: MustacheTemplate, _ context: MustacheValue) -> Result<String, MustacheRenderLimit> {
+        renderBounded(template, context) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Renders like ``renderBounded(_:_:)``, handing the rendered UTF-8 (valid: it joins
+    /// `String` contents) to `body` instead of making a `String` of it: a server writing it
+    /// into an answer skips a copy and a UTF-8 check.
+    public func renderBounded<R>(_ template: MustacheTemplate, _ context: MustacheValue,
+                                 bytes body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, MustacheRenderLimit> {
         let program = template.program
         var renderer = MustacheRenderer(
             templates: templates, escapesHTML: escaping == .html, context: context,
@@ -69,7 +77,7 @@ public struct MustacheLibrary: Sendable {
         renderer.render(program, from: 0, to: program.instructions.count)
         if let limit = renderer.stopped { return .failure(limit) }
         if renderer.output.byteCount > maximumOutputBytes { return .failure(.outputBytes) }
-        return .success(renderer.output.makeString())
+        return .success(renderer.output.withBytes(body))
     }
 }
 

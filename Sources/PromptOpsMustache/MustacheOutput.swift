@@ -121,6 +121,11 @@ struct MustacheOutput: ~Copyable {
         append(UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count]))
     }
 
+    /// The rendered bytes, for the duration of `body`.
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        body(UnsafeBufferPointer(start: storage, count: count))
+    }
+
     /// The rendered text (the bytes are valid UTF-8: concatenated `String` contents).
     func makeString() -> String {
         String(decoding: UnsafeBufferPointer(start: storage, count: count), as: UTF8.self)

@@ -105,12 +105,13 @@ struct FastAnswers: Sendable {
             return nil
         }
         let started = ContinuousClock.now
-        let result = compiled.render(entry.template, values: input.variables, limits: loopRenderLimits)
+        let result = RenderAnswer.render(compiled, template: entry.template, values: input.variables, limits: loopRenderLimits,
+                                         version: version, variant: variant)
         let elapsed = ContinuousClock.now - started
-        guard case .success(let prompt) = result else { return nil }
+        guard case .success(let answer) = result else { return nil }
         metrics.observeRender(seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         record(route: ServingAPI.Path.render, method: "POST")
-        return RenderAnswer.write(prompt, template: entry.template, version: version, variant: variant).bytes
+        return answer.bytes
     }
 
     private func record(route: String, method: String) {

@@ -4,6 +4,51 @@ import PromptOpsStore
 /// The `render` answer: `{template, version, hash, variant, messages: [{role, content}]}`
 /// for chat templates or `{template, version, hash, variant, text}` for text templates.
 enum RenderAnswer {
+    /// Renders `template` and encodes the answer in one go: each message's rendered bytes are
+    /// escaped straight into the answer (making a `String` of each first, then escaping it,
+    /// was a copy and a UTF-8 check per message: 3 % of a render's CPU in a profile).
+    static func render(_ compiled: CompiledNamespace, template: String, values: [String: TemplateValue], limits: RenderLimits,
+                       version: VersionRef, variant: TrafficSplit.Variant) -> Result<JSONWriter, RenderError> {
+        var json = JSONWriter(capacity: 4096)
+        json.objectStart()
+        json.member("template", template)
+        json.member("version", version.version)
+        json.member("hash", version.hash)
+        json.member("variant", variant.rawValue)
+        var opened = false
+        let kind = compiled.render(template, values: values, limits: limits) { role, content in
+            if let role {
+                if !opened {
+                    json.key("messages")
+                    json.arrayStart()
+                    opened = true
+                }
+                json.objectStart()
+                json.member("role", role)
+                json.key("content")
+                json.string(utf8: content)
+                json.objectEnd()
+            } else {
+                json.key("text")
+                json.string(utf8: content)
+            }
+        }
+        switch kind {
+        case .success(.messages):
+            if !opened {
+                json.key("messages")
+                json.arrayStart()
+            }
+            json.arrayEnd()
+        case .success(.text):
+            break
+        case .failure(let error):
+            return .failure(error)
+        }
+        json.objectEnd()
+        return .success(json)
+    }
+
     /// Encodes a rendered prompt.
     static func write(_ prompt: RenderedPrompt, template: String, version: VersionRef, variant: TrafficSplit.Variant) -> JSONWriter {
         var json = JSONWriter(capacity: 1024)

@@ -27,7 +27,9 @@ struct RenderRequest {
         guard case .object(let members) = value else {
             throw APIError.badRequest("invalid_body", "the request body must be a JSON object {\"key\"?: string, \"variables\": {...}}")
         }
-        for name in members.keys.sorted() where !Self.members.contains(name) {
+        // Sorted only when there is something to report (the first unknown name, in order).
+        if members.keys.contains(where: { !Self.members.contains($0) }),
+           let name = members.keys.sorted().first(where: { !Self.members.contains($0) }) {
             throw APIError.badRequest("invalid_body", "unknown member '\(name)' in the request body (expected: key, variables)")
         }
         switch members["key"] {

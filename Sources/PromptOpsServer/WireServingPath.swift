@@ -175,7 +175,7 @@ final class WireServingPath: ChannelInboundHandler, RemovableChannelHandler {
         let date = date.now()
         var out = context.channel.allocator.buffer(capacity: Self.statusAndType.count + 64 + body.count)
         out.writeBytes(Self.statusAndType)
-        out.writeString(String(body.count))
+        Self.writeDecimal(body.count, to: &out)
         out.writeStaticString("\r\nDate: ")
         out.writeString(date)
         out.writeStaticString("\r\n\r\n")
@@ -185,6 +185,20 @@ final class WireServingPath: ChannelInboundHandler, RemovableChannelHandler {
         }
         context.write(wrapOutboundOut(out), promise: nil)
         needsFlush = true
+    }
+
+    /// `value` (not negative) in decimal, without making a `String` of it.
+    static func writeDecimal(_ value: Int, to out: inout ByteBuffer) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { room in
+            var rest = value, start = room.count
+            repeat {
+                start -= 1
+                room[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: room[start...]))
+        }
     }
 
     /// From `rest` on, the connection's bytes go down the pipeline, now and for good.

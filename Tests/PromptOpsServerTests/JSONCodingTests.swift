@@ -78,3 +78,72 @@ struct JSONCodingTests {
         #expect(throws: APIError.self) { try RenderRequest(body: Array(#"{"variables": {}, "other": 1}"#.utf8)) }
     }
 }
+
+@Suite("JSON request bodies: containers built when they end")
+struct JSONInputContainerTests {
+    /// A random value: nested objects and arrays of every small size.
+    static func randomValue(_ rng: inout SystemRandomNumberGenerator, depth: Int) -> TemplateValue {
+        switch Int.random(in: 0..<(depth > 3 ? 4 : 6), using: &rng) {
+        case 0: return .int(Int.random(in: -1000...1000, using: &rng))
+        case 1: return .string(String((0..<Int.random(in: 0...20, using: &rng)).map { _ in "ab\"\\é😀\n x".randomElement(using: &rng)! }))
+        case 2: return [.null, .bool(true), .bool(false)].randomElement(using: &rng)!
+        case 3: return .double(Double(Int.random(in: -100...100, using: &rng)) + 0.5)
+        case 4:
+            var members: [String: TemplateValue] = [:]
+            for i in 0..<Int.random(in: 0...7, using: &rng) { members["k\(i)\(Int.random(in: 0...9, using: &rng))"] = randomValue(&rng, depth: depth + 1) }
+            return .object(members)
+        default:
+            return .array((0..<Int.random(in: 0...7, using: &rng)).map { _ in randomValue(&rng, depth: depth + 1) })
+        }
+    }
+
+    static func write(_ value: TemplateValue, into json: inout JSONWriter) {
+        switch value {
+        case .null: json.null()
+        case .bool(let b): json.bool(b)
+        case .int(let i): json.int(i)
+        case .double(let d): json.double(d)
+        case .string(let s): json.string(s)
+        case .array(let items):
+            json.arrayStart()
+            for item in items { write(item, into: &json) }
+            json.arrayEnd()
+        case .object(let members):
+            json.objectStart()
+            for (key, member) in members.sorted(by: { $0.key < $1.key }) {
+                json.key(key)
+                write(member, into: &json)
+            }
+            json.objectEnd()
+        }
+    }
+
+    @Test("2,000 random nested values read back as written")
+    func roundTrip() throws {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let value = Self.randomValue(&rng, depth: 0)
+            var json = JSONWriter()
+            Self.write(value, into: &json)
+            #expect(try JSONInput.parse(json.bytes) == value, "\(String(decoding: json.bytes, as: UTF8.self))")
+        }
+    }
+
+    @Test("a duplicate key is refused at its own offset, also deep inside, also after other members")
+    func duplicates() {
+        for (text, offset) in [(#"{"a":1,"b":2,"a":3}"#, 13), (#"[{"x":{"y":1,"z":[{"q":1,"q":2}]}}]"#, 25), (#"{"a":{"a":1},"a":2}"#, 13)] {
+            #expect(throws: JSONInput.Failure(offset: offset, message: "duplicate key '\(text.contains("q") ? "q" : "a")'")) {
+                try JSONInput.parse(Array(text.utf8))
+            }
+        }
+        // Same key in sibling objects is fine.
+        #expect((try? JSONInput.parse(Array(#"[{"a":1},{"a":2}]"#.utf8))) == .array([.object(["a": .int(1)]), .object(["a": .int(2)])]))
+    }
+
+    @Test("an unknown member of a render body is named: the first in name order")
+    func unknownMember() {
+        #expect(throws: APIError.badRequest("invalid_body", "unknown member 'b' in the request body (expected: key, variables)")) {
+            try RenderRequest(body: Array(#"{"variables": {}, "z": 1, "b": 2}"#.utf8))
+        }
+    }
+}

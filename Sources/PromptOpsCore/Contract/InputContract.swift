@@ -30,31 +30,36 @@ public struct InputContract: Sendable, Equatable {
     /// The render context: the given values plus defaults, or every violation.
     public func resolve(_ values: [String: TemplateValue]) -> Result<TemplateValue, ContractError> {
         var violations: [ContractViolation] = []
-        // Sorted only when there is something to report.
-        if values.keys.contains(where: { inputs[$0] == nil }) {
-            for name in values.keys.sorted() where inputs[name] == nil {
-                let declared = ordered.map(\.name).joined(separator: ", ")
-                violations.append(ContractViolation(input: name,
-                    message: "is not a declared input of this template (declared: \(declared.isEmpty ? "none" : declared))"))
-            }
-        }
         // The context is the given values themselves unless a default fills a gap or a null
         // is dropped (the common request gives every input: no dictionary is built).
         var context: [String: TemplateValue]? = nil
+        // Given values of declared inputs: fewer than all given means some are undeclared
+        // (counted here rather than looking each given name up again).
+        var declaredGiven = 0
         for input in ordered {
             let name = input.name, spec = input.spec
-            if let value = values[name], value != .null {
+            let given = values[name]
+            if given != nil { declaredGiven += 1 }
+            if let value = given, value != .null {
                 Self.check(value, against: spec, path: name, into: &violations)
                 context?[name] = value
             } else if let fallback = spec.defaultValue {
                 if context == nil { context = Self.declaredValues(values, upTo: name, of: ordered) }
                 context![name] = fallback
             } else {
-                if values[name] != nil, context == nil { context = Self.declaredValues(values, upTo: name, of: ordered) }
+                if given != nil, context == nil { context = Self.declaredValues(values, upTo: name, of: ordered) }
                 if spec.required {
                     violations.append(ContractViolation(input: name, message: "is required but has no value (expected \(Self.noun(spec.type)))"))
                 }
             }
+        }
+        // Undeclared names first, sorted; sorted only when there is something to report.
+        if declaredGiven < values.count {
+            let declared = ordered.map(\.name).joined(separator: ", ")
+            let undeclared = values.keys.sorted().filter { inputs[$0] == nil }.map {
+                ContractViolation(input: $0, message: "is not a declared input of this template (declared: \(declared.isEmpty ? "none" : declared))")
+            }
+            violations.insert(contentsOf: undeclared, at: 0)
         }
         if !violations.isEmpty { return .failure(ContractError(violations: violations)) }
         return .success(.object(context ?? values))

@@ -45,6 +45,32 @@ extension CompiledNamespace {
     /// Renders `name` with `values`, strict contract applied (missing, mistyped, out-of-enum
     /// and undeclared inputs are refused, each naming the input).
     public func render(_ name: String, values: [String: TemplateValue], limits: RenderLimits = .standard) -> Result<RenderedPrompt, RenderError> {
+        var messages: [RenderedPrompt.Message] = []
+        var text: String?
+        let kind = render(name, values: values, limits: limits) { role, content in
+            let rendered = String(decoding: content, as: UTF8.self)
+            if let role { messages.append(RenderedPrompt.Message(role: role, content: rendered)) } else { text = rendered }
+        }
+        switch kind {
+        case .success(.text): return .success(.text(text ?? ""))
+        case .success(.messages): return .success(.messages(messages))
+        case .failure(let error): return .failure(error)
+        }
+    }
+
+    /// What a template renders to.
+    public enum RenderedKind: Sendable, Equatable {
+        /// Chat messages: `emit` was called once per message, with its role.
+        case messages
+        /// One text: `emit` was called once, without a role.
+        case text
+    }
+
+    /// Renders like ``render(_:values:limits:)``, handing each message's rendered UTF-8 (or
+    /// the text's, with a nil role) to `emit`, in order, instead of making `String`s: a server
+    /// writes them straight into its answer. On a failure, what was emitted is to be dropped.
+    public func render(_ name: String, values: [String: TemplateValue], limits: RenderLimits = .standard,
+                       emit: (_ role: String?, _ content: UnsafeBufferPointer<UInt8>) -> Void) -> Result<RenderedKind, RenderError> {
         guard let entry = entries[name] else { return .failure(.noSuchTemplate(name: name, namespace: namespace)) }
         let compiled = entry.compiled.compactMap { $0 }
         guard compiled.count == entry.compiled.count else { return .failure(.invalidTemplate(name: name)) }
@@ -56,29 +82,29 @@ extension CompiledNamespace {
         var bounded = library
         bounded.maximumOutputBytes = limits.maximumBytes
         bounded.maximumRenderSteps = limits.maximumSteps
-        func one(_ template: MustacheTemplate) -> Result<String, RenderError> {
-            switch bounded.renderBounded(template, context) {
-            case .success(let text):
-                bounded.maximumOutputBytes -= text.utf8.count
-                return .success(text)
+        func one(_ template: MustacheTemplate, role: String?) -> RenderError? {
+            switch bounded.renderBounded(template, context, bytes: { content in
+                emit(role, content)
+                return content.count
+            }) {
+            case .success(let count):
+                bounded.maximumOutputBytes -= count
+                return nil
             case .failure(.outputBytes):
-                return .failure(.limit("the rendered prompt would be larger than \(limits.maximumBytes) bytes"))
+                return .limit("the rendered prompt would be larger than \(limits.maximumBytes) bytes")
             case .failure(.steps):
-                return .failure(.limit("rendering takes more than \(limits.maximumSteps) template steps (a section or partial multiplying its content?)"))
+                return .limit("rendering takes more than \(limits.maximumSteps) template steps (a section or partial multiplying its content?)")
             }
         }
         switch entry.template.body {
         case .text:
-            return one(compiled[0]).map(RenderedPrompt.text)
+            if let error = one(compiled[0], role: nil) { return .failure(error) }
+            return .success(.text)
         case .messages(let messages):
-            var out: [RenderedPrompt.Message] = []
             for (message, template) in zip(messages, compiled) {
-                switch one(template) {
-                case .success(let text): out.append(RenderedPrompt.Message(role: message.role, content: text))
-                case .failure(let error): return .failure(error)
-                }
+                if let error = one(template, role: message.role) { return .failure(error) }
             }
-            return .success(.messages(out))
+            return .success(.messages)
         }
     }
 
