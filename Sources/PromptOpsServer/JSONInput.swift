@@ -97,6 +97,8 @@ struct JSONInput {
             throw failure("expected ',' or '}'")
         }
         // One hash per member into a table of its final size; a key seen before is refused.
+        // So a duplicate is reported when its object ends: a syntax error later inside the
+        // same object is reported first (the body is refused either way).
         var members = [String: TemplateValue](minimumCapacity: pendingMembers.count - first)
         for member in pendingMembers[first...] {
             guard members.updateValue(member.value, forKey: member.key) == nil else {

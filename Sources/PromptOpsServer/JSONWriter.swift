@@ -35,7 +35,6 @@ struct JSONWriter {
 
     /// A string value.
     mutating func string(_ value: String) { separate(); appendQuoted(value); needsComma = true }
-    /// A string value, or `null`.
     /// A string given as UTF-8 bytes (valid UTF-8; escaped like a `String`).
     mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
         separate()
@@ -44,6 +43,7 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
         needsComma = true
     }
+    /// A string value, or `null`.
     mutating func string(_ value: String?) { if let value { string(value) } else { null() } }
     /// An integer value.
     mutating func int<I: BinaryInteger>(_ value: I) { separate(); bytes.append(contentsOf: String(value).utf8); needsComma = true }

@@ -136,6 +136,13 @@ struct JSONInputContainerTests {
                 try JSONInput.parse(Array(text.utf8))
             }
         }
+        // Reported when the object ends: a syntax error further inside it comes first.
+        #expect(throws: JSONInput.Failure(offset: 13, message: "expected a member name in quotes")) {
+            try JSONInput.parse(Array(#"{"a":1,"a":2,"#.utf8))
+        }
+        #expect(throws: JSONInput.Failure(offset: 24, message: "duplicate key 'c'")) {
+            try JSONInput.parse(Array(#"{"a":1,"a":2,"b":{"c":1,"c":2}}"#.utf8))
+        }
         // Same key in sibling objects is fine.
         #expect((try? JSONInput.parse(Array(#"[{"a":1},{"a":2}]"#.utf8))) == .array([.object(["a": .int(1)]), .object(["a": .int(2)])]))
     }

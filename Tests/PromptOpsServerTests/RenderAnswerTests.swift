@@ -79,6 +79,42 @@ struct RenderAnswerTests {
         }
     }
 
+    /// Expectations written out by hand, independent of the render code.
+    @Test("fixed answers and failures: bytes, limit over all messages together, contract and step errors")
+    func fixedExpectations() throws {
+        let compiled = try Self.namespace()
+        let values: [String: TemplateValue] = ["who": "Bo", "items": ["x", "y"], "n": 7]
+        let system = "Helping Bo \"quoted\"\n\ttabbed", user = "- x\n- y\n [part for Bo] 7"
+        let hash = String(repeating: "ab", count: 32)
+        let expected = #"{"template":"chat","version":3,"hash":""# + hash + #"","variant":"canary","messages":[{"role":"system","content":"Helping Bo \"quoted\"\n\ttabbed"},{"role":"user","content":"- x\n- y\n [part for Bo] 7"}]}"#
+        func answer(_ limits: RenderLimits, _ values: [String: TemplateValue] = values, template: String = "chat") -> Result<String, RenderError> {
+            RenderAnswer.render(compiled, template: template, values: values, limits: limits, version: Self.version, variant: .canary)
+                .map { String(decoding: $0.bytes, as: UTF8.self) }
+        }
+        #expect(try answer(.standard).get() == expected)
+        // The byte limit counts both messages: exactly their sum passes, one byte less fails
+        // on the second message although the first fits.
+        let total = system.utf8.count + user.utf8.count
+        #expect(try answer(RenderLimits(maximumBytes: total, maximumSteps: 1_000)).get() == expected)
+        #expect(throws: RenderError.limit("the rendered prompt would be larger than \(total - 1) bytes")) {
+            try answer(RenderLimits(maximumBytes: total - 1, maximumSteps: 1_000)).get()
+        }
+        #expect(throws: RenderError.limit("rendering takes more than 3 template steps (a section or partial multiplying its content?)")) {
+            try answer(RenderLimits(maximumBytes: 1 << 20, maximumSteps: 3)).get()
+        }
+        guard case .failure(.contract(let undeclared)) = answer(.standard, ["who": "a", "zz": 1, "other": 1]) else {
+            Issue.record("an undeclared input was accepted"); return
+        }
+        #expect(undeclared.violations.map(\.input) == ["other", "zz"])
+        #expect(undeclared.violations.first?.message == "is not a declared input of this template (declared: items, n, who)")
+        guard case .failure(.contract(let missing)) = answer(.standard, ["n": 1, "q": 2]) else {
+            Issue.record("a missing input was accepted"); return
+        }
+        // Undeclared first, then the declared ones in name order.
+        #expect(missing.violations.map(\.input) == ["q", "who"])
+        #expect(throws: RenderError.noSuchTemplate(name: "missing", namespace: "t")) { try answer(.standard, template: "missing").get() }
+    }
+
     @Test("a chat answer has its messages and a text answer its text")
     func shapes() throws {
         let compiled = try Self.namespace()

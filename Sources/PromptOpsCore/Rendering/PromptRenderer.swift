@@ -68,7 +68,8 @@ extension CompiledNamespace {
 
     /// Renders like ``render(_:values:limits:)``, handing each message's rendered UTF-8 (or
     /// the text's, with a nil role) to `emit`, in order, instead of making `String`s: a server
-    /// writes them straight into its answer. On a failure, what was emitted is to be dropped.
+    /// writes them straight into its answer. The bytes are valid only during that call of
+    /// `emit` (copy them to keep them). On a failure, what was emitted is to be dropped.
     public func render(_ name: String, values: [String: TemplateValue], limits: RenderLimits = .standard,
                        emit: (_ role: String?, _ content: UnsafeBufferPointer<UInt8>) -> Void) -> Result<RenderedKind, RenderError> {
         guard let entry = entries[name] else { return .failure(.noSuchTemplate(name: name, namespace: namespace)) }
