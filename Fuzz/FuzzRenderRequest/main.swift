@@ -212,7 +212,11 @@ func fuzzOne(_ bytes: [UInt8]) {
         case .messages(let messages): texts = messages.map(\.content)
         }
         precondition(texts.reduce(0) { $0 + $1.utf8.count } <= CompiledNamespace.maximumRenderBytes, "render over the limit")
-        let answer = RenderAnswer.write(prompt, template: name, version: VersionRef(version: 1, hash: "sha256:00"), variant: .stable)
+        // The answer as the server writes it (rendering and encoding in one step) must say
+        // what the String render says.
+        guard case .success(let answer) = RenderAnswer.render(Fixture.compiled, template: name, values: input.variables, limits: .standard,
+                                                              version: VersionRef(version: 1, hash: "sha256:00"), variant: .stable)
+        else { preconditionFailure("the answer failed where the render succeeded") }
         guard case .object(let members) = try! JSONInput.parse(answer.bytes) else { preconditionFailure("answer is not an object") }
         switch prompt {
         case .text(let text):

@@ -48,30 +48,4 @@ enum RenderAnswer {
         json.objectEnd()
         return .success(json)
     }
-
-    /// Encodes a rendered prompt.
-    static func write(_ prompt: RenderedPrompt, template: String, version: VersionRef, variant: TrafficSplit.Variant) -> JSONWriter {
-        var json = JSONWriter(capacity: 1024)
-        json.objectStart()
-        json.member("template", template)
-        json.member("version", version.version)
-        json.member("hash", version.hash)
-        json.member("variant", variant.rawValue)
-        switch prompt {
-        case .messages(let messages):
-            json.key("messages")
-            json.arrayStart()
-            for m in messages {
-                json.objectStart()
-                json.member("role", m.role)
-                json.member("content", m.content)
-                json.objectEnd()
-            }
-            json.arrayEnd()
-        case .text(let text):
-            json.member("text", text)
-        }
-        json.objectEnd()
-        return json
-    }
 }

@@ -45,6 +45,33 @@ struct RenderAnswerTests {
         return CompiledNamespace(namespace: "t", templates: set.templates(in: "t"))
     }
 
+    /// The answer as the server wrote it before rendering and encoding were one step: from
+    /// the rendered `String`s (the reference the streamed answer is compared with).
+    static func reference(_ prompt: RenderedPrompt, template: String, version: VersionRef, variant: TrafficSplit.Variant) -> JSONWriter {
+        var json = JSONWriter()
+        json.objectStart()
+        json.member("template", template)
+        json.member("version", version.version)
+        json.member("hash", version.hash)
+        json.member("variant", variant.rawValue)
+        switch prompt {
+        case .messages(let messages):
+            json.key("messages")
+            json.arrayStart()
+            for m in messages {
+                json.objectStart()
+                json.member("role", m.role)
+                json.member("content", m.content)
+                json.objectEnd()
+            }
+            json.arrayEnd()
+        case .text(let text):
+            json.member("text", text)
+        }
+        json.objectEnd()
+        return json
+    }
+
     static let version = VersionRef(version: 3, hash: String(repeating: "ab", count: 32))
 
     @Test("chat and text answers are the bytes the String-based writer gives; failures are the same failures",
@@ -65,7 +92,7 @@ struct RenderAnswerTests {
         for limits in [RenderLimits.standard, RenderLimits(maximumBytes: 20, maximumSteps: 1_000), RenderLimits(maximumBytes: 1 << 20, maximumSteps: 3)] {
             let streamed = RenderAnswer.render(compiled, template: template, values: values, limits: limits, version: Self.version, variant: .canary)
             let written = compiled.render(template, values: values, limits: limits).map {
-                RenderAnswer.write($0, template: template, version: Self.version, variant: .canary)
+                Self.reference($0, template: template, version: Self.version, variant: .canary)
             }
             switch (streamed, written) {
             case (.success(let a), .success(let b)):
