@@ -99,7 +99,7 @@ struct FastAnswers: Sendable {
         // Looked up again: the snapshot may have moved while the body was read (the router
         // looks up after reading it too).
         guard let entry = snapshot.currentEntry(namespace: call.namespace, name: call.name) else { return nil }
-        guard let input = try? RenderRequest(body: Array(body.readableBytesView)) else { return nil }
+        guard let input = try? RenderRequest(body: body) else { return nil }
         let (version, variant, _) = entry.serving(key: input.key)
         guard let compiled = snapshot.compiled.cached(namespace: entry.namespace, template: entry.template, hash: version.hash) else {
             return nil

@@ -1,3 +1,4 @@
+import NIOCore
 import PromptOpsCore
 
 /// The body of `POST .../render`: `{key?, variables: {...}}`. Strict like manifests: an
@@ -13,6 +14,19 @@ struct RenderRequest {
 
     /// Parses a body; an empty body means no key and no variables.
     init(body: [UInt8]) throws(APIError) {
+        self = try body.withUnsafeBufferPointer { bytes throws(APIError) in try RenderRequest(body: bytes) }
+    }
+
+    /// Parses the readable bytes of `body` where they lie (no copy into an array first).
+    init(body: ByteBuffer) throws(APIError) {
+        let parsed = body.withUnsafeReadableBytes { raw in
+            raw.withMemoryRebound(to: UInt8.self) { bytes in Result { () throws(APIError) in try RenderRequest(body: bytes) } }
+        }
+        self = try parsed.get()
+    }
+
+    /// Parses a body; an empty body means no key and no variables.
+    init(body: UnsafeBufferPointer<UInt8>) throws(APIError) {
         if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             key = nil
             variables = [:]

@@ -23,7 +23,7 @@ extension ServingAPI {
         }
         let buffer = try await RequestBody.collect(request, limit: limit)
         let entry = try servedEntry(context)
-        let input = try RenderRequest(body: Array(buffer.readableBytesView))
+        let input = try RenderRequest(body: buffer)
         let (version, variant, _) = entry.serving(key: input.key)
         let compiled: CompiledNamespace
         switch snapshot.compiled.compiled(namespace: entry.namespace, template: entry.template, version: version.version, hash: version.hash) {

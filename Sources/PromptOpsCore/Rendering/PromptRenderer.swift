@@ -73,8 +73,7 @@ extension CompiledNamespace {
     public func render(_ name: String, values: [String: TemplateValue], limits: RenderLimits = .standard,
                        emit: (_ role: String?, _ content: UnsafeBufferPointer<UInt8>) -> Void) -> Result<RenderedKind, RenderError> {
         guard let entry = entries[name] else { return .failure(.noSuchTemplate(name: name, namespace: namespace)) }
-        let compiled = entry.compiled.compactMap { $0 }
-        guard compiled.count == entry.compiled.count else { return .failure(.invalidTemplate(name: name)) }
+        guard !entry.compiled.contains(where: { $0 == nil }) else { return .failure(.invalidTemplate(name: name)) }
         let context: TemplateValue
         switch effectiveContract(of: name).resolve(values) {
         case .success(let c): context = c
@@ -99,11 +98,11 @@ extension CompiledNamespace {
         }
         switch entry.template.body {
         case .text:
-            if let error = one(compiled[0], role: nil) { return .failure(error) }
+            if let error = one(entry.compiled[0]!, role: nil) { return .failure(error) }
             return .success(.text)
         case .messages(let messages):
-            for (message, template) in zip(messages, compiled) {
-                if let error = one(template, role: message.role) { return .failure(error) }
+            for (message, template) in zip(messages, entry.compiled) {
+                if let error = one(template!, role: message.role) { return .failure(error) }
             }
             return .success(.messages)
         }
