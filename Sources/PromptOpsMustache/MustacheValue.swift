@@ -17,7 +17,7 @@ public enum MustacheValue: Sendable, Equatable {
     /// A list; sections iterate it, inverted sections render when it is empty.
     case array([MustacheValue])
     /// A set of named values; sections push it onto the context stack.
-    case object([String: MustacheValue])
+    case object(MustacheObject)
 
     /// Whether a section renders for this value (and an inverted section does not).
     public var isTruthy: Bool {
@@ -86,6 +86,6 @@ extension MustacheValue: ExpressibleByArrayLiteral {
 extension MustacheValue: ExpressibleByDictionaryLiteral {
     /// Creates ``object(_:)``; a repeated key keeps its last value.
     public init(dictionaryLiteral elements: (String, MustacheValue)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+        self = .object(MustacheObject(elements))
     }
 }

@@ -104,16 +104,29 @@ struct JSONInput {
             if bytes[index] == UInt8(ascii: "}") { index += 1; break }
             throw failure("expected ',' or '}'")
         }
-        // One hash per member into a table of its final size; a key seen before is refused.
-        // So a duplicate is reported when its object ends: a syntax error later inside the
-        // same object is reported first (the body is refused either way).
-        var members = [String: TemplateValue](minimumCapacity: pendingMembers.count - first)
-        for member in pendingMembers[first...] {
-            guard members.updateValue(member.value, forKey: member.key) == nil else {
-                throw Failure(offset: member.offset, message: "duplicate key '\(member.key)'")
+        // A key seen before in the same object is refused, when the object ends: so a syntax
+        // error later inside the same object is reported first (the body is refused either way).
+        let count = pendingMembers.count - first
+        var members: [MustacheObject.Element] = []
+        members.reserveCapacity(count)
+        if count < MustacheObject.indexedFrom {
+            // Few members (the usual case): compared with each other, no key hashed.
+            for member in pendingMembers[first...] {
+                if members.contains(where: { $0.key == member.key }) {
+                    throw Failure(offset: member.offset, message: "duplicate key '\(member.key)'")
+                }
+                members.append((key: member.key, value: member.value))
+            }
+        } else {
+            var seen = Set<String>(minimumCapacity: count)
+            for member in pendingMembers[first...] {
+                guard seen.insert(member.key).inserted else {
+                    throw Failure(offset: member.offset, message: "duplicate key '\(member.key)'")
+                }
+                members.append((key: member.key, value: member.value))
             }
         }
-        return .object(members)
+        return .object(MustacheObject(uniqueMembers: members))
     }
 
     private mutating func array(depth: Int) throws(Failure) -> TemplateValue {

@@ -7,7 +7,7 @@ enum RenderAnswer {
     /// Renders `template` and encodes the answer in one go: each message's rendered bytes are
     /// escaped straight into the answer (making a `String` of each first, then escaping it,
     /// was a copy and a UTF-8 check per message: 3 % of a render's CPU in a profile).
-    static func render(_ compiled: CompiledNamespace, template: String, values: [String: TemplateValue], limits: RenderLimits,
+    static func render(_ compiled: CompiledNamespace, template: String, values: MustacheObject, limits: RenderLimits,
                        version: VersionRef, variant: TrafficSplit.Variant) -> Result<JSONWriter, RenderError> {
         var json = JSONWriter(capacity: 4096)
         json.objectStart()

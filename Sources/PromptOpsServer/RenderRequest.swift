@@ -7,7 +7,7 @@ struct RenderRequest {
     /// The request key the traffic split routes on (optional).
     var key: String?
     /// The template inputs, integers kept as integers.
-    var variables: [String: TemplateValue]
+    var variables: MustacheObject
 
     /// The members a body may have.
     static let members = ["key", "variables"]
@@ -29,7 +29,7 @@ struct RenderRequest {
     init(body: UnsafeBufferPointer<UInt8>) throws(APIError) {
         if body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             key = nil
-            variables = [:]
+            variables = MustacheObject()
             return
         }
         let value: TemplateValue
@@ -53,7 +53,7 @@ struct RenderRequest {
         default: throw APIError.badRequest("invalid_body", "'key' must be a string")
         }
         switch members["variables"] {
-        case nil, .null?: variables = [:]
+        case nil, .null?: variables = MustacheObject()
         case .object(let v)?: variables = v
         default: throw APIError.badRequest("invalid_body", "'variables' must be a JSON object of input names to values")
         }

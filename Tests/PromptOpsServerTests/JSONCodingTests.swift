@@ -72,7 +72,7 @@ struct JSONCodingTests {
     func renderRequest() throws {
         let request = try RenderRequest(body: Array(#"{"key": "k", "variables": {"n": 2}}"#.utf8))
         #expect(request.key == "k")
-        #expect(request.variables == ["n": .int(2)])
+        #expect(request.variables == MustacheObject(["n": .int(2)]))
         let empty = try RenderRequest(body: Array("  ".utf8))
         #expect(empty.key == nil && empty.variables.isEmpty)
         #expect(throws: APIError.self) { try RenderRequest(body: Array(#"{"variables": {}, "other": 1}"#.utf8)) }
@@ -90,7 +90,9 @@ struct JSONInputContainerTests {
         case 3: return .double(Double(Int.random(in: -100...100, using: &rng)) + 0.5)
         case 4:
             var members: [String: TemplateValue] = [:]
-            for i in 0..<Int.random(in: 0...7, using: &rng) { members["k\(i)\(Int.random(in: 0...9, using: &rng))"] = randomValue(&rng, depth: depth + 1) }
+            // Some objects past MustacheObject.indexedFrom members, which are kept with a hash index.
+            let count = Int.random(in: 0...(Bool.random(using: &rng) ? 7 : 24), using: &rng)
+            for i in 0..<count { members["k\(i)\(Int.random(in: 0...9, using: &rng))"] = randomValue(&rng, depth: depth + 1) }
             return .object(members)
         default:
             return .array((0..<Int.random(in: 0...7, using: &rng)).map { _ in randomValue(&rng, depth: depth + 1) })
@@ -143,8 +145,22 @@ struct JSONInputContainerTests {
         #expect(throws: JSONInput.Failure(offset: 24, message: "duplicate key 'c'")) {
             try JSONInput.parse(Array(#"{"a":1,"a":2,"b":{"c":1,"c":2}}"#.utf8))
         }
+        // Also in an object large enough to be checked through a hash set (20 members before it).
+        let large = "{" + (0..<20).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k3\":1}"
+        #expect(throws: JSONInput.Failure(offset: 161, message: "duplicate key 'k3'")) { try JSONInput.parse(Array(large.utf8)) }
         // Same key in sibling objects is fine.
         #expect((try? JSONInput.parse(Array(#"[{"a":1},{"a":2}]"#.utf8))) == .array([.object(["a": .int(1)]), .object(["a": .int(2)])]))
+    }
+
+    @Test("members keep the body's order, small and large objects")
+    func memberOrder() throws {
+        for count in [3, 15, 16, 40] {
+            let names = (0..<count).map { "m\((count - $0) * 7 % 101)" }
+            let text = "{" + names.enumerated().map { "\"\($0.element)\":\($0.offset)" }.joined(separator: ",") + "}"
+            guard case .object(let members) = try JSONInput.parse(Array(text.utf8)) else { Issue.record("not an object"); continue }
+            #expect(Array(members.keys) == names)
+            #expect(members[names[count - 1]] == .int(count - 1) && members["absent"] == nil)
+        }
     }
 
     @Test("an unknown member of a render body is named: the first in name order")

@@ -115,7 +115,7 @@ struct RenderAnswerTests {
         let hash = String(repeating: "ab", count: 32)
         let expected = #"{"template":"chat","version":3,"hash":""# + hash + #"","variant":"canary","messages":[{"role":"system","content":"Helping Bo \"quoted\"\n\ttabbed"},{"role":"user","content":"- x\n- y\n [part for Bo] 7"}]}"#
         func answer(_ limits: RenderLimits, _ values: [String: TemplateValue] = values, template: String = "chat") -> Result<String, RenderError> {
-            RenderAnswer.render(compiled, template: template, values: values, limits: limits, version: Self.version, variant: .canary)
+            RenderAnswer.render(compiled, template: template, values: MustacheObject(values), limits: limits, version: Self.version, variant: .canary)
                 .map { String(decoding: $0.bytes, as: UTF8.self) }
         }
         #expect(try answer(.standard).get() == expected)
@@ -145,13 +145,13 @@ struct RenderAnswerTests {
     @Test("a chat answer has its messages and a text answer its text")
     func shapes() throws {
         let compiled = try Self.namespace()
-        let chat = try RenderAnswer.render(compiled, template: "chat", values: ["who": "Di", "items": ["a"]], limits: .standard,
+        let chat = try RenderAnswer.render(compiled, template: "chat", values: MustacheObject(["who": "Di", "items": ["a"]]), limits: .standard,
                                            version: Self.version, variant: .stable).get()
         let object = try #require(try JSONSerialization.jsonObject(with: Data(chat.bytes)) as? [String: Any])
         let messages = try #require(object["messages"] as? [[String: String]])
         #expect(messages.map { $0["role"] } == ["system", "user"])
         #expect(messages[1]["content"] == "- a\n [part for Di] ")
-        let text = try RenderAnswer.render(compiled, template: "plain", values: ["who": "Di"], limits: .standard,
+        let text = try RenderAnswer.render(compiled, template: "plain", values: MustacheObject(["who": "Di"]), limits: .standard,
                                            version: Self.version, variant: .stable).get()
         let textObject = try #require(try JSONSerialization.jsonObject(with: Data(text.bytes)) as? [String: Any])
         #expect((textObject["text"] as? String)?.hasPrefix("Hi Di <&>") == true && textObject["messages"] == nil)

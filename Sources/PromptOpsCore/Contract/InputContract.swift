@@ -29,10 +29,15 @@ public struct InputContract: Sendable, Equatable {
 
     /// The render context: the given values plus defaults, or every violation.
     public func resolve(_ values: [String: TemplateValue]) -> Result<TemplateValue, ContractError> {
+        resolve(MustacheObject(values))
+    }
+
+    /// The render context: the given values plus defaults, or every violation.
+    public func resolve(_ values: MustacheObject) -> Result<TemplateValue, ContractError> {
         var violations: [ContractViolation] = []
         // The context is the given values themselves unless a default fills a gap or a null
-        // is dropped (the common request gives every input: no dictionary is built).
-        var context: [String: TemplateValue]? = nil
+        // is dropped (the common request gives every input: no object is built).
+        var context: MustacheObject? = nil
         // Given values of declared inputs: fewer than all given means some are undeclared
         // (counted here rather than looking each given name up again).
         var declaredGiven = 0
@@ -67,9 +72,8 @@ public struct InputContract: Sendable, Equatable {
 
     /// The given non-null values of the inputs ordered before `name` (a context being built
     /// once the given values can no longer serve as it).
-    private static func declaredValues(_ values: [String: TemplateValue], upTo name: String, of ordered: [Declared]) -> [String: TemplateValue] {
-        var context: [String: TemplateValue] = [:]
-        context.reserveCapacity(ordered.count)
+    private static func declaredValues(_ values: MustacheObject, upTo name: String, of ordered: [Declared]) -> MustacheObject {
+        var context = MustacheObject()
         for input in ordered {
             if input.name == name { break }
             if let value = values[input.name], value != .null { context[input.name] = value }

@@ -57,6 +57,6 @@ public enum InputValueParser {
         guard documents.count == 1, case .object(let members) = documents[0].templateValue else {
             throw ParseError(description: "\(path): a vars file must hold one mapping of input names to values")
         }
-        return members
+        return members.dictionary
     }
 }

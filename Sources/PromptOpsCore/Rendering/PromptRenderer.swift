@@ -45,6 +45,12 @@ extension CompiledNamespace {
     /// Renders `name` with `values`, strict contract applied (missing, mistyped, out-of-enum
     /// and undeclared inputs are refused, each naming the input).
     public func render(_ name: String, values: [String: TemplateValue], limits: RenderLimits = .standard) -> Result<RenderedPrompt, RenderError> {
+        render(name, values: MustacheObject(values), limits: limits)
+    }
+
+    /// Renders `name` with `values`, strict contract applied (missing, mistyped, out-of-enum
+    /// and undeclared inputs are refused, each naming the input).
+    public func render(_ name: String, values: MustacheObject, limits: RenderLimits = .standard) -> Result<RenderedPrompt, RenderError> {
         var messages: [RenderedPrompt.Message] = []
         var text: String?
         let kind = render(name, values: values, limits: limits) { role, content in
@@ -70,7 +76,7 @@ extension CompiledNamespace {
     /// the text's, with a nil role) to `emit`, in order, instead of making `String`s: a server
     /// writes them straight into its answer. The bytes are valid only during that call of
     /// `emit` (copy them to keep them). On a failure, what was emitted is to be dropped.
-    public func render(_ name: String, values: [String: TemplateValue], limits: RenderLimits = .standard,
+    public func render(_ name: String, values: MustacheObject, limits: RenderLimits = .standard,
                        emit: (_ role: String?, _ content: UnsafeBufferPointer<UInt8>) -> Void) -> Result<RenderedKind, RenderError> {
         guard let entry = entries[name] else { return .failure(.noSuchTemplate(name: name, namespace: namespace)) }
         guard !entry.compiled.contains(where: { $0 == nil }) else { return .failure(.invalidTemplate(name: name)) }
