@@ -20,19 +20,6 @@ struct JSONInput {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
 
-    /// A member read, kept until its object ends.
-    private struct PendingMember {
-        var key: String
-        var value: TemplateValue
-        var offset: Int
-    }
-
-    /// The members and items of the objects and arrays still open, innermost last: each
-    /// container is built once it ends, at its final size. (Grown member by member, a
-    /// dictionary rehashed every key at each doubling: 4 % of a render's CPU in a profile.)
-    private var pendingMembers: [PendingMember] = []
-    private var pendingItems: [TemplateValue] = []
-
     /// Parses `bytes` as one JSON value.
     static func parse(_ bytes: [UInt8]) throws(Failure) -> TemplateValue {
         try bytes.withUnsafeBufferPointer { buffer throws(Failure) in try parse(buffer) }
@@ -85,9 +72,17 @@ struct JSONInput {
         guard depth <= Self.maxDepth else { throw failure("nested deeper than \(Self.maxDepth) levels") }
         index += 1
         skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object([:]) }
-        let first = pendingMembers.count
-        defer { pendingMembers.removeSubrange(first...) }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(MustacheObject()) }
+        // Members go straight into the object's own storage (an array: growing it moves the
+        // members, nothing is rehashed). A key seen before in the same object is refused when
+        // the object ends, so a syntax error later inside it is reported first (the body is
+        // refused either way); the first repeated key is the one named.
+        var members: [MustacheObject.Element] = []
+        members.reserveCapacity(8)
+        var duplicate: Failure?
+        // Few members (the usual case) are compared with each other, no key hashed; from
+        // MustacheObject.indexedFrom on, the names seen are kept in a set.
+        var seen: Set<String>?
         while true {
             skipSpace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw failure("expected a member name in quotes") }
@@ -97,35 +92,20 @@ struct JSONInput {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':' after a member name") }
             index += 1
             skipSpace()
-            pendingMembers.append(PendingMember(key: key, value: try value(depth: depth), offset: keyOffset))
+            let member = try value(depth: depth)
+            if duplicate == nil {
+                if members.count == MustacheObject.indexedFrom { seen = Set(members.lazy.map(\.key)) }
+                let repeated = seen != nil ? !seen!.insert(key).inserted : members.contains { $0.key == key }
+                if repeated { duplicate = Failure(offset: keyOffset, message: "duplicate key '\(key)'") }
+            }
+            members.append((key: key, value: member))
             skipSpace()
             guard index < bytes.count else { throw failure("unexpected end of input in an object") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
             if bytes[index] == UInt8(ascii: "}") { index += 1; break }
             throw failure("expected ',' or '}'")
         }
-        // A key seen before in the same object is refused, when the object ends: so a syntax
-        // error later inside the same object is reported first (the body is refused either way).
-        let count = pendingMembers.count - first
-        var members: [MustacheObject.Element] = []
-        members.reserveCapacity(count)
-        if count < MustacheObject.indexedFrom {
-            // Few members (the usual case): compared with each other, no key hashed.
-            for member in pendingMembers[first...] {
-                if members.contains(where: { $0.key == member.key }) {
-                    throw Failure(offset: member.offset, message: "duplicate key '\(member.key)'")
-                }
-                members.append((key: member.key, value: member.value))
-            }
-        } else {
-            var seen = Set<String>(minimumCapacity: count)
-            for member in pendingMembers[first...] {
-                guard seen.insert(member.key).inserted else {
-                    throw Failure(offset: member.offset, message: "duplicate key '\(member.key)'")
-                }
-                members.append((key: member.key, value: member.value))
-            }
-        }
+        if let duplicate { throw duplicate }
         return .object(MustacheObject(uniqueMembers: members))
     }
 
@@ -134,15 +114,15 @@ struct JSONInput {
         index += 1
         skipSpace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") { index += 1; return .array([]) }
-        let first = pendingItems.count
-        defer { pendingItems.removeSubrange(first...) }
+        var items: [TemplateValue] = []
+        items.reserveCapacity(8)
         while true {
             skipSpace()
-            pendingItems.append(try value(depth: depth))
+            items.append(try value(depth: depth))
             skipSpace()
             guard index < bytes.count else { throw failure("unexpected end of input in an array") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(Array(pendingItems[first...])) }
+            if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(items) }
             throw failure("expected ',' or ']'")
         }
     }

@@ -79,7 +79,7 @@ struct JSONCodingTests {
     }
 }
 
-@Suite("JSON request bodies: containers built when they end")
+@Suite("JSON request bodies: nested values, member order, duplicate keys")
 struct JSONInputContainerTests {
     /// A random value: nested objects and arrays of every small size.
     static func randomValue(_ rng: inout SystemRandomNumberGenerator, depth: Int) -> TemplateValue {
