@@ -76,6 +76,10 @@ public struct InputSpec: Sendable, Equatable {
 
     private var box: DetailsBox?
 
+    /// Whether anything beyond the type is declared (most inputs declare only a type: a
+    /// value of that type conforms without reading any detail).
+    var hasDetails: Bool { box != nil }
+
     // The getters above read one field of the box: going through `details` copied (and
     // retained) every field on each read, which a profile of render showed.
     private var details: Details {

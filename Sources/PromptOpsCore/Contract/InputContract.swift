@@ -41,20 +41,23 @@ public struct InputContract: Sendable, Equatable {
         // Given values of declared inputs: fewer than all given means some are undeclared
         // (counted here rather than looking each given name up again).
         var declaredGiven = 0
-        for input in ordered {
-            let name = input.name, spec = input.spec
-            let given = values[name]
-            if given != nil { declaredGiven += 1 }
-            if let value = given, value != .null {
-                Self.check(value, against: spec, path: name, into: &violations)
-                context?[name] = value
-            } else if let fallback = spec.defaultValue {
-                if context == nil { context = Self.declaredValues(values, upTo: name, of: ordered) }
-                context![name] = fallback
-            } else {
-                if given != nil, context == nil { context = Self.declaredValues(values, upTo: name, of: ordered) }
-                if spec.required {
-                    violations.append(ContractViolation(input: name, message: "is required but has no value (expected \(Self.noun(spec.type)))"))
+        // Read in place: iterating `ordered` copied each name and spec (a retain per field).
+        ordered.withUnsafeBufferPointer { ordered in
+            for position in ordered.indices {
+                let name = ordered[position].name, spec = ordered[position].spec
+                let given = values[name]
+                if given != nil { declaredGiven += 1 }
+                if let value = given, value != .null {
+                    Self.check(value, against: spec, path: name, into: &violations)
+                    context?[name] = value
+                } else if let fallback = spec.defaultValue {
+                    if context == nil { context = Self.declaredValues(values, upTo: name, of: ordered) }
+                    context![name] = fallback
+                } else {
+                    if given != nil, context == nil { context = Self.declaredValues(values, upTo: name, of: ordered) }
+                    if spec.required {
+                        violations.append(ContractViolation(input: name, message: "is required but has no value (expected \(Self.noun(spec.type)))"))
+                    }
                 }
             }
         }
@@ -72,7 +75,7 @@ public struct InputContract: Sendable, Equatable {
 
     /// The given non-null values of the inputs ordered before `name` (a context being built
     /// once the given values can no longer serve as it).
-    private static func declaredValues(_ values: MustacheObject, upTo name: String, of ordered: [Declared]) -> MustacheObject {
+    private static func declaredValues(_ values: MustacheObject, upTo name: String, of ordered: UnsafeBufferPointer<Declared>) -> MustacheObject {
         var context = MustacheObject()
         for input in ordered {
             if input.name == name { break }
@@ -158,6 +161,7 @@ public struct InputContract: Sendable, Equatable {
     /// hack/bench/http's profile). The two must agree; a test compares them on random specs.
     static func conforms(_ value: TemplateValue, to spec: InputSpec) -> Bool {
         guard typeMatches(value, spec.type) else { return false }
+        guard spec.hasDetails else { return true }
         if let allowed = spec.allowedValues, !allowed.contains(where: { equal($0, value) }) { return false }
         switch value {
         case .string(let s):
