@@ -95,7 +95,7 @@ struct JSONInput {
             let member = try value(depth: depth)
             if duplicate == nil {
                 if members.count == MustacheObject.indexedFrom { seen = Set(members.lazy.map(\.key)) }
-                let repeated = seen != nil ? !seen!.insert(key).inserted : members.contains { $0.key == key }
+                let repeated = seen != nil ? !seen!.insert(key).inserted : members.contains { MustacheObject.same($0.key, key) }
                 if repeated { duplicate = Failure(offset: keyOffset, message: "duplicate key '\(key)'") }
             }
             members.append((key: key, value: member))
