@@ -36,8 +36,9 @@ public struct MustacheObject: Sendable, Equatable, Sequence {
     }
 
     /// Members whose names the caller has checked are distinct (a parser that refuses
-    /// duplicate keys); in that order.
+    /// duplicate keys); in that order. Checked in debug builds only.
     public init(uniqueMembers: [Element]) {
+        assert(Set(uniqueMembers.map(\.key)).count == uniqueMembers.count, "repeated member names")
         members = uniqueMembers
         index = nil
         buildIndexIfLarge()
@@ -61,17 +62,11 @@ public struct MustacheObject: Sendable, Equatable, Sequence {
     private func position(of key: String) -> Int? {
         if let index { return index[key] }
         return members.withUnsafeBufferPointer { buffer in
-            for position in buffer.indices where Self.same(buffer[position].key, key) { return position }
+            // Swift's `==` (canonical equivalence, as the hash index, sets and dictionaries
+            // compare): a byte-length shortcut would let "é" and "e\u{301}" differ here only.
+            for position in buffer.indices where buffer[position].key == key { return position }
             return nil
         }
-    }
-
-    /// Whether two names are equal, lengths compared first: most names searched past differ
-    /// in length, and a length is read without calling into the string comparison (names that
-    /// differ but are not stored inline went through it: 2 % of a render's CPU in a profile).
-    @inline(__always)
-    public static func same(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && a == b
     }
 
     /// The value named `key`; setting nil removes the member.

@@ -13,6 +13,15 @@ struct JSONCodingTests {
             "e": .object(["f": .string("x\ny\u{e9}\u{1F600}")]),
         ]))
         #expect(try JSONInput.parse(Array("12345678901234567890".utf8)) == .double(1.2345678901234567e19))
+        // Integers read without a String: the edges of Int, one past them (a double), and -0.
+        for (text, value) in [("9223372036854775807", TemplateValue.int(Int.max)), ("-9223372036854775808", .int(Int.min)),
+                              ("9223372036854775808", .double(9.223372036854775808e18)),
+                              ("-9223372036854775809", .double(-9.223372036854775809e18)),
+                              ("18446744073709551615", .double(1.8446744073709551615e19)),
+                              ("18446744073709551616", .double(1.8446744073709551616e19)),
+                              ("-0", .int(0)), ("0", .int(0)), ("-7", .int(-7)), ("-0.0", .double(-0.0))] {
+            #expect(try JSONInput.parse(Array(text.utf8)) == value, "\(text)")
+        }
     }
 
     @Test("malformed JSON is refused with the offset",
@@ -148,6 +157,19 @@ struct JSONInputContainerTests {
         // Also in an object large enough to be checked through a hash set (20 members before it).
         let large = "{" + (0..<20).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k3\":1}"
         #expect(throws: JSONInput.Failure(offset: 161, message: "duplicate key 'k3'")) { try JSONInput.parse(Array(large.utf8)) }
+        // A repeat as exactly the 17th member (the set of names is built at that member), and
+        // one whose first use is past the 16th too.
+        let seventeenth = "{" + (0..<16).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k3\":1}"
+        #expect(throws: JSONInput.Failure(offset: 125, message: "duplicate key 'k3'")) { try JSONInput.parse(Array(seventeenth.utf8)) }
+        let late = "{" + (0..<20).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k18\":1}"
+        #expect(throws: JSONInput.Failure(offset: 161, message: "duplicate key 'k18'")) { try JSONInput.parse(Array(late.utf8)) }
+        // Names are compared as Swift compares strings (canonical equivalence): "café" composed
+        // and decomposed are one name, in a small object and in a large one.
+        #expect(throws: JSONInput.Failure(offset: 11, message: "duplicate key 'cafe\u{301}'")) {
+            try JSONInput.parse(Array("{\"caf\u{E9}\":1,\"cafe\u{301}\":2}".utf8))
+        }
+        let largeAccents = "{" + (0..<16).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"caf\u{E9}\":1,\"cafe\u{301}\":2}"
+        #expect(throws: JSONInput.Failure(offset: 135, message: "duplicate key 'cafe\u{301}'")) { try JSONInput.parse(Array(largeAccents.utf8)) }
         // Same key in sibling objects is fine.
         #expect((try? JSONInput.parse(Array(#"[{"a":1},{"a":2}]"#.utf8))) == .array([.object(["a": .int(1)]), .object(["a": .int(2)])]))
     }
