@@ -112,13 +112,6 @@ public struct MustacheObject: Sendable, Equatable, Sequence {
         Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
     }
 
-    /// The same names with `transform` applied to each value.
-    public func mapValues(_ transform: (MustacheValue) throws -> MustacheValue) rethrows -> MustacheObject {
-        var mapped = self
-        for position in mapped.members.indices { mapped.members[position].value = try transform(mapped.members[position].value) }
-        return mapped
-    }
-
     public func makeIterator() -> IndexingIterator<[Element]> {
         members.makeIterator()
     }
