@@ -97,13 +97,13 @@ struct MustacheRenderer: ~Copyable {
                 output.append(UnsafeBufferPointer(rebasing: literals[literalStart..<(literalStart + count)]))
                 index += 1
             case .variable(let name, let escaped):
-                if let value = resolve(names[name]) { append(value, escaped: escaped && escapesHTML) }
+                if let value = resolve(at: names.baseAddress! + name) { append(value, escaped: escaped && escapesHTML) }
                 index += 1
             case .section(let name, let end):
-                if let value = resolve(names[name]) { renderSection(value, program, from: index + 1, to: end) }
+                if let value = resolve(at: names.baseAddress! + name) { renderSection(value, program, from: index + 1, to: end) }
                 index = end
             case .invertedSection(let name, let end):
-                if !(resolve(names[name])?.isTruthy ?? false) { render(program, from: index + 1, to: end) }
+                if !(resolve(at: names.baseAddress! + name)?.isTruthy ?? false) { render(program, from: index + 1, to: end) }
                 index = end
             case .partial(let call):
                 expand(program, call: call)
@@ -132,21 +132,28 @@ struct MustacheRenderer: ~Copyable {
     /// member by member: at most 15 comparisons, each bounded by the name's length — a
     /// constant factor on the same charge.)
     mutating func resolve(_ name: borrowing MustacheName) -> MustacheValue? {
-        if name.isImplicitIterator { return contexts.last }
+        withUnsafePointer(to: name) { resolve(at: $0) }
+    }
+
+    /// ``resolve(_:)`` of the name at `name`, read in place: a program's names are shared by
+    /// every thread rendering it, and copying one (its head, its tail) was a retain and a
+    /// release per tag on lines both cores read (hack/bench/http's render profile).
+    mutating func resolve(at name: UnsafePointer<MustacheName>) -> MustacheValue? {
+        if name.pointee.isImplicitIterator { return contexts.last }
         var work = 0
-        let headCost = name.head.utf8.count >> 6
+        let headCost = name.pointee.head.utf8.count >> 6
         let found = contexts.withUnsafeBufferPointer { frames -> MustacheValue? in
             var frame = frames.count - 1
             while frame >= 0 {
                 work += frame < frames.count - 1 ? 1 : 0
-                if case .object(let members) = frames[frame] {
+                if frames[frame].isObject {
                     work += headCost
-                    if let found = members[name.head] {
-                        if name.tail.isEmpty { return found }
+                    if let found = frames[frame].member(name.pointee.head) {
+                        if name.pointee.tail.isEmpty { return found }
                         var value = found
-                        for key in name.tail {
+                        for key in name.pointee.tail {
                             work += 1 + key.utf8.count >> 6
-                            guard case .object(let inner) = value, let next = inner[key] else { return nil }
+                            guard let next = value.member(key) else { return nil }
                             value = next
                         }
                         return value

@@ -46,6 +46,20 @@ public enum MustacheValue: Sendable, Equatable {
         }
     }
 
+    /// Whether this is an object.
+    @inline(__always)
+    var isObject: Bool {
+        if case .object = self { return true }
+        return false
+    }
+
+    /// The member named `key` when this is an object (read in place: no copy of the object).
+    @inline(__always)
+    func member(_ key: String) -> MustacheValue? {
+        guard case .object(let members) = self else { return nil }
+        return members[key]
+    }
+
     /// Looks up a key when this value is an object; `nil` otherwise or when absent.
     public subscript(key: String) -> MustacheValue? {
         if case .object(let members) = self { return members[key] }

@@ -20,22 +20,25 @@ import PromptOpsStore
 /// snapshot also compares the head every `maxAge`, so a write by another process (a manual
 /// `promptops rollout promote`) shows within that delay.
 public final class ServingSnapshot: Service, Sendable {
-    /// One served Deployment, with its `resolve` answers encoded once per load.
-    struct Entry: Sendable {
+    /// One served Deployment, with its `resolve` answers encoded once per load. A class, so
+    /// a request takes one reference to it rather than copying its seven fields: each copied
+    /// field was a retain and a release of an object both serving threads read (the lines
+    /// move between cores), in a profile of render and resolve (hack/bench/http).
+    final class Entry: Sendable {
         /// The namespace.
-        var namespace: String
+        let namespace: String
         /// The Deployment.
-        var name: String
+        let name: String
         /// The template served.
-        var template: String
+        let template: String
         /// The stable version.
-        var stable: VersionRef
+        let stable: VersionRef
         /// The canary, when one runs.
-        var canary: CanaryState?
+        let canary: CanaryState?
         /// The `resolve` answer for keys on the stable version.
-        var stableResolveBody: ByteBuffer
+        let stableResolveBody: ByteBuffer
         /// The `resolve` answer for keys on the canary, when one runs.
-        var canaryResolveBody: ByteBuffer?
+        let canaryResolveBody: ByteBuffer?
 
         /// Builds the entry of a served Deployment.
         init(_ d: DeploymentStatus) {

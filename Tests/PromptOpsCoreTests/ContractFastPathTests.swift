@@ -23,6 +23,30 @@ struct ContractFastPathTests {
         #expect(failing > 2_000 && failing < 18_000, "\(failing) of 20,000 failed")
     }
 
+    /// The fast path reads an object's properties from a list kept beside the dictionary: a
+    /// spec whose properties, items or bounds are set after it was made is checked by what it
+    /// holds now, and a spec made equal by other steps compares equal.
+    @Test func propertiesSetLaterAreChecked() {
+        var spec = InputSpec(type: .object)
+        let order: TemplateValue = .object(["id": "A-1"])
+        #expect(InputContract.conforms(order, to: spec))
+        spec.properties = ["id": InputSpec(type: .string, required: true), "total": InputSpec(type: .number, required: true)]
+        #expect(!InputContract.conforms(order, to: spec), "a required property added later is not checked")
+        #expect(InputContract.conforms(.object(["id": "A-1", "total": 3]), to: spec))
+        spec.properties["total"] = nil
+        #expect(InputContract.conforms(order, to: spec), "a property removed later is still required")
+        spec.maxLength = 2
+        #expect(InputContract.conforms(order, to: spec), "a string bound on an object spec applies to strings only")
+        var list = InputSpec(type: .array)
+        list.items = spec
+        #expect(!InputContract.conforms(.array([order, .object(["id": 5])]), to: list))
+        #expect(InputContract.conforms(.array([order, order]), to: list))
+        let same = InputSpec(type: .object, properties: ["id": InputSpec(type: .string, required: true)])
+        var built = InputSpec(type: .object)
+        built.properties = ["id": InputSpec(type: .string, required: true)]
+        #expect(same == built)
+    }
+
     /// The context a render gets: given values, defaults for missing or null ones, nothing
     /// for a null without default; the same whether or not a dictionary had to be built.
     @Test func contextHoldsGivenValuesAndDefaults() {

@@ -62,23 +62,88 @@ public struct InputSpec: Sendable, Equatable {
         var maxLength: Int?
         var minimum: Double?
         var maximum: Double?
-        var properties: [String: InputSpec] = [:]
+        var properties: [String: InputSpec] = [:] {
+            didSet { propertyList = properties.map { Property(name: $0.key, spec: $0.value) } }
+        }
         /// Zero or one element, so the type can recurse.
         var items: [InputSpec] = []
+        /// `properties` as an array, read in place by ``InputSpec/admits(_:)`` (iterating the
+        /// dictionary copied every name and spec: a retain each, of objects every request's
+        /// thread shares).
+        private(set) var propertyList: [Property] = []
+
+        init(defaultValue: TemplateValue? = nil, allowedValues: [TemplateValue]? = nil, minLength: Int? = nil,
+             maxLength: Int? = nil, minimum: Double? = nil, maximum: Double? = nil,
+             properties: [String: InputSpec] = [:], items: [InputSpec] = []) {
+            self.defaultValue = defaultValue
+            self.allowedValues = allowedValues
+            self.minLength = minLength
+            self.maxLength = maxLength
+            self.minimum = minimum
+            self.maximum = maximum
+            self.properties = properties
+            self.items = items
+            propertyList = properties.map { Property(name: $0.key, spec: $0.value) }
+        }
+
+        static func == (a: Details, b: Details) -> Bool {
+            a.defaultValue == b.defaultValue && a.allowedValues == b.allowedValues && a.minLength == b.minLength
+                && a.maxLength == b.maxLength && a.minimum == b.minimum && a.maximum == b.maximum
+                && a.properties == b.properties && a.items == b.items
+        }
 
         static let none = Details()
+    }
+
+    private struct Property: Sendable {
+        let name: String
+        let spec: InputSpec
     }
 
     private final class DetailsBox: Sendable {
         let value: Details
         init(_ value: Details) { self.value = value }
+
+        /// ``InputSpec/admits(_:)`` past the type. A method of the box, reading each field where
+        /// it is: a method of `Details` called through the box copied all of it first.
+        func admits(_ candidate: TemplateValue) -> Bool {
+            if let allowed = value.allowedValues, !allowed.contains(where: { InputContract.equal($0, candidate) }) { return false }
+            switch candidate {
+            case .string(let s):
+                if value.maxLength != nil || value.minLength != nil {
+                    let count = s.count
+                    if let maximum = value.maxLength, count > maximum { return false }
+                    if let minimum = value.minLength, count < minimum { return false }
+                }
+            case .int, .double:
+                let d = InputContract.number(candidate)
+                if let minimum = value.minimum, d < minimum { return false }
+                if let maximum = value.maximum, d > maximum { return false }
+            case .array(let elements):
+                guard !value.items.isEmpty else { return true }
+                return value.items.withUnsafeBufferPointer { item in
+                    for element in elements where !item[0].admits(element) { return false }
+                    return true
+                }
+            case .object(let fields):
+                return value.propertyList.withUnsafeBufferPointer { list in
+                    for position in list.indices {
+                        if let field = fields[list[position].name], field != .null {
+                            if !list[position].spec.admits(field) { return false }
+                        } else if list[position].spec.required && list[position].spec.defaultValue == nil {
+                            return false
+                        }
+                    }
+                    return true
+                }
+            default:
+                break
+            }
+            return true
+        }
     }
 
     private var box: DetailsBox?
-
-    /// Whether anything beyond the type is declared (most inputs declare only a type: a
-    /// value of that type conforms without reading any detail).
-    var hasDetails: Bool { box != nil }
 
     // The getters above read one field of the box: going through `details` copied (and
     // retained) every field on each read, which a profile of render showed.
@@ -99,6 +164,20 @@ public struct InputSpec: Sendable, Equatable {
                               maxLength: maxLength, minimum: minimum, maximum: maximum, properties: properties,
                               items: items.map { [$0] } ?? [])
         box = details == .none ? nil : DetailsBox(details)
+    }
+
+    /// Whether `value` satisfies this spec: the contract's fast path (no messages, no paths),
+    /// reading the spec in place. `InputContract.collectViolations` is the full check; the two
+    /// must agree (a test compares them on random specs and values).
+    ///
+    /// Why in place: copying a spec (its location's path and its details box) or a property
+    /// list entry costs a retain and a release of an object every serving thread reads; in a
+    /// profile of render (hack/bench/http) these were the largest share of the contract's
+    /// work, and the retains themselves mostly waited on the cache line.
+    func admits(_ value: TemplateValue) -> Bool {
+        guard InputContract.typeMatches(value, type) else { return false }
+        guard let box else { return true }
+        return box.admits(value)
     }
 
     /// Field-wise equality.
