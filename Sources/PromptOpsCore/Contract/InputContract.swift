@@ -112,8 +112,14 @@ public struct InputContract: Sendable, Equatable {
         }
     }
 
-    /// The full check, asked only when ``InputSpec/admits(_:)`` refuses a value (nearly every
-    /// request's values are admitted and cost no path strings): every violation, with its path.
+    /// Checks one value, recursing into items and properties.
+    static func check(_ value: TemplateValue, against spec: InputSpec, path: String, into violations: inout [ContractViolation]) {
+        // A value that conforms (nearly every request) costs no path strings and no sorting.
+        if conforms(value, to: spec) { return }
+        collectViolations(value, against: spec, path: path, into: &violations)
+    }
+
+    /// The full check behind ``check(_:against:path:into:)``: every violation, with its path.
     static func collectViolations(_ value: TemplateValue, against spec: InputSpec, path: String, into violations: inout [ContractViolation]) {
         guard typeMatches(value, spec.type) else {
             violations.append(ContractViolation(input: path, message: "expected \(noun(spec.type)), got \(describe(value))"))
