@@ -820,11 +820,12 @@ public actor Reconciler {
     private func compact(_ set: inout ManifestSet, keepTyped: Set<String>) {
         guard !set.hasDuplicates else { return }
         var done: Set<String> = []
+        var maps = SharedMaps()
         for template in Array(set.templates.values) {
             let path = template.origin.path
             guard !keepTyped.contains(path), done.insert(path).inserted, var entry = files[path] else { continue }
             if entry.load.holdsTypedTemplates {
-                entry.load = entry.load.compacted()
+                entry.load = entry.load.compacted(sharing: &maps)
                 files[path] = entry
             }
             for object in entry.load.objects {

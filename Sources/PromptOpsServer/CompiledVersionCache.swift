@@ -113,7 +113,8 @@ final class CompiledVersionCache: Sendable {
             return .failure(.store(error))
         }
         guard let detail, detail.hash == key.hash else { return .failure(.missing) }
-        guard let compiled = CompiledNamespace(effectiveJSON: detail.effective.text, namespace: key.namespace, template: key.template) else {
+        guard let compiled = CompiledNamespace(effectiveJSON: detail.effective.text, namespace: key.namespace, template: key.template)?
+            .trimmedForRendering() else {
             return .failure(.unreadable)
         }
         compileCounter.withLockedValue { $0 += 1 }

@@ -95,4 +95,66 @@ struct CompactTemplateTests {
             #expect(JSONTreeReader.read(bad, at: at) == nil, "\(bad)")
         }
     }
+
+    /// Templates compacted with the same ``SharedMaps`` hold one storage per distinct label
+    /// map; equal maps stay equal, different ones stay apart.
+    @Test func equalLabelMapsAreStoredOnce() throws {
+        func template(_ name: String, labels: String) -> String {
+            """
+            apiVersion: promptops.dev/v1alpha1
+            kind: PromptTemplate
+            metadata: {name: \(name), namespace: n, labels: \(labels)}
+            spec: {text: "hi"}
+
+            """
+        }
+        let files = [
+            ManifestFile(path: "a.yaml", bytes: Array(template("a", labels: "{team: support, owner: someone-with-a-long-name}").utf8)),
+            ManifestFile(path: "b.yaml", bytes: Array(template("b", labels: "{owner: someone-with-a-long-name, team: support}").utf8)),
+            ManifestFile(path: "c.yaml", bytes: Array(template("c", labels: "{team: billing, owner: someone-with-a-long-name}").utf8)),
+        ]
+        let set = ManifestLoader().load(files)
+        var maps = SharedMaps()
+        var compact: [String: CompactTemplate] = [:]
+        for name in ["a", "b", "c"] {
+            let typed = try #require(set.templates[ObjectKey(kind: "PromptTemplate", namespace: "n", name: name)])
+            compact[name] = CompactTemplate(typed, sharing: &maps)
+            #expect(compact[name]?.meta.labels == typed.meta.labels)
+        }
+        func storage(_ map: [String: String]) -> [UInt8] { withUnsafeBytes(of: map) { Array($0) } }
+        let a = try #require(compact["a"]), b = try #require(compact["b"]), c = try #require(compact["c"])
+        #expect(storage(a.meta.labels) == storage(b.meta.labels))
+        #expect(storage(a.meta.labels) != storage(c.meta.labels))
+        #expect(c.meta.labels["team"] == "billing" && a.meta.labels["team"] == "support")
+        // Without a shared table each template has its own copy.
+        let alone = CompactTemplate(try #require(set.templates[ObjectKey(kind: "PromptTemplate", namespace: "n", name: "b")]))
+        #expect(alone.meta.labels == a.meta.labels && storage(alone.meta.labels) != storage(a.meta.labels))
+    }
+
+    /// What the server's cache keeps of a stored version (``CompiledNamespace/trimmedForRendering()``)
+    /// renders every example exactly as the full compile does, refuses the same inputs, and
+    /// holds no tests, description or canonical spec.
+    @Test func aTrimmedVersionRendersLikeTheFullOne() throws {
+        let files = try ManifestFileCollector.collect([packageRoot.appendingPathComponent("examples").path])
+        let set = ManifestLoader().load(files)
+        let desired = DesiredState(set: set, validation: ManifestValidator().validate(set))
+        var rendered = 0
+        for (namespace, desiredNamespace) in desired.namespaces {
+            for (name, template) in desiredNamespace.templates {
+                let full = try #require(CompiledNamespace(effectiveJSON: template.effectiveJSON, namespace: namespace, template: name))
+                let trimmed = full.trimmedForRendering()
+                for entry in trimmed.entries.values {
+                    #expect(entry.template.tests.isEmpty && entry.template.description == nil)
+                    #expect(entry.template.origin.specJSON.isEmpty && entry.template.origin.specHash.isEmpty)
+                }
+                #expect(trimmed.effectiveContract(of: name) == full.effectiveContract(of: name))
+                for test in full.entries[name]?.template.tests ?? [] {
+                    #expect(trimmed.render(name, values: test.vars) == full.render(name, values: test.vars), "\(namespace)/\(name) \(test.name)")
+                    rendered += 1
+                }
+                #expect(trimmed.render(name, values: [:]) == full.render(name, values: [:]), "\(namespace)/\(name) without inputs")
+            }
+        }
+        #expect(rendered >= 5)
+    }
 }

@@ -139,8 +139,21 @@ public struct Deployment: Sendable, Equatable {
     public var strategy: StrategyType
     /// Canary steps (empty for Direct; an Experiment's, see ``Experiment/steps``).
     public var steps: [Step]
-    /// Analysis, when configured.
-    public var analysis: Analysis?
+    /// Analysis, when configured. Kept in a box: most Deployments have none, and an
+    /// `Analysis?` stored inline (~200 bytes) was more than half of every Deployment, which a
+    /// controller holds for the whole repository between passes (in dictionaries that keep a
+    /// quarter of their slots empty).
+    public var analysis: Analysis? {
+        get { analysisBox?.value }
+        set { analysisBox = newValue.map(AnalysisBox.init) }
+    }
+    private var analysisBox: AnalysisBox?
+
+    /// Holds an analysis out of line (see ``analysis``).
+    final class AnalysisBox: Sendable {
+        let value: Analysis
+        init(_ value: Analysis) { self.value = value }
+    }
     /// The experiment, for strategy Experiment.
     public var experiment: Experiment?
     /// The whole document, for locations. Kept packed (``PackedLocatedValue``): a controller
@@ -168,7 +181,7 @@ public struct Deployment: Sendable, Equatable {
         self.environment = environment
         self.strategy = strategy
         self.steps = steps
-        self.analysis = analysis
+        analysisBox = analysis.map(AnalysisBox.init)
         self.experiment = experiment
         packedDocument = PackedLocatedValue(document)
         self.specHash = specHash

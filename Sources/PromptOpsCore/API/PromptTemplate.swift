@@ -157,3 +157,17 @@ final class PromptTemplateStorage: Sendable {
         self.origin = origin
     }
 }
+
+extension PromptTemplate {
+    /// The template with only what rendering reads: no description, no tests, and an empty
+    /// canonical spec (`origin.specJSON` and `origin.specHash` are ""). The server keeps a
+    /// compiled copy of every version it serves (up to a byte budget), and those parts were a
+    /// fifth of each; nothing that renders reads them.
+    public func trimmedForRendering() -> PromptTemplate {
+        var origin = self.origin
+        origin.specJSON = ""
+        origin.specHash = ""
+        return PromptTemplate(meta: meta, description: nil, modelName: modelName, inputs: inputs, body: body, tests: [],
+                              modelParameters: modelParameters, origin: origin)
+    }
+}

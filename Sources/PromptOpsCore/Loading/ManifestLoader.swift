@@ -57,10 +57,13 @@ public struct ManifestLoader: Sendable {
 
         /// The file with its templates compacted (see ``CompactTemplate``); the set holding
         /// the same templates is compacted with ``ManifestSet/compact(namespaces:keepTyped:)``.
-        public func compacted() -> FileLoad {
+        /// Equal label maps share storage with those already in `maps`.
+        public func compacted(sharing maps: inout SharedMaps) -> FileLoad {
             var copy = self
             for i in copy.objects.indices {
-                if case .template(let t) = copy.objects[i].object { copy.objects[i].object = .compactTemplate(CompactTemplate(t)) }
+                if case .template(let t) = copy.objects[i].object {
+                    copy.objects[i].object = .compactTemplate(CompactTemplate(t, sharing: &maps))
+                }
             }
             return copy
         }

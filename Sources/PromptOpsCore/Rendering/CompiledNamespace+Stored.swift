@@ -32,4 +32,19 @@ extension CompiledNamespace {
         guard diagnostics.isEmpty else { return nil }
         contracts[name] = effectiveContract(of: name)
     }
+
+    /// This namespace with every template trimmed to what rendering reads
+    /// (``PromptTemplate/trimmedForRendering()``), its compiled sources, library and
+    /// contracts shared: what the server's cache of compiled versions keeps.
+    public func trimmedForRendering() -> CompiledNamespace {
+        var trimmed = self
+        trimmed.entries = entries.mapValues { entry in
+            var entry = entry
+            entry.template = entry.template.trimmedForRendering()
+            return entry
+        }
+        // The contracts come from the inputs, which trimming keeps (setting entries clears them).
+        trimmed.contracts = contracts
+        return trimmed
+    }
 }
