@@ -45,7 +45,10 @@ final class CompiledVersionCache: Sendable {
     /// from. Measured with a jemalloc heap profile of the controller on hack/bench/sync's
     /// 10,000 + 10,000 repository (`MALLOC_CONF=prof:true`, in-use bytes after load): the
     /// cache held ~10.6 KB per compiled version of ~1.1 KB, so 10 (an earlier estimate from
-    /// resident-size growth, 6, let a 16 MiB budget hold ~26 MB).
+    /// resident-size growth, 6, let a 16 MiB budget hold ~26 MB). Since versions are kept
+    /// trimmed (``CompiledNamespace/trimmedForRendering(_:)``) the same profile measures
+    /// ~8.5 KB per version (11.7 MB for the ~1,370 a 16 MiB budget warms); 10 stays, so the
+    /// budget is an upper bound.
     static let bytesPerContentByte = 10
 
     private let store: ServingStore
@@ -114,7 +117,7 @@ final class CompiledVersionCache: Sendable {
         }
         guard let detail, detail.hash == key.hash else { return .failure(.missing) }
         guard let compiled = CompiledNamespace(effectiveJSON: detail.effective.text, namespace: key.namespace, template: key.template)?
-            .trimmedForRendering() else {
+            .trimmedForRendering(key.template) else {
             return .failure(.unreadable)
         }
         compileCounter.withLockedValue { $0 += 1 }

@@ -131,7 +131,7 @@ struct CompactTemplateTests {
         #expect(alone.meta.labels == a.meta.labels && storage(alone.meta.labels) != storage(a.meta.labels))
     }
 
-    /// What the server's cache keeps of a stored version (``CompiledNamespace/trimmedForRendering()``)
+    /// What the server's cache keeps of a stored version (``CompiledNamespace/trimmedForRendering(_:)``)
     /// renders every example exactly as the full compile does, refuses the same inputs, and
     /// holds no tests, description or canonical spec.
     @Test func aTrimmedVersionRendersLikeTheFullOne() throws {
@@ -142,9 +142,10 @@ struct CompactTemplateTests {
         for (namespace, desiredNamespace) in desired.namespaces {
             for (name, template) in desiredNamespace.templates {
                 let full = try #require(CompiledNamespace(effectiveJSON: template.effectiveJSON, namespace: namespace, template: name))
-                let trimmed = full.trimmedForRendering()
+                let trimmed = full.trimmedForRendering(name)
+                #expect(Array(trimmed.entries.keys) == [name])
                 for entry in trimmed.entries.values {
-                    #expect(entry.template.tests.isEmpty && entry.template.description == nil)
+                    #expect(entry.template.tests.isEmpty && entry.template.description == nil && entry.template.inputs.isEmpty)
                     #expect(entry.template.origin.specJSON.isEmpty && entry.template.origin.specHash.isEmpty)
                 }
                 #expect(trimmed.effectiveContract(of: name) == full.effectiveContract(of: name))

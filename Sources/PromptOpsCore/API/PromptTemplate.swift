@@ -159,15 +159,15 @@ final class PromptTemplateStorage: Sendable {
 }
 
 extension PromptTemplate {
-    /// The template with only what rendering reads: no description, no tests, and an empty
-    /// canonical spec (`origin.specJSON` and `origin.specHash` are ""). The server keeps a
-    /// compiled copy of every version it serves (up to a byte budget), and those parts were a
-    /// fifth of each; nothing that renders reads them.
+    /// The template with only what a compiled namespace renders it from: no description, no
+    /// tests, no inputs (the namespace computes the effective contract from them before
+    /// trimming), and an empty canonical spec (`origin.specJSON` and `origin.specHash` are "").
+    /// The server keeps a compiled copy of every version it serves, up to a byte budget.
     public func trimmedForRendering() -> PromptTemplate {
         var origin = self.origin
         origin.specJSON = ""
         origin.specHash = ""
-        return PromptTemplate(meta: meta, description: nil, modelName: modelName, inputs: inputs, body: body, tests: [],
-                              modelParameters: modelParameters, origin: origin)
+        return PromptTemplate(meta: meta, description: nil, modelName: modelName, inputs: [:], body: body,
+                              tests: [], modelParameters: modelParameters, origin: origin)
     }
 }

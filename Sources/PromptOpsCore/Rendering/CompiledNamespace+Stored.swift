@@ -33,18 +33,20 @@ extension CompiledNamespace {
         contracts[name] = effectiveContract(of: name)
     }
 
-    /// This namespace with every template trimmed to what rendering reads
-    /// (``PromptTemplate/trimmedForRendering()``), its compiled sources, library and
-    /// contracts shared: what the server's cache of compiled versions keeps.
-    public func trimmedForRendering() -> CompiledNamespace {
+    /// What rendering `name` reads of this namespace, and nothing else: the entry of `name`
+    /// alone, its template trimmed (``PromptTemplate/trimmedForRendering()``), the library its
+    /// partials and parents resolve in, and its effective contract: what the server's cache
+    /// of compiled versions keeps of each.
+    public func trimmedForRendering(_ name: String) -> CompiledNamespace {
         var trimmed = self
-        trimmed.entries = entries.mapValues { entry in
+        let contract = effectiveContract(of: name)
+        trimmed.entries = entries[name].map { entry in
             var entry = entry
             entry.template = entry.template.trimmedForRendering()
-            return entry
-        }
-        // The contracts come from the inputs, which trimming keeps (setting entries clears them).
-        trimmed.contracts = contracts
+            return [name: entry]
+        } ?? [:]
+        // Setting entries clears the contracts; the one of `name` came from the inputs dropped.
+        trimmed.contracts = [name: contract]
         return trimmed
     }
 }
