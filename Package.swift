@@ -1,6 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// This package's folder: the link order file is named by an absolute path, whatever
+/// folder the link runs in.
+let packageRoot = String(#filePath.dropLast("/Package.swift".count))
+
 let package = Package(
     name: "PromptOps",
     platforms: [.macOS(.v14)],
@@ -112,10 +116,14 @@ let package = Package(
             // `mallctl` in the library): the start-up relocations (3.7 MB) and dynamic symbol
             // tables (5.2 MB) were pages every controller kept resident. hack/bench/sync, the
             // controller on 10,000 + 10,000 after its first pass: file-backed 49 -> 41 MiB.
+            // Release links place the functions a controller runs first, together
+            // (hack/link-order.txt, written by hack/link-order).
             linkerSettings: [
                 .linkedLibrary("jemalloc"),
                 .unsafeFlags(["-use-ld=lld", "-Xlinker", "--no-export-dynamic", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
                              .when(platforms: [.linux])),
+                .unsafeFlags(["-Xlinker", "--symbol-ordering-file=\(packageRoot)/hack/link-order.txt", "-Xlinker", "--no-warn-symbol-ordering"],
+                             .when(platforms: [.linux], configuration: .release)),
             ]
         ),
         // Child processes for tests (posix_spawn, no inherited descriptors, bounded waits).
