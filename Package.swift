@@ -110,18 +110,15 @@ let package = Package(
             // jemalloc as the process allocator: a controller holds tens of thousands of small
             // objects for as long as it runs, and glibc's arenas let them pin freed pages
             // (hack/bench/sync measures it). Installed by hack/install-deps (libjemalloc-dev).
-            // Linked by the toolchain's lld with packed relative relocations (glibc >= 2.36) and
-            // without exporting the executable's own symbols (nothing looks them up: the Swift
-            // runtime finds metadata through its sections, and HeapTrim's dlsym finds jemalloc's
-            // `mallctl` in the library): the start-up relocations (3.7 MB) and dynamic symbol
-            // tables (5.2 MB) were pages every controller kept resident. hack/bench/sync, the
-            // controller on 10,000 + 10,000 after its first pass: file-backed 49 -> 41 MiB.
-            // Release links place the functions a controller runs first, together
-            // (hack/link-order.txt, written by hack/link-order).
+            // Linked by the toolchain's lld without exporting the executable's own symbols
+            // (nothing looks them up: the Swift runtime finds metadata through its sections, and
+            // HeapTrim's dlsym finds jemalloc's `mallctl` in the library): their dynamic symbol
+            // tables (5.2 MB) were pages every controller kept resident; hack/release also packs
+            // the start-up relocations (3.7 MB). Release links place the functions a controller
+            // runs first, together (hack/link-order.txt, written by hack/link-order).
             linkerSettings: [
                 .linkedLibrary("jemalloc"),
-                .unsafeFlags(["-use-ld=lld", "-Xlinker", "--no-export-dynamic", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
-                             .when(platforms: [.linux])),
+                .unsafeFlags(["-use-ld=lld", "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux])),
                 .unsafeFlags(["-Xlinker", "--symbol-ordering-file=\(packageRoot)/hack/link-order.txt", "-Xlinker", "--no-warn-symbol-ordering"],
                              .when(platforms: [.linux], configuration: .release)),
             ]
