@@ -162,8 +162,9 @@ extension PromptTemplate {
     /// The template with only what a compiled namespace renders it from: no description, no
     /// tests, no inputs (the namespace computes the effective contract from them before
     /// trimming), and an empty canonical spec (`origin.specJSON` and `origin.specHash` are "").
-    /// The server keeps a compiled copy of every version it serves, up to a byte budget.
-    public func trimmedForRendering() -> PromptTemplate {
+    /// Only ``CompiledNamespace/trimmedForRendering(_:)`` may use it: on its own, a template
+    /// without inputs would render under an empty contract.
+    func trimmedForRendering() -> PromptTemplate {
         var origin = self.origin
         origin.specJSON = ""
         origin.specHash = ""
