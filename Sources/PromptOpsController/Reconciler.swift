@@ -20,7 +20,7 @@ public actor Reconciler {
     private var cachedRevision: String?
     /// path → (blob id, parsed file) at `cachedRevision`. Keyed by path, not blob, so two
     /// paths with the same content each keep their own diagnostics.
-    private var files: [String: (blobID: String, load: ManifestLoader.FileLoad)] = [:]
+    private var files: [String: (blobID: GitObjectID, load: ManifestLoader.FileLoad)] = [:]
     /// Namespaces whose last plan did not apply cleanly (blocked, frozen, store failure).
     private var unsettled: Set<String> = []
     /// Files whose problems name no namespace (syntax errors), with the namespaces they feed.
@@ -433,7 +433,7 @@ public actor Reconciler {
         for ns in affected { wanted.formUnion(pathsOf[ns] ?? []) }
         // Read the touched namespaces' files; a file naming one more namespace brings that
         // namespace's files in too, until the set is closed.
-        var loaded: [String: (blobID: String, load: ManifestLoader.FileLoad)] = [:]
+        var loaded: [String: (blobID: GitObjectID, load: ManifestLoader.FileLoad)] = [:]
         var requested: Set<String> = []
         var read = 0
         var seededRefusals: [String: [Diagnostic]] = [:]
@@ -444,7 +444,7 @@ public actor Reconciler {
         var restored: Set<String> = []
         while case let next = wanted.subtracting(requested), !next.isEmpty {
             requested.formUnion(next)
-            var loads: [(path: String, blobID: String?, load: ManifestLoader.FileLoad)] = []
+            var loads: [(path: String, blobID: GitObjectID?, load: ManifestLoader.FileLoad)] = []
             var toRead = next.filter { changedPaths.contains($0) || !restorable }
             if restorable {
                 let unchanged = next.subtracting(changedPaths)
@@ -469,7 +469,7 @@ public actor Reconciler {
                 if !refusedHere.isEmpty { seededRefusals[path] = refusedHere }
                 // A restored file has no blob id; the controller never seeds, and a one-shot
                 // pass compares none.
-                loaded[path] = (blobID ?? "", kept)
+                loaded[path] = (blobID ?? .null, kept)
                 if blobID == nil { restored.insert(path) }
                 let more = load.namespaces.subtracting(affected)
                 if !more.isEmpty {
@@ -589,9 +589,9 @@ public actor Reconciler {
         guard let previous = cachedRevision else {
             let read = try await repo.files(at: sha, under: location.path, filter: { ManifestFile.isManifestPath($0) },
                                             maxBytes: loader.limits.maxFileBytes).filter(ManifestFile.isReported)
-            var fresh: [String: (blobID: String, load: ManifestLoader.FileLoad)] = [:]
+            var fresh: [String: (blobID: GitObjectID, load: ManifestLoader.FileLoad)] = [:]
             fresh.reserveCapacity(read.count)
-            var unread: [(blobID: String, file: ManifestFile)] = []
+            var unread: [(blobID: GitObjectID, file: ManifestFile)] = []
             for file in read {
                 if let cached = files[file.path], cached.blobID == file.blobID, cached.load.unread == ManifestFile(file).unread {
                     fresh[file.path] = cached

@@ -26,14 +26,14 @@ struct EntryReader {
         let mode = git_tree_entry_filemode(entry).rawValue
         let id = git_tree_entry_id(entry)!
         if mode == GIT_FILEMODE_COMMIT.rawValue {
-            files.append(GitFile(path: path, bytes: [], blobID: GitPath.hex(id), skipped: .submodule))
+            files.append(GitFile(path: path, bytes: [], blobID: GitObjectID(id), skipped: .submodule))
         } else if mode == GIT_FILEMODE_LINK.rawValue {
-            files.append(GitFile(path: path, bytes: [], blobID: GitPath.hex(id), skipped: .symlink))
+            files.append(GitFile(path: path, bytes: [], blobID: GitObjectID(id), skipped: .symlink))
         } else if GitPath.isFile(mode: mode), filter(path) {
             if let maxBytes {
                 let size = try blobSize(id, path: path)
                 if size > maxBytes {
-                    files.append(GitFile(path: path, bytes: [], blobID: GitPath.hex(id), skipped: .tooLarge(size: size)))
+                    files.append(GitFile(path: path, bytes: [], blobID: GitObjectID(id), skipped: .tooLarge(size: size)))
                     return
                 }
             }
@@ -64,6 +64,6 @@ struct EntryReader {
         if size > 0, let content = git_blob_rawcontent(blob) {
             bytes = Array(UnsafeRawBufferPointer(start: content, count: size))
         }
-        return GitFile(path: path, bytes: bytes, blobID: GitPath.hex(id))
+        return GitFile(path: path, bytes: bytes, blobID: GitObjectID(id))
     }
 }

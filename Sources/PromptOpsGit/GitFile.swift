@@ -6,9 +6,8 @@ public struct GitFile: Sendable, Equatable {
     /// Raw file content, exactly as committed (no filters, no line-ending conversion); empty
     /// when ``skipped`` is set.
     public var bytes: [UInt8]
-    /// Full 40-character hex id of the blob (for a submodule: the commit it pins); equal ids
-    /// mean equal content.
-    public var blobID: String
+    /// The blob's id (for a submodule: the commit it pins); equal ids mean equal content.
+    public var blobID: GitObjectID
     /// Why the content was not read; nil for a file whose bytes are here.
     public var skipped: Skipped?
 
@@ -24,7 +23,7 @@ public struct GitFile: Sendable, Equatable {
     }
 
     /// Creates a file from its parts.
-    public init(path: String, bytes: [UInt8], blobID: String, skipped: Skipped? = nil) {
+    public init(path: String, bytes: [UInt8], blobID: GitObjectID, skipped: Skipped? = nil) {
         self.path = path
         self.bytes = bytes
         self.blobID = blobID

@@ -89,6 +89,20 @@ final class MustacheProgram: Sendable {
         self.source = source
     }
 
+    /// `other` without its analysis and source text: what rendering reads, and nothing else.
+    init(renderingOnly other: MustacheProgram) {
+        instructions = other.instructions
+        lineStarts = other.lineStarts
+        literals = other.literals
+        names = other.names
+        calls = other.calls
+        arguments = other.arguments
+        slots = other.slots
+        capacityHint = other.capacityHint
+        analysis = MustacheAnalysis()
+        source = ""
+    }
+
     /// The slot of the block instruction at `index`, if it is one.
     func slot(at index: Int) -> MustacheBlockSlot? {
         guard case .block(let slot) = instructions[index] else { return nil }

@@ -18,6 +18,17 @@ public struct MustacheTemplate: Sendable {
         program = try MustacheCompiler.compile(source)
     }
 
+    private init(program: MustacheProgram) {
+        self.program = program
+    }
+
+    /// The same template for a cache that only renders it: it renders alike, but its
+    /// ``analysis`` is empty and its ``source`` is "" (the text lies once, in the compiled
+    /// literals). A server's cache of compiled versions keeps templates so.
+    public func trimmedForRendering() -> MustacheTemplate {
+        MustacheTemplate(program: MustacheProgram(renderingOnly: program))
+    }
+
     /// Names read, partials and parents included, and blocks — see ``MustacheAnalysis``.
     public var analysis: MustacheAnalysis { program.analysis }
 

@@ -1,3 +1,4 @@
+import PromptOpsMustache
 import Testing
 @testable import PromptOpsCore
 
@@ -133,7 +134,7 @@ struct CompactTemplateTests {
 
     /// What the server's cache keeps of a stored version (``CompiledNamespace/trimmedForRendering(_:)``)
     /// renders every example exactly as the full compile does, refuses the same inputs, and
-    /// holds no tests, description or canonical spec.
+    /// holds no tests, description, canonical spec, source text or analysis.
     @Test func aTrimmedVersionRendersLikeTheFullOne() throws {
         let files = try ManifestFileCollector.collect([packageRoot.appendingPathComponent("examples").path])
         let set = ManifestLoader().load(files)
@@ -147,7 +148,13 @@ struct CompactTemplateTests {
                 for entry in trimmed.entries.values {
                     #expect(entry.template.tests.isEmpty && entry.template.description == nil && entry.template.inputs.isEmpty)
                     #expect(entry.template.origin.specJSON.isEmpty && entry.template.origin.specHash.isEmpty)
+                    // The text lies once, in the compiled literals: not in the body, nor as a
+                    // compiled template's source or analysis.
+                    #expect(entry.template.body.sources.allSatisfy { $0.source.text.isEmpty })
+                    #expect(entry.compiled.allSatisfy { $0?.source == "" && $0?.analysis == MustacheAnalysis() })
                 }
+                #expect(trimmed.library.templates.values.allSatisfy { $0.source.isEmpty && $0.analysis == MustacheAnalysis() })
+                #expect(trimmed.library.templates.keys.sorted() == full.library.templates.keys.sorted())
                 #expect(trimmed.effectiveContract(of: name) == full.effectiveContract(of: name))
                 for test in full.entries[name]?.template.tests ?? [] {
                     #expect(trimmed.render(name, values: test.vars) == full.render(name, values: test.vars), "\(namespace)/\(name) \(test.name)")

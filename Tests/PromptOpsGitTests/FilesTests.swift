@@ -57,7 +57,7 @@ struct FilesTests {
         #expect(text(files[0].bytes) == "name: greeting\n")
         #expect(files[1].bytes.isEmpty && files[3].bytes.isEmpty)
         #expect(text(files[2].bytes) == "name: farewell\n")
-        #expect(files[0].blobID == (try fixture.git("rev-parse", "\(sha):prompts/greeting.yaml")))
+        #expect(files[0].blobID.hex == (try fixture.git("rev-parse", "\(sha):prompts/greeting.yaml")))
         // The filter sees repository-relative file paths only: no symlink, submodule or folder.
         #expect(log.paths == ["prompts/README.md", "prompts/greeting.yaml", "prompts/nested/deep/farewell.yaml"])
     }

@@ -161,13 +161,24 @@ final class PromptTemplateStorage: Sendable {
 extension PromptTemplate {
     /// The template with only what a compiled namespace renders it from: no description, no
     /// tests, no inputs (the namespace computes the effective contract from them before
-    /// trimming), and an empty canonical spec (`origin.specJSON` and `origin.specHash` are "").
+    /// trimming), no source texts (the namespace keeps them compiled), and an empty canonical
+    /// spec (`origin.specJSON` and `origin.specHash` are "").
     /// Only ``CompiledNamespace/trimmedForRendering(_:)`` may use it: on its own, a template
     /// without inputs would render under an empty contract.
     func trimmedForRendering() -> PromptTemplate {
         var origin = self.origin
         origin.specJSON = ""
         origin.specHash = ""
+        // The text is rendered from the compiled templates; the body keeps roles and positions.
+        var body = self.body
+        switch body {
+        case .text(var source):
+            source.text = ""
+            body = .text(source)
+        case .messages(var messages):
+            for i in messages.indices { messages[i].content.text = "" }
+            body = .messages(messages)
+        }
         return PromptTemplate(meta: meta, description: nil, modelName: modelName, inputs: [:], body: body,
                               tests: [], modelParameters: modelParameters, origin: origin)
     }

@@ -40,9 +40,19 @@ extension CompiledNamespace {
     public func trimmedForRendering(_ name: String) -> CompiledNamespace {
         var trimmed = self
         let contract = effectiveContract(of: name)
+        // Compiled templates keep only what renders (no analysis, no source text); a text
+        // template registered in the library is one template with its entry's, trimmed once.
+        var library = self.library
+        for (module, template) in self.library.templates { library.register(template.trimmedForRendering(), named: module) }
+        trimmed.library = library
         trimmed.entries = entries[name].map { entry in
             var entry = entry
             entry.template = entry.template.trimmedForRendering()
+            if case .text = entry.template.body, let registered = library[name] {
+                entry.compiled = [registered]
+            } else {
+                entry.compiled = entry.compiled.map { $0?.trimmedForRendering() }
+            }
             return [name: entry]
         } ?? [:]
         // Setting entries clears the contracts; the one of `name` came from the inputs dropped.
