@@ -159,7 +159,6 @@ public final class ServingSnapshot: Service, Sendable {
             entries = [:]
             fresh = try store.deployments()
         }
-        let readAll = old == nil || entries.isEmpty
         for d in fresh {
             entries[d.namespace, default: [:]][d.name] = Entry(d)
             compiled.warm(namespace: d.namespace, template: d.template, version: d.stable.version, hash: d.stable.hash)
@@ -171,9 +170,6 @@ public final class ServingSnapshot: Service, Sendable {
         let table = Table(entries: entries, marker: head)
         current.withLockedValue { $0 = table }
         builds.withLockedValue { $0 += 1 }
-        // Every Deployment and the versions warmed were read: SQLite's connections would keep
-        // those pages cached (~2.5 MB at 10,000 Deployments) for as long as the server runs.
-        if readAll { store.releaseMemoryEventually() }
         return true
     }
 

@@ -43,14 +43,6 @@ public final class ServingStore: Sendable {
         }
     }
 
-    /// Lets SQLite give back its page caches, without waiting: the reader connections close
-    /// once idle (the next read opens one again) and the writer's cache is freed after its
-    /// current write. Called after reading everything (a full reload of the serving table),
-    /// whose pages would otherwise stay cached in every connection that read them.
-    public func releaseMemoryEventually() {
-        pool.releaseMemoryEventually()
-    }
-
     /// Runs `body` in a read snapshot, mapping failures to `StoreError`.
     func reading<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
