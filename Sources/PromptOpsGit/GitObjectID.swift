@@ -25,20 +25,15 @@ public struct GitObjectID: Hashable, Sendable, CustomStringConvertible {
         tail = raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self)
     }
 
-    /// The 40 lowercase hex digits git prints.
+    /// The 40 lowercase hex digits git prints (libgit2's formatting, as for every other id).
     public var hex: String {
         var words = (head, middle, tail)
-        return withUnsafeBytes(of: &words) { raw in
-            let digits = Array("0123456789abcdef".utf8)
-            var out: [UInt8] = []
-            out.reserveCapacity(40)
-            // The tuple's first 20 bytes are the id (the last word is followed by padding).
-            for byte in raw.prefix(20) {
-                out.append(digits[Int(byte >> 4)])
-                out.append(digits[Int(byte & 0xF)])
-            }
-            return String(decoding: out, as: UTF8.self)
+        var id = git_oid()
+        // The tuple's first 20 bytes are the id (the last word is followed by padding).
+        withUnsafeBytes(of: &words) { raw in
+            withUnsafeMutableBytes(of: &id) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw.prefix(20))) }
         }
+        return GitPath.hex(id)
     }
 
     public var description: String { hex }
