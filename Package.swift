@@ -42,6 +42,8 @@ let package = Package(
             providers: [.apt(["libgpgme-dev"])]
         ),
         .target(name: "PromptOpsMustache"),
+        // The controller's long-lived objects in a jemalloc arena of their own (no dependencies).
+        .target(name: "PromptOpsHeap"),
         .target(name: "PromptOpsGit", dependencies: ["CLibGit2", "PromptOpsCore"]),
         .target(name: "PromptOpsOpenPGP", dependencies: ["CGPGME", "PromptOpsCore"]),
         .target(
@@ -73,7 +75,7 @@ let package = Package(
         .target(
             name: "PromptOpsServer",
             dependencies: [
-                "PromptOpsCore", "PromptOpsStore", "PromptOpsMustache",
+                "PromptOpsCore", "PromptOpsStore", "PromptOpsMustache", "PromptOpsHeap",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -85,7 +87,7 @@ let package = Package(
         .target(
             name: "PromptOpsController",
             dependencies: [
-                "PromptOpsCore", "PromptOpsGit", "PromptOpsStore", "PromptOpsServer", "PromptOpsAnalysis", "PromptOpsOpenPGP",
+                "PromptOpsCore", "PromptOpsGit", "PromptOpsStore", "PromptOpsServer", "PromptOpsAnalysis", "PromptOpsOpenPGP", "PromptOpsHeap",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

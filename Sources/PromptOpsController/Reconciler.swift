@@ -2,6 +2,7 @@ import Foundation
 import Tracing
 import PromptOpsCore
 import PromptOpsGit
+import PromptOpsHeap
 import PromptOpsStore
 
 /// One reconcile pass after another: fetch → resolve → read changed files → load →
@@ -110,6 +111,15 @@ public actor Reconciler {
         let (kept, refusedHere) = grant.restrict(load)
         refused[load.path] = refusedHere.isEmpty ? nil : refusedHere
         return kept
+    }
+
+    /// A file read by a small pass, as the reconciler keeps it: copied into the long-lived
+    /// arena (see ``LongLivedHeap``, ``ManifestLoader/FileLoad/keptCopy(sharing:)``).
+    private func keep(_ load: ManifestLoader.FileLoad) -> ManifestLoader.FileLoad {
+        LongLivedHeap.run {
+            var maps = SharedMaps()
+            return load.keptCopy(sharing: &maps)
+        }
     }
 
     /// Every refused object, in path order.
@@ -360,7 +370,7 @@ public actor Reconciler {
             unsettled = Set(plan.namespaces.filter { $0.outcome != .apply }.map(\.name))
                 .union(report.namespaces.filter { $0.outcome == .failed }.map(\.namespace))
             rememberFacts(validation: validation, revalidated: revalidated, set: set, affected: affected, platformPolicies: platformPolicies)
-            compact(&set, keepTyped: Self.pathsWithProblems(validation))
+            LongLivedHeap.run { compact(&set, keepTyped: Self.pathsWithProblems(validation)) }
             lastSet = set
             // Only the namespaces this pass read can have changed their Deployments.
             staleCanaries = affected.map { staleCanaries?.union($0) } ?? nil
@@ -599,8 +609,13 @@ public actor Reconciler {
                     unread.append((file.blobID, ManifestFile(file)))
                 }
             }
-            for (entry, load) in zip(unread, loader.loadFiles(unread.map(\.file))) {
-                fresh[entry.file.path] = (entry.blobID, admit(load))
+            let loads = loader.loadFiles(unread.map(\.file))
+            LongLivedHeap.run {
+                var maps = SharedMaps()
+                for (entry, load) in zip(unread, loads) {
+                    let kept = admit(load).keptCopy(sharing: &maps)
+                    fresh[kept.path] = (entry.blobID, kept)
+                }
             }
             files = fresh
             seededUntouched = []
@@ -650,8 +665,8 @@ public actor Reconciler {
             let oldLoad = files[file.path]?.load
             let manifest = ManifestFile(file)
             let load = files[file.path].flatMap { $0.blobID == file.blobID && $0.load.unread == manifest.unread ? $0.load : nil }
-                ?? admit(loader.loadFile(manifest))
-            files[file.path] = (file.blobID, load)
+                ?? keep(admit(loader.loadFile(manifest)))
+            files[load.path] = (file.blobID, load)
             if load.unread != nil { unreadPaths.insert(file.path) } else { unreadPaths.remove(file.path) }
             swaps.append((oldLoad, load))
             affected.formUnion(load.namespaces)
@@ -798,8 +813,10 @@ public actor Reconciler {
         for ns in affected ?? [] { facts[ns] = nil }
         let platform = set.policies.values.filter { $0.namespaces != nil } + platformPolicies
         let governed = Set(set.policies.keys.map(\.namespace))
-        for (ns, compiled) in validation.namespaces where !governed.contains(ns) && !platform.contains(where: { $0.governs(ns) }) {
-            facts[ns] = NamespaceFacts(compiled: compiled, problems: validation.problems[ns] ?? [])
+        LongLivedHeap.run {
+            for (ns, compiled) in validation.namespaces where !governed.contains(ns) && !platform.contains(where: { $0.governs(ns) }) {
+                facts[ns] = NamespaceFacts(compiled: compiled, problems: validation.problems[ns] ?? [])
+            }
         }
         for (ns, again) in revalidated { facts[ns] = again.facts }
     }

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import PromptOpsCore
+import PromptOpsHeap
 import PromptOpsStore
 
 /// Compiled template versions for `render`, keyed by content hash, bounded in bytes, least
@@ -116,12 +117,21 @@ final class CompiledVersionCache: Sendable {
             return .failure(.store(error))
         }
         guard let detail, detail.hash == key.hash else { return .failure(.missing) }
-        guard let compiled = CompiledNamespace(effectiveJSON: detail.effective.text, namespace: key.namespace, template: key.template)?
-            .trimmedForRendering(key.template) else {
+        let kept = LongLivedHeap.run {
+            CompiledNamespace(effectiveJSON: detail.effective.text, namespace: key.namespace, template: key.template)?
+                .trimmedForRendering(key.template)
+        }
+        guard let compiled = kept else {
             return .failure(.unreadable)
         }
         compileCounter.withLockedValue { $0 += 1 }
-        insert(key, compiled, bytes: detail.effective.text.utf8.count * Self.bytesPerContentByte)
+        // Kept with a key of its own (``FreshStorage``): the caller's strings come from a
+        // store read or a request.
+        LongLivedHeap.run {
+            let kept = Key(hash: FreshStorage.string(key.hash), namespace: FreshStorage.string(key.namespace),
+                           template: FreshStorage.string(key.template))
+            insert(kept, compiled, bytes: detail.effective.text.utf8.count * Self.bytesPerContentByte)
+        }
         return .success(compiled)
     }
 

@@ -4,6 +4,7 @@ import NIOPosix
 import ServiceLifecycle
 import NIOConcurrencyHelpers
 import PromptOpsCore
+import PromptOpsHeap
 import PromptOpsStore
 
 /// What every Deployment serves, held in memory so `resolve` and `render` answer without a
@@ -42,11 +43,17 @@ public final class ServingSnapshot: Service, Sendable {
 
         /// Builds the entry of a served Deployment.
         init(_ d: DeploymentStatus) {
-            namespace = d.namespace
-            name = d.name
-            template = d.template
-            stable = d.stable
-            canary = d.canary
+            // Strings copied (``FreshStorage``): the row's were made among the read's
+            // temporaries, and an entry is kept until its namespace changes.
+            namespace = FreshStorage.string(d.namespace)
+            name = FreshStorage.string(d.name)
+            template = FreshStorage.string(d.template)
+            stable = VersionRef(version: d.stable.version, hash: FreshStorage.string(d.stable.hash))
+            canary = d.canary.map { c in
+                var copy = c
+                copy.hash = FreshStorage.string(c.hash)
+                return copy
+            }
             stableResolveBody = ResolveAnswer.body(template: d.template, version: d.stable.version, hash: d.stable.hash, variant: .stable)
             canaryResolveBody = d.canary.map {
                 ResolveAnswer.body(template: d.template, version: $0.version, hash: $0.hash, variant: .canary)
@@ -159,8 +166,10 @@ public final class ServingSnapshot: Service, Sendable {
             entries = [:]
             fresh = try store.deployments()
         }
+        LongLivedHeap.run {
+            for d in fresh { entries[d.namespace, default: [:]][d.name] = Entry(d) }
+        }
         for d in fresh {
-            entries[d.namespace, default: [:]][d.name] = Entry(d)
             compiled.warm(namespace: d.namespace, template: d.template, version: d.stable.version, hash: d.stable.hash)
             if let canary = d.canary {
                 compiled.warm(namespace: d.namespace, template: d.template, version: canary.version, hash: canary.hash)

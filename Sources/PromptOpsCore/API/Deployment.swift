@@ -187,6 +187,22 @@ public struct Deployment: Sendable, Equatable {
         self.specHash = specHash
     }
 
+    /// An equal Deployment whose strings, arrays and packed document have storage of their
+    /// own (see ``FreshStorage``; a file's Deployments are kept between passes). Equal label
+    /// maps are stored once with those in `maps`, and the document's path shares `path`'s
+    /// storage. The rare analysis is shared, not copied.
+    func keptCopy(sharing maps: inout SharedMaps, path: String) -> Deployment {
+        var copy = self
+        copy.meta = ObjectMeta(name: FreshStorage.string(meta.name), namespace: FreshStorage.string(meta.namespace),
+                               labels: maps.share(meta.labels), annotations: maps.share(meta.annotations))
+        copy.template = FreshStorage.string(template)
+        copy.environment = environment.map(FreshStorage.string)
+        copy.steps = FreshStorage.array(steps)
+        copy.packedDocument = PackedLocatedValue(copying: packedDocument, sharing: path)
+        copy.specHash = FreshStorage.string(specHash)
+        return copy
+    }
+
     public static func == (lhs: Deployment, rhs: Deployment) -> Bool {
         lhs.meta == rhs.meta && lhs.template == rhs.template && lhs.environment == rhs.environment && lhs.strategy == rhs.strategy
             && lhs.steps == rhs.steps && lhs.analysis == rhs.analysis && lhs.experiment == rhs.experiment

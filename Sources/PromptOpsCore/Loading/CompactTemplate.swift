@@ -19,13 +19,16 @@ public final class CompactTemplate: Sendable {
     /// were allocated among the parser's temporaries, and one small survivor there would
     /// keep a whole page of freed memory resident for as long as the controller runs.
     /// Equal label and annotation maps are stored once across the templates compacted with
-    /// the same `maps` (see ``SharedMaps``).
-    public init(_ template: PromptTemplate, sharing maps: inout SharedMaps) {
+    /// the same `maps` (see ``SharedMaps``); its location's path shares `path`'s storage
+    /// when equal (the file's path as the controller keeps it).
+    public init(_ template: PromptTemplate, sharing maps: inout SharedMaps, path: String? = nil) {
         let meta = template.meta
-        self.meta = ObjectMeta(name: Self.copy(meta.name), namespace: Self.copy(meta.namespace),
+        self.meta = ObjectMeta(name: FreshStorage.string(meta.name), namespace: FreshStorage.string(meta.namespace),
                                labels: maps.share(meta.labels), annotations: maps.share(meta.annotations))
-        location = template.origin.location
-        specJSON = Self.copy(template.origin.specJSON)
+        var location = template.origin.location
+        location.path = location.path == path ? path! : FreshStorage.string(location.path)
+        self.location = location
+        specJSON = FreshStorage.string(template.origin.specJSON)
     }
 
     /// A compacted template from its parts (a template the store serves: its canonical spec).
@@ -35,26 +38,10 @@ public final class CompactTemplate: Sendable {
         self.specJSON = specJSON
     }
 
-    private static func copy(_ text: String) -> String {
-        // Short strings live inside the value itself; longer ones get fresh storage.
-        text.utf8.count <= 15 ? text : String(unsafeUninitializedCapacity: text.utf8.count) { buffer in
-            _ = buffer.initialize(from: text.utf8)
-            return text.utf8.count
-        }
-    }
-
     /// Compacts a typed template on its own (no maps shared with other templates).
     public convenience init(_ template: PromptTemplate) {
         var maps = SharedMaps()
         self.init(template, sharing: &maps)
-    }
-
-    fileprivate static func copy(_ map: [String: String]) -> [String: String] {
-        if map.isEmpty { return map }
-        var out: [String: String] = [:]
-        out.reserveCapacity(map.count)
-        for (key, value) in map { out[copy(key)] = copy(value) }
-        return out
     }
 
     /// The file the template is written in.
@@ -85,7 +72,7 @@ public struct SharedMaps {
     public mutating func share(_ map: [String: String]) -> [String: String] {
         if map.isEmpty { return map }
         if let index = seen.firstIndex(of: map) { return seen[index] }
-        let copy = CompactTemplate.copy(map)
+        let copy = FreshStorage.map(map)
         seen.insert(copy)
         return copy
     }

@@ -62,9 +62,26 @@ public struct ManifestLoader: Sendable {
             var copy = self
             for i in copy.objects.indices {
                 if case .template(let t) = copy.objects[i].object {
-                    copy.objects[i].object = .compactTemplate(CompactTemplate(t, sharing: &maps))
+                    copy.objects[i].object = .compactTemplate(CompactTemplate(t, sharing: &maps, path: path))
                 }
             }
+            return copy
+        }
+
+        /// The file as a controller keeps it between passes: its Deployments, objects and
+        /// path copied into storage of their own (see ``FreshStorage``), so that nothing kept
+        /// shares storage with the pass that read it. Templates are left as they are
+        /// (``compacted(sharing:)`` copies what it keeps of them); so are policies and
+        /// problems, a handful per repository.
+        public func keptCopy(sharing maps: inout SharedMaps) -> FileLoad {
+            var copy = self
+            copy.path = FreshStorage.string(path)
+            var objects = self.objects
+            for i in objects.indices {
+                if objects[i].nameLocation.path == path { objects[i].nameLocation.path = copy.path }
+                if case .deployment(let d) = objects[i].object { objects[i].object = .deployment(d.keptCopy(sharing: &maps, path: copy.path)) }
+            }
+            copy.objects = FreshStorage.array(objects)
             return copy
         }
 

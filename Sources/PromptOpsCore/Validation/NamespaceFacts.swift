@@ -18,7 +18,10 @@ public struct NamespaceFacts: Sendable {
     /// every problem the validator found there. Nil when a problem names no object (it
     /// could not be kept with one).
     public init?(compiled: CompiledNamespace, problems: [Diagnostic]) {
-        self.init(namespace: compiled.namespace, includes: compiled.entries.mapValues(\.includes), problems: problems)
+        // Copied (``FreshStorage``): the compiled namespace's arrays were made among the
+        // validation's temporaries, and a controller keeps these facts until the next pass.
+        self.init(namespace: compiled.namespace,
+                  includes: compiled.entries.mapValues { FreshStorage.array($0.includes.map(FreshStorage.string)) }, problems: problems)
     }
 
     /// Facts as the store keeps them after a clean apply of the namespace: `includes` each

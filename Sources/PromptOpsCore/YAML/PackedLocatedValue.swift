@@ -24,6 +24,13 @@ public final class PackedLocatedValue: Sendable {
         paths = writer.paths
     }
 
+    /// A copy whose bytes and paths have storage of their own (see ``FreshStorage``); a path
+    /// equal to `path` shares its storage.
+    init(copying other: PackedLocatedValue, sharing path: String) {
+        bytes = FreshStorage.array(other.bytes)
+        paths = FreshStorage.array(other.paths.map { $0 == path ? path : FreshStorage.string($0) })
+    }
+
     /// The tree again, equal to the one packed.
     public var value: LocatedValue {
         var reader = Reader(bytes: bytes, paths: paths)
