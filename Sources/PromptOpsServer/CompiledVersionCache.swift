@@ -117,21 +117,20 @@ final class CompiledVersionCache: Sendable {
             return .failure(.store(error))
         }
         guard let detail, detail.hash == key.hash else { return .failure(.missing) }
-        let kept = LongLivedHeap.run {
-            CompiledNamespace(effectiveJSON: detail.effective.text, namespace: key.namespace, template: key.template)?
-                .trimmedForRendering(key.template)
+        // Compiled in the long-lived arena (the cache keeps it), under a key of its own
+        // (``FreshStorage``): the caller's strings come from a store read or a request.
+        let kept = LongLivedHeap.run { () -> CompiledNamespace? in
+            guard let compiled = CompiledNamespace(effectiveJSON: detail.effective.text, namespace: key.namespace, template: key.template)?
+                .trimmedForRendering(key.template) else { return nil }
+            let ownKey = Key(hash: FreshStorage.string(key.hash), namespace: FreshStorage.string(key.namespace),
+                             template: FreshStorage.string(key.template))
+            insert(ownKey, compiled, bytes: detail.effective.text.utf8.count * Self.bytesPerContentByte)
+            return compiled
         }
         guard let compiled = kept else {
             return .failure(.unreadable)
         }
         compileCounter.withLockedValue { $0 += 1 }
-        // Kept with a key of its own (``FreshStorage``): the caller's strings come from a
-        // store read or a request.
-        LongLivedHeap.run {
-            let kept = Key(hash: FreshStorage.string(key.hash), namespace: FreshStorage.string(key.namespace),
-                           template: FreshStorage.string(key.template))
-            insert(kept, compiled, bytes: detail.effective.text.utf8.count * Self.bytesPerContentByte)
-        }
         return .success(compiled)
     }
 

@@ -167,7 +167,11 @@ public final class ServingSnapshot: Service, Sendable {
             fresh = try store.deployments()
         }
         LongLivedHeap.run {
-            for d in fresh { entries[d.namespace, default: [:]][d.name] = Entry(d) }
+            for d in fresh {
+                // Keyed by the entry's own strings, not the row's.
+                let entry = Entry(d)
+                entries[entry.namespace, default: [:]][entry.name] = entry
+            }
         }
         for d in fresh {
             compiled.warm(namespace: d.namespace, template: d.template, version: d.stable.version, hash: d.stable.hash)
