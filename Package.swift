@@ -42,6 +42,8 @@ let package = Package(
             providers: [.apt(["libgpgme-dev"])]
         ),
         .target(name: "PromptOpsMustache"),
+        // zlib (Debian's libz, which libgit2 links too): compacted templates keep their spec deflated.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // The controller's long-lived objects in a jemalloc arena of their own (no dependencies).
         .target(name: "PromptOpsHeap"),
         .target(name: "PromptOpsGit", dependencies: ["CLibGit2", "PromptOpsCore"]),
@@ -49,7 +51,7 @@ let package = Package(
         .target(
             name: "PromptOpsCore",
             dependencies: [
-                "PromptOpsMustache",
+                "PromptOpsMustache", "CZlib",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),

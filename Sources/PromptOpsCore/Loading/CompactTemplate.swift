@@ -12,8 +12,12 @@ public final class CompactTemplate: Sendable {
     public let meta: ObjectMeta
     /// The start of the document in its file.
     public let location: SourceLocation
-    /// Canonical JSON of `spec`.
-    public let specJSON: String
+    /// Canonical JSON of `spec`, kept deflated (``DeflatedText``).
+    private let spec: DeflatedText
+
+    /// Canonical JSON of `spec` (inflated on each read: read it once per use); "" only if the
+    /// kept bytes do not inflate, which ``expand()`` reports as nil.
+    public var specJSON: String { spec.text ?? "" }
 
     /// Compacts a typed template. The strings kept are copied, not shared: the originals
     /// were allocated among the parser's temporaries, and one small survivor there would
@@ -28,14 +32,14 @@ public final class CompactTemplate: Sendable {
         var location = template.origin.location
         location.path = location.path == path ? path! : FreshStorage.string(location.path)
         self.location = location
-        specJSON = FreshStorage.string(template.origin.specJSON)
+        spec = DeflatedText(template.origin.specJSON)
     }
 
     /// A compacted template from its parts (a template the store serves: its canonical spec).
     public init(meta: ObjectMeta, location: SourceLocation, specJSON: String) {
         self.meta = meta
         self.location = location
-        self.specJSON = specJSON
+        spec = DeflatedText(specJSON)
     }
 
     /// Compacts a typed template on its own (no maps shared with other templates).
@@ -53,6 +57,7 @@ public final class CompactTemplate: Sendable {
     /// The typed template again: equal to the one compacted except for source positions.
     /// Nil only if ``specJSON`` was not written by ``CanonicalJSON``.
     public func expand() -> PromptTemplate? {
+        let specJSON = specJSON
         guard let spec = JSONTreeReader.read(specJSON, at: location) else { return nil }
         let document = LocatedValue(.object([LocatedValue.Member(key: "spec", keyLocation: location, value: spec)]), at: location)
         return ManifestDecoder.template(meta: meta, spec: spec, document: document, specJSON: specJSON)
