@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PromptOpsCore
 import PromptOpsStore
 
 /// A swift-log handler that writes one JSON object per line to standard error:
@@ -23,28 +24,39 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    /// Writes one record.
+    /// Writes one record. Encoded with ``CanonicalJSON`` (keys sorted by their bytes):
+    /// Foundation's `JSONSerialization` with sorted keys compares keys through a `Locale`,
+    /// which loaded ICU's locale data into every controller (1.1 MiB of it resident, with
+    /// the ICU code it runs) for its first log line.
     public func log(event: LogEvent) {
-        var object: [String: Any] = [
-            "time": StoreTime.format(Date()),
-            "level": event.level.rawValue,
-            "label": label,
-            "message": event.message.description,
+        var members: [String: TemplateValue] = [
+            "time": .string(StoreTime.format(Date())),
+            "level": .string(event.level.rawValue),
+            "label": .string(label),
+            "message": .string(event.message.description),
         ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
-            object[key] = Self.plain(value)
+            members[key] = Self.plain(value)
         }
-        guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-        data.append(0x0A)
-        FileHandle.standardError.write(data)
+        var line = Array(CanonicalJSON.encode(TemplateValue.object(MustacheObject(members))).utf8)
+        line.append(0x0A)
+        line.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(STDERR_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                guard written > 0 else { return }
+                offset += written
+            }
+        }
     }
 
-    static func plain(_ value: Logger.MetadataValue) -> Any {
+    static func plain(_ value: Logger.MetadataValue) -> TemplateValue {
         switch value {
-        case .string(let s): return s
-        case .stringConvertible(let s): return s.description
-        case .array(let a): return a.map(plain)
-        case .dictionary(let d): return d.mapValues(plain)
+        case .string(let s): return .string(s)
+        case .stringConvertible(let s): return .string(s.description)
+        case .array(let a): return .array(a.map(plain))
+        case .dictionary(let d): return .object(MustacheObject(d.mapValues(plain)))
         }
     }
 }
