@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PromptOpsCore
+import PromptOpsHeap
 import ServiceLifecycle
 
 /// The long-running poll loop: reconcile at `interval` (with jitter); on a git or store

@@ -17,36 +17,20 @@ import Glibc
 /// jemalloc is not the process's allocator (tests, a build without it) it simply runs the
 /// work.
 public enum LongLivedHeap {
-    private typealias Mallctl = @convention(c) (UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?,
-                                                UnsafeMutableRawPointer?, Int) -> Int32
-
-    /// jemalloc's `mallctl`, when jemalloc is the process's allocator.
-    private static let mallctl: Mallctl? = {
-        #if canImport(Glibc)
-        guard let process = dlopen(nil, RTLD_NOW), let symbol = dlsym(process, "mallctl") else { return nil }
-        return unsafeBitCast(symbol, to: Mallctl.self)
-        #else
-        return nil
-        #endif
-    }()
-
     /// The arena's index, created on first use; nil without jemalloc or when it refused.
     private static let arena: UInt32? = {
-        guard let mallctl else { return nil }
+        guard let mallctl = Jemalloc.mallctl else { return nil }
         var index: UInt32 = 0
         var size = MemoryLayout<UInt32>.size
         guard mallctl("arenas.create", &index, &size, nil, 0) == 0 else { return nil }
         return index
     }()
 
-    /// Whether kept objects get an arena of their own in this process.
-    public static var isSeparate: Bool { arena != nil }
-
     /// Runs `work` with the calling thread allocating from the long-lived arena, then puts
     /// the thread back on its own arena. The thread's cache of freed blocks is flushed on
     /// both switches, so neither side is served blocks of the other.
     public static func run<Result>(_ work: () throws -> Result) rethrows -> Result {
-        guard let mallctl, var target = arena else { return try work() }
+        guard let mallctl = Jemalloc.mallctl, var target = arena else { return try work() }
         var previous: UInt32 = 0
         var size = MemoryLayout<UInt32>.size
         guard mallctl("thread.arena", &previous, &size, &target, MemoryLayout<UInt32>.size) == 0 else { return try work() }
@@ -57,4 +41,21 @@ public enum LongLivedHeap {
         }
         return try work()
     }
+}
+
+/// jemalloc's control interface, shared by ``LongLivedHeap`` and ``HeapTrim``.
+enum Jemalloc {
+    typealias Mallctl = @convention(c) (UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?,
+                                        UnsafeMutableRawPointer?, Int) -> Int32
+
+    /// `mallctl`, when jemalloc is the process's allocator (the `promptops` executable links
+    /// it; tests do not).
+    static let mallctl: Mallctl? = {
+        #if canImport(Glibc)
+        guard let process = dlopen(nil, RTLD_NOW), let symbol = dlsym(process, "mallctl") else { return nil }
+        return unsafeBitCast(symbol, to: Mallctl.self)
+        #else
+        return nil
+        #endif
+    }()
 }

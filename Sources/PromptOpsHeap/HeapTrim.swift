@@ -11,23 +11,10 @@ import Glibc
 /// controller holds from pinning pages of freed memory), and this asks it to purge every
 /// arena now rather than over the next seconds. Elsewhere (tests, a build without it)
 /// glibc's `malloc_trim` does the same, less thoroughly.
-enum HeapTrim {
-    private typealias Mallctl = @convention(c) (UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?,
-                                                UnsafeMutableRawPointer?, Int) -> Int32
-
-    /// jemalloc's `mallctl`, when jemalloc is the process's allocator.
-    private static let mallctl: Mallctl? = {
-        #if canImport(Glibc)
-        guard let process = dlopen(nil, RTLD_NOW), let symbol = dlsym(process, "mallctl") else { return nil }
-        return unsafeBitCast(symbol, to: Mallctl.self)
-        #else
-        return nil
-        #endif
-    }()
-
+public enum HeapTrim {
     /// Returns free heap pages of every arena to the kernel.
-    static func release() {
-        if let mallctl {
+    public static func release() {
+        if let mallctl = Jemalloc.mallctl {
             // MALLCTL_ARENAS_ALL (4096): every arena.
             _ = mallctl("arena.4096.purge", nil, nil, nil, 0)
             return
