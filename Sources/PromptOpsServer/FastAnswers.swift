@@ -19,6 +19,8 @@ struct FastAnswers: Sendable {
     struct RenderCall {
         var namespace: String
         var name: String
+        /// The served entry when the head was routed.
+        var entry: ServingSnapshot.Entry
     }
 
     /// The limits of a render on the event loop: at most the configured ones, and a budget of
@@ -84,7 +86,7 @@ struct FastAnswers: Sendable {
             // types and the 413 are the router's).
             guard let contentType, ServingAPI.isJSON(contentType), let contentLength, contentLength <= maxBodyBytes
             else { return nil }
-            return .render(RenderCall(namespace: target.namespace, name: target.name))
+            return .render(RenderCall(namespace: target.namespace, name: target.name, entry: entry))
         }
     }
 
@@ -95,10 +97,13 @@ struct FastAnswers: Sendable {
 
     /// The answer of a render when it is the plain success: the body parses, the served
     /// version is compiled already, and the render succeeds within its limits.
-    func render(_ call: RenderCall, body: ByteBuffer) -> [UInt8]? {
-        // Looked up again: the snapshot may have moved while the body was read (the router
-        // looks up after reading it too).
-        guard let entry = snapshot.currentEntry(namespace: call.namespace, name: call.name) else { return nil }
+    /// `routedWithBody`: the call was routed just now, its body already read (the entry it
+    /// holds is current); otherwise the entry is looked up again, as the snapshot may have
+    /// moved while the body was read (the router looks up after reading it too).
+    func render(_ call: RenderCall, body: ByteBuffer, routedWithBody: Bool = false) -> [UInt8]? {
+        guard let entry = routedWithBody ? call.entry : snapshot.currentEntry(namespace: call.namespace, name: call.name) else {
+            return nil
+        }
         guard let input = try? RenderRequest(body: body) else { return nil }
         let (version, variant, _) = entry.serving(key: input.key)
         guard let compiled = snapshot.compiled.cached(namespace: entry.namespace, template: entry.template, hash: version.hash) else {

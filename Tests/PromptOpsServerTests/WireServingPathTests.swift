@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOEmbedded
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -162,5 +164,43 @@ struct WireServingPathTests {
         #expect(sockets.0.peerClosed() && sockets.1.peerClosed())
         sockets.0.close()
         sockets.1.close()
+    }
+
+    /// Counts the inbound events that reach the handlers after the wire path.
+    final class EventCounter: ChannelInboundHandler {
+        typealias InboundIn = ByteBuffer
+        var reads = 0
+        var readCompletes = 0
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) { reads += 1 }
+        func channelReadComplete(context: ChannelHandlerContext) { readCompletes += 1 }
+    }
+
+    @Test("while it answers, the handlers after it see neither reads nor read completions; after a hand-over they see both")
+    func readCompletionsStayWhileAnswering() async throws {
+        let server = TestServer(try await ServingFastPathTests.canaryStore())
+        try server.snapshot.refresh()
+        let answers = FastAnswers(snapshot: server.snapshot, access: AccessControl(), metrics: ServerMetrics(),
+                                  maxBodyBytes: 1 << 20, renderLimits: .standard)
+        let wire = WireServingPath(answers: answers, idleTimeout: .seconds(30), maximumHeadBytes: 8192, maximumFields: 100) { _ in true }
+        let counter = EventCounter()
+        let channel = EmbeddedChannel(handlers: [wire, counter])
+        try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get()
+        func send(_ text: String) throws -> String {
+            try channel.writeInbound(ByteBuffer(string: text))
+            var answer = ""
+            while let part = try channel.readOutbound(as: ByteBuffer.self) { answer += String(buffer: part) }
+            return answer
+        }
+        #expect(try send(Self.resolve("a")).hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(try send(Self.render).hasPrefix("HTTP/1.1 200 OK\r\n"))
+        // Half a head: kept here, nothing passed on.
+        #expect(try send("GET \(Self.base)/support-reply-prod/resolve HTTP/1.1\r\nHo").isEmpty)
+        #expect(counter.reads == 0 && counter.readCompletes == 0)
+        // The rest of that head, then a request that is not plain: handed over with both events.
+        #expect(try send("st: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(counter.reads == 1 && counter.readCompletes == 1)
+        _ = try send(Self.resolve("b"))
+        #expect(counter.reads == 2 && counter.readCompletes == 2)
+        _ = try? channel.finish()
     }
 }
