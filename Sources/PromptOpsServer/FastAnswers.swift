@@ -17,9 +17,7 @@ struct FastAnswers: Sendable {
 
     /// A render whose head is plain; its body decides.
     struct RenderCall {
-        var namespace: String
-        var name: String
-        /// The served entry when the head was routed.
+        /// The served Deployment's entry when the head was routed.
         var entry: ServingSnapshot.Entry
     }
 
@@ -86,7 +84,7 @@ struct FastAnswers: Sendable {
             // types and the 413 are the router's).
             guard let contentType, ServingAPI.isJSON(contentType), let contentLength, contentLength <= maxBodyBytes
             else { return nil }
-            return .render(RenderCall(namespace: target.namespace, name: target.name, entry: entry))
+            return .render(RenderCall(entry: entry))
         }
     }
 
@@ -95,15 +93,18 @@ struct FastAnswers: Sendable {
         record(route: ServingAPI.Path.resolve, method: "GET")
     }
 
+    /// The call with its Deployment's entry looked up again (nil: no longer served): for a
+    /// body read after its head was routed, as the snapshot may have moved meanwhile (the
+    /// router looks up after reading the body too).
+    func current(_ call: RenderCall) -> RenderCall? {
+        snapshot.currentEntry(namespace: call.entry.namespace, name: call.entry.name).map(RenderCall.init(entry:))
+    }
+
     /// The answer of a render when it is the plain success: the body parses, the served
-    /// version is compiled already, and the render succeeds within its limits.
-    /// `routedWithBody`: the call was routed just now, its body already read (the entry it
-    /// holds is current); otherwise the entry is looked up again, as the snapshot may have
-    /// moved while the body was read (the router looks up after reading it too).
-    func render(_ call: RenderCall, body: ByteBuffer, routedWithBody: Bool = false) -> [UInt8]? {
-        guard let entry = routedWithBody ? call.entry : snapshot.currentEntry(namespace: call.namespace, name: call.name) else {
-            return nil
-        }
+    /// version is compiled already, and the render succeeds within its limits. Renders the
+    /// entry the call holds (see ``current(_:)``).
+    func render(_ call: RenderCall, body: ByteBuffer) -> [UInt8]? {
+        let entry = call.entry
         guard let input = try? RenderRequest(body: body) else { return nil }
         let (version, variant, _) = entry.serving(key: input.key)
         guard let compiled = snapshot.compiled.cached(namespace: entry.namespace, template: entry.template, hash: version.hash) else {

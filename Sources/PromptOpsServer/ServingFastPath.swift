@@ -105,7 +105,7 @@ final class ServingFastPath: ChannelDuplexHandler, RemovableChannelHandler {
                 answer(context, body)
             case .render(let call, let head, let body):
                 reading = .none
-                if let answer = answers.render(call, body: body ?? ByteBuffer()) {
+                if let call = answers.current(call), let answer = answers.render(call, body: body ?? ByteBuffer()) {
                     self.answer(context, ByteBuffer(bytes: answer))
                 } else {
                     // Not the plain success: the router answers it from the same bytes.

@@ -148,8 +148,8 @@ final class WireServingPath: ChannelInboundHandler, RemovableChannelHandler {
             answers.recordResolve()
             return .buffer(body)
         case .render(let call)?:
-            // Routed here, with its whole body: the entry looked up is current.
-            return answers.render(call, body: body ?? ByteBuffer(), routedWithBody: true).map(Body.bytes)
+            // Routed just now, with its whole body: the entry it holds is current.
+            return answers.render(call, body: body ?? ByteBuffer()).map(Body.bytes)
         case nil:
             return nil
         }
