@@ -51,7 +51,7 @@ public struct MustacheLibrary: Sendable {
     public func render(_ template: MustacheTemplate, _ context: MustacheValue) -> String {
         let program = template.program
         var renderer = MustacheRenderer(
-            templates: templates, escapesHTML: escaping == .html, context: context,
+            document: MustacheValueTree(), templates: templates, escapesHTML: escaping == .html, context: context,
             capacity: program.capacityHint, steps: maximumRenderSteps)
         renderer.render(program, from: 0, to: program.instructions.count)
         return renderer.output.makeString()
@@ -71,13 +71,31 @@ public struct MustacheLibrary: Sendable {
                                  bytes body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, MustacheRenderLimit> {
         let program = template.program
         var renderer = MustacheRenderer(
-            templates: templates, escapesHTML: escaping == .html, context: context,
+            document: MustacheValueTree(), templates: templates, escapesHTML: escaping == .html, context: context,
             capacity: min(program.capacityHint, maximumOutputBytes), steps: maximumRenderSteps)
         renderer.maximumOutput = maximumOutputBytes
         renderer.render(program, from: 0, to: program.instructions.count)
         if let limit = renderer.stopped { return .failure(limit) }
         if renderer.output.byteCount > maximumOutputBytes { return .failure(.outputBytes) }
         return .success(renderer.output.withBytes(body))
+    }
+
+    /// Renders like ``renderBounded(_:_:bytes:)`` with the values of a JSON tape: `context`
+    /// (an object node of `tape`) is the context. Renders what the value tree of the same
+    /// document would (``JSONTape/value(_:)``), byte for byte, without building it.
+    public func renderBounded<R>(_ template: MustacheTemplate, tape: JSONTape, context: Int,
+                                 bytes body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, MustacheRenderLimit> {
+        tape.withDocument { document in
+            let program = template.program
+            var renderer = MustacheRenderer(
+                document: document, templates: templates, escapesHTML: escaping == .html, context: Int32(context),
+                capacity: min(program.capacityHint, maximumOutputBytes), steps: maximumRenderSteps)
+            renderer.maximumOutput = maximumOutputBytes
+            renderer.render(program, from: 0, to: program.instructions.count)
+            if let limit = renderer.stopped { return .failure(limit) }
+            if renderer.output.byteCount > maximumOutputBytes { return .failure(.outputBytes) }
+            return .success(renderer.output.withBytes(body))
+        }
     }
 }
 

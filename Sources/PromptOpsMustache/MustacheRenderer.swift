@@ -11,7 +11,9 @@ struct MustacheBlockOverride {
 /// One render pass: output buffer, context stack, active block overrides and
 /// indentation. A value type passed `inout`, so the hot loop needs no locks,
 /// no dynamic exclusivity checks and no existentials.
-struct MustacheRenderer: ~Copyable {
+struct MustacheRenderer<Document: MustacheDocument>: ~Copyable {
+    /// How values are read (the value tree or a JSON tape).
+    let document: Document
     /// Templates that partials and parents resolve against.
     let templates: [String: MustacheTemplate]
     /// Whether `{{name}}` escapes HTML.
@@ -19,7 +21,7 @@ struct MustacheRenderer: ~Copyable {
     /// The rendered bytes so far.
     var output: MustacheOutput
     /// The context stack, innermost last.
-    var contexts: [MustacheValue]
+    var contexts: [Document.Value]
     /// Block arguments in effect; earlier (outer) entries take precedence.
     var overrides: [MustacheBlockOverride] = []
     /// Line transforms in effect, outermost first; empty in the common case.
@@ -38,7 +40,8 @@ struct MustacheRenderer: ~Copyable {
     var stopped: MustacheRenderLimit?
 
     /// Starts a pass with `context` as the only frame.
-    init(templates: [String: MustacheTemplate], escapesHTML: Bool, context: MustacheValue, capacity: Int, steps: Int) {
+    init(document: Document, templates: [String: MustacheTemplate], escapesHTML: Bool, context: Document.Value, capacity: Int, steps: Int) {
+        self.document = document
         self.templates = templates
         remainingSteps = steps
         self.escapesHTML = escapesHTML
@@ -103,7 +106,7 @@ struct MustacheRenderer: ~Copyable {
                 if let value = resolve(at: names.baseAddress! + name) { renderSection(value, program, from: index + 1, to: end) }
                 index = end
             case .invertedSection(let name, let end):
-                if !(resolve(at: names.baseAddress! + name)?.isTruthy ?? false) { render(program, from: index + 1, to: end) }
+                if !(resolve(at: names.baseAddress! + name).map(document.isTruthy) ?? false) { render(program, from: index + 1, to: end) }
                 index = end
             case .partial(let call):
                 expand(program, call: call)
@@ -131,29 +134,30 @@ struct MustacheRenderer: ~Copyable {
     /// within budget. (An object below ``MustacheObject/indexedFrom`` members is searched
     /// member by member: at most 15 comparisons, each bounded by the name's length — a
     /// constant factor on the same charge.)
-    mutating func resolve(_ name: borrowing MustacheName) -> MustacheValue? {
+    mutating func resolve(_ name: borrowing MustacheName) -> Document.Value? {
         withUnsafePointer(to: name) { resolve(at: $0) }
     }
 
     /// ``resolve(_:)`` of the name at `name`, read in place: a program's names are shared by
     /// every thread rendering it, and copying one (its head, its tail) was a retain and a
     /// release per tag on lines both cores read (hack/bench/http's render profile).
-    mutating func resolve(at name: UnsafePointer<MustacheName>) -> MustacheValue? {
+    mutating func resolve(at name: UnsafePointer<MustacheName>) -> Document.Value? {
         if name.pointee.isImplicitIterator { return contexts.last }
         var work = 0
         let headCost = name.pointee.head.utf8.count >> 6
-        let found = contexts.withUnsafeBufferPointer { frames -> MustacheValue? in
+        let document = document
+        let found = contexts.withUnsafeBufferPointer { frames -> Document.Value? in
             var frame = frames.count - 1
             while frame >= 0 {
                 work += frame < frames.count - 1 ? 1 : 0
-                if frames[frame].isObject {
+                if document.isObject(frames[frame]) {
                     work += headCost
-                    if let found = frames[frame].member(name.pointee.head) {
+                    if let found = document.member(frames[frame], name.pointee.head) {
                         if name.pointee.tail.isEmpty { return found }
                         var value = found
                         for key in name.pointee.tail {
                             work += 1 + key.utf8.count >> 6
-                            guard let next = value.member(key) else { return nil }
+                            guard let next = document.member(value, key) else { return nil }
                             value = next
                         }
                         return value
@@ -168,25 +172,17 @@ struct MustacheRenderer: ~Copyable {
     }
 
     /// Writes an interpolated value, HTML-escaped when `escaped`.
-    mutating func append(_ value: consuming MustacheValue, escaped: Bool) {
-        switch consume value {
-        case .string(let text):
-            output.append(text, escaped: escaped)
-        case .int(let number):
-            output.append(number)
-        case .null:
-            break
-        case let other:
-            output.append(other.interpolationText, escaped: escaped)
-        }
+    @inline(__always)
+    mutating func append(_ value: Document.Value, escaped: Bool) {
+        document.interpolate(value, into: &output, escaped: escaped)
     }
 
     // MARK: - Containers
 
-    private mutating func renderSection(_ value: MustacheValue, _ program: MustacheProgram, from start: Int, to end: Int) {
-        switch value {
-        case .array(let items):
-            for item in items {
+    private mutating func renderSection(_ value: Document.Value, _ program: MustacheProgram, from start: Int, to end: Int) {
+        switch document.sectionKind(value) {
+        case .list(let count):
+            for position in 0..<count {
                 // Each iteration is a step: an empty body repeated by nested lists is work too,
                 // and a pass that ran out stops iterating instead of calling empty bodies.
                 remainingSteps -= 1
@@ -194,13 +190,13 @@ struct MustacheRenderer: ~Copyable {
                     if stopped == nil { stopped = .steps }
                     return
                 }
-                contexts.append(item)
+                contexts.append(document.item(value, at: position))
                 render(program, from: start, to: end)
                 contexts.removeLast()
             }
-        case .null, .bool(false):
+        case .skip:
             break
-        default:
+        case .push:
             contexts.append(value)
             render(program, from: start, to: end)
             contexts.removeLast()
@@ -215,7 +211,7 @@ struct MustacheRenderer: ~Copyable {
             remainingSteps -= name.utf8.count >> 6
             return templates[name]
         case .dynamic(let name):
-            guard case .string(let resolved)? = resolve(name) else { return nil }
+            guard let value = resolve(name), let resolved = document.string(value) else { return nil }
             remainingSteps -= resolved.utf8.count >> 6
             return templates[resolved]
         }

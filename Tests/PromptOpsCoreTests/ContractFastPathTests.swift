@@ -90,6 +90,51 @@ struct ContractFastPathTests {
         #expect(shortcut > 100 && built > 100 && failed > 100, "shortcut \(shortcut), built \(built), failed \(failed)")
     }
 
+    /// The contract read from a JSON tape (the server's render path) says what it says of the
+    /// tape's value tree: for one spec and value, and for whole contracts, whose context the
+    /// tape then holds (given nulls, which render as absent names do, left aside).
+    @Test func tapeAgreesWithTheTree() {
+        var random = LinearRegexSeededGenerator(seed: 0x7A9E_C0DE)
+        var admitted = 0
+        for _ in 0..<20_000 {
+            let spec = Self.spec(depth: 0, &random)
+            let value = Self.value(depth: 0, &random)
+            if Self.hasNaN(value) { continue }
+            let tape = JSONTape(value)
+            let fromTape = spec.admits(tape: tape, tape.root)
+            #expect(fromTape == spec.admits(value), "\(spec) \(value)")
+            if fromTape { admitted += 1 }
+        }
+        #expect(admitted > 1_000 && admitted < 19_000, "\(admitted) of 20,000 admitted")
+        var built = 0, failed = 0
+        for _ in 0..<30_000 {
+            var inputs: [String: InputSpec] = [:]
+            for name in ["a", "b", "c", "d"] where Self.chance(70, &random) { inputs[name] = Self.spec(depth: 1, &random) }
+            var values: [(String, TemplateValue)] = []
+            for name in ["a", "b", "c", "d", "e"] where Self.chance(name == "e" ? 10 : 60, &random) {
+                values.append((name, Self.chance(15, &random) ? .null : Self.value(depth: 2, &random)))
+            }
+            let object = MustacheObject(values)
+            if object.values.contains(where: Self.hasNaN) || inputs.values.contains(where: { $0.defaultValue.map(Self.hasNaN) ?? false }) { continue }
+            let contract = InputContract(inputs: inputs)
+            var tape = JSONTape(.object(object))
+            let fromTape = contract.resolve(tape: &tape, object: tape.root)
+            switch contract.resolve(object) {
+            case .success(let context):
+                #expect(fromTape, "\(inputs) \(values)")
+                guard case .object(let held) = tape.value(tape.root) else { Issue.record("not an object"); continue }
+                guard case .object(let expected) = context else { Issue.record("not an object"); continue }
+                #expect(MustacheObject(held.filter { $0.value != .null }) == MustacheObject(expected.filter { $0.value != .null }),
+                        "\(inputs) \(values)")
+                if context != .object(object) { built += 1 }
+            case .failure:
+                #expect(!fromTape, "\(inputs) \(values)")
+                failed += 1
+            }
+        }
+        #expect(built > 100 && failed > 100, "built \(built), failed \(failed)")
+    }
+
     static func hasNaN(_ value: TemplateValue) -> Bool {
         switch value {
         case .double(let d): return d.isNaN

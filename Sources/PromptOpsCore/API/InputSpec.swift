@@ -141,9 +141,58 @@ public struct InputSpec: Sendable, Equatable {
             }
             return true
         }
+
+        /// ``admits(_:)`` of a tape's node.
+        func admits(tape: JSONTape, _ node: Int) -> Bool {
+            if let allowed = value.allowedValues {
+                let candidate = tape.value(node)
+                if !allowed.contains(where: { InputContract.equal($0, candidate) }) { return false }
+            }
+            switch tape.kind(node) {
+            case .string:
+                if value.maxLength != nil || value.minLength != nil {
+                    // A plain ASCII string without a CR has as many characters as bytes.
+                    let count = tape.stringIsSimple(node) ? tape.stringByteCount(node) : tape.string(node)!.count
+                    if let maximum = value.maxLength, count > maximum { return false }
+                    if let minimum = value.minLength, count < minimum { return false }
+                }
+            case .int, .double:
+                let d = tape.number(node)!
+                if let minimum = value.minimum, d < minimum { return false }
+                if let maximum = value.maximum, d > maximum { return false }
+            case .array:
+                guard !value.items.isEmpty else { return true }
+                return value.items.withUnsafeBufferPointer { item in
+                    for position in 0..<tape.count(node) where !item[0].admits(tape: tape, tape.item(node, at: position)) { return false }
+                    return true
+                }
+            case .object:
+                return value.propertyList.withUnsafeBufferPointer { list in
+                    for position in list.indices {
+                        if let field = tape.member(node, list[position].name), tape.kind(field) != .null {
+                            if !list[position].spec.admits(tape: tape, field) { return false }
+                        } else if list[position].spec.required && list[position].spec.defaultValue == nil {
+                            return false
+                        }
+                    }
+                    return true
+                }
+            default:
+                break
+            }
+            return true
+        }
     }
 
     private var box: DetailsBox?
+
+    /// ``admits(_:)`` for `node` of `tape`, read where it lies: the same answer as for the
+    /// node's value tree (``JSONTape/value(_:)``; a test compares the two).
+    func admits(tape: JSONTape, _ node: Int) -> Bool {
+        guard InputContract.typeMatches(tape: tape, node, type) else { return false }
+        guard let box else { return true }
+        return box.admits(tape: tape, node)
+    }
 
     // The getters above read one field of the box: going through `details` copied (and
     // retained) every field on each read, which a profile of render showed.

@@ -77,6 +77,37 @@ public struct InputContract: Sendable, Equatable {
         return .success(.object(context ?? values))
     }
 
+    /// ``resolve(_:)`` for the values of object `node` of `tape`, read where they lie: true
+    /// when they keep the contract, with the defaults of inputs not given (or given as null)
+    /// added to the object; false when they break it (``resolve(_:)`` of the same values
+    /// then says how). Renders the same context: a given null is left in place unless a
+    /// default replaces it, and a null renders as an absent name does.
+    public func resolve(tape: inout JSONTape, object node: Int) -> Bool {
+        guard tape.kind(node) == .object else { return false }
+        var defaults: [(name: String, value: TemplateValue)] = []
+        var declaredGiven = 0
+        let admitted = ordered.withUnsafeBufferPointer { ordered in
+            for position in ordered.indices {
+                let given = tape.member(node, ordered[position].name)
+                if given != nil { declaredGiven += 1 }
+                if let value = given, tape.kind(value) != .null {
+                    if !ordered[position].spec.admits(tape: tape, value) { return false }
+                } else if let fallback = ordered[position].spec.defaultValue {
+                    defaults.append((name: ordered[position].name, value: fallback))
+                } else if ordered[position].spec.required {
+                    return false
+                }
+            }
+            return true
+        }
+        guard admitted, declaredGiven == tape.count(node) else { return false }
+        if !defaults.isEmpty {
+            let nulls = (0..<tape.count(node)).filter { tape.kind(tape.memberValue(node, at: $0)) == .null }
+            tape.setMembers(of: node, adding: defaults) { nulls.contains($0) }
+        }
+        return true
+    }
+
     /// The given non-null values of the inputs ordered before `name` (a context being built
     /// once the given values can no longer serve as it).
     private static func declaredValues(_ values: MustacheObject, upTo name: String, of ordered: UnsafeBufferPointer<Declared>) -> MustacheObject {
@@ -165,6 +196,20 @@ public struct InputContract: Sendable, Equatable {
     /// hack/bench/http's profile). The two must agree; a test compares them on random specs.
     static func conforms(_ value: TemplateValue, to spec: InputSpec) -> Bool {
         spec.admits(value)
+    }
+
+    /// ``typeMatches(_:_:)`` for a tape's node.
+    static func typeMatches(tape: JSONTape, _ node: Int, _ type: InputSpec.ValueType) -> Bool {
+        switch (type, tape.kind(node)) {
+        case (.string, .string), (.boolean, .bool), (.integer, .int), (.number, .int), (.number, .double),
+             (.array, .array), (.object, .object):
+            return true
+        case (.integer, .double):
+            let d = tape.number(node)!
+            return d == d.rounded() && abs(d) < 1e15
+        default:
+            return false
+        }
     }
 
     /// Whether `value` has the declared type (an integer-valued double counts as an integer).

@@ -85,14 +85,44 @@ extension CompiledNamespace {
         case .success(let c): context = c
         case .failure(let e): return .failure(.contract(e))
         }
+        return renderMessages(of: entry, limits: limits, emit: emit) { library, template, bytes in
+            library.renderBounded(template, context, bytes: bytes)
+        }
+    }
+
+    /// Renders like ``render(_:values:limits:emit:)`` with the values of object `variables`
+    /// of `tape`, read where they lie (no value tree is built): the same bytes and the same
+    /// failures, except that values the contract refuses give nil. The caller then renders
+    /// from the value tree (``JSONTape/value(_:)``), which says why. The contract's defaults
+    /// are added to `tape`.
+    public func render(_ name: String, tape: inout JSONTape, variables: Int, limits: RenderLimits = .standard,
+                       emit: (_ role: String?, _ content: UnsafeBufferPointer<UInt8>) -> Void) -> Result<RenderedKind, RenderError>? {
+        guard let entry = entries[name] else { return .failure(.noSuchTemplate(name: name, namespace: namespace)) }
+        guard !entry.compiled.contains(where: { $0 == nil }) else { return .failure(.invalidTemplate(name: name)) }
+        guard effectiveContract(of: name).resolve(tape: &tape, object: variables) else { return nil }
+        let document = tape
+        return renderMessages(of: entry, limits: limits, emit: emit) { library, template, bytes in
+            library.renderBounded(template, tape: document, context: variables, bytes: bytes)
+        }
+    }
+
+    /// Renders each message of `entry` (or its text) with `one`, within `limits` all together.
+    private func renderMessages(
+        of entry: Entry, limits: RenderLimits, emit: (_ role: String?, _ content: UnsafeBufferPointer<UInt8>) -> Void,
+        one renderOne: (MustacheLibrary, MustacheTemplate, (UnsafeBufferPointer<UInt8>) -> Int) -> Result<Int, MustacheRenderLimit>
+    ) -> Result<RenderedKind, RenderError> {
         var bounded = library
         bounded.maximumOutputBytes = limits.maximumBytes
         bounded.maximumRenderSteps = limits.maximumSteps
+        // `emit` does not escape: the render hands bytes to it and returns.
         func one(_ template: MustacheTemplate, role: String?) -> RenderError? {
-            switch bounded.renderBounded(template, context, bytes: { content in
-                emit(role, content)
-                return content.count
-            }) {
+            let rendered = withoutActuallyEscaping(emit) { emit in
+                renderOne(bounded, template) { content in
+                    emit(role, content)
+                    return content.count
+                }
+            }
+            switch rendered {
             case .success(let count):
                 bounded.maximumOutputBytes -= count
                 return nil

@@ -1,0 +1,254 @@
+/// A JSON document read into flat arrays: one node per value, object members and array
+/// items as index ranges, string contents as byte ranges. No `String`, no object and no
+/// array is made per value, so reading a request body costs a handful of allocations
+/// whatever its size; a render can read its values straight from here (see
+/// ``MustacheLibrary/renderBounded(_:tape:context:bytes:)``).
+///
+/// It reads a strict subset of JSON and refuses the rest (``read(_:)`` returns nil): besides
+/// anything that is not JSON, member names that are not plain ASCII (non-ASCII or escaped),
+/// a name repeated in one object, objects of more than ``maximumMembers`` members, nesting
+/// deeper than ``maximumDepth`` and numbers out of `Double`'s range. Whatever it accepts it
+/// reads as the server's full JSON reader does (a test compares the two on random
+/// documents); a caller sends what it refuses down its full path, which reports the error
+/// or handles the rare shape.
+///
+/// Why not the value tree: building it was a third of a render request's CPU on the event
+/// loop (hack/bench/http's render profile: parsing 10.5 % of the server's samples, dropping
+/// the tree and the contract's copies most of another 5 %).
+public struct JSONTape: Sendable {
+    /// What a node is.
+    public enum Kind: UInt8, Sendable {
+        case null, bool, int, double, string, array, object
+    }
+
+    /// A value: its kind and where its contents are.
+    struct Node {
+        var kind: Kind
+        /// string: offset in `text`; array: first position in `items`; object: first in `members`.
+        var start: Int32
+        /// string: byte count; array and object: element count.
+        var count: Int32
+        /// bool: 0 or 1; int: the value; double: its bit pattern.
+        var scalar: Int64
+    }
+
+    /// An object member: its name's bytes in `text` and its value's node.
+    struct Member {
+        var nameStart: Int32
+        var nameCount: Int32
+        var value: Int32
+    }
+
+    /// The deepest nesting read (the full reader's limit).
+    public static let maximumDepth = 64
+    /// The most members one object may have here.
+    public static let maximumMembers = 64
+
+    /// The document's bytes, then the contents of strings that had escapes, decoded.
+    var text: [UInt8]
+    var nodes: [Node]
+    var members: [Member]
+    var items: [Int32]
+    /// The top-level value.
+    public private(set) var root: Int
+
+    init(text: [UInt8]) {
+        self.text = text
+        nodes = []
+        members = []
+        items = []
+        root = 0
+    }
+
+    /// Reads `bytes` as one JSON value; nil when they are not JSON or outside the subset read here.
+    public static func read(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONTape? {
+        guard bytes.count < Int(Int32.max) / 2 else { return nil }
+        var reader = JSONTapeReader(bytes: bytes)
+        reader.skipSpace()
+        guard let root = reader.value(depth: 0) else { return nil }
+        reader.skipSpace()
+        guard reader.index == bytes.count else { return nil }
+        reader.tape.root = Int(root)
+        return reader.tape
+    }
+
+    /// A tape holding `value` (its objects' names as given: ``read(_:)`` would refuse
+    /// non-ASCII ones, a tape made here keeps them).
+    public init(_ value: MustacheValue) {
+        self.init(text: [])
+        root = Int(append(value))
+    }
+
+    /// Reads `bytes` as one JSON value (see ``read(_:)-(UnsafeBufferPointer<UInt8>)``).
+    public static func read(_ bytes: [UInt8]) -> JSONTape? {
+        bytes.withUnsafeBufferPointer { read($0) }
+    }
+
+    // MARK: - Reading values
+
+    /// The kind of `node`.
+    public func kind(_ node: Int) -> Kind { nodes[node].kind }
+
+    /// How many members (an object) or items (an array) `node` has; 0 for anything else.
+    public func count(_ node: Int) -> Int {
+        switch nodes[node].kind {
+        case .array, .object: return Int(nodes[node].count)
+        default: return 0
+        }
+    }
+
+    /// The value of the member called `name` when `node` is an object.
+    public func member(_ node: Int, _ name: String) -> Int? {
+        let object = nodes[node]
+        guard object.kind == .object else { return nil }
+        return text.withUnsafeBufferPointer { text in
+            members.withUnsafeBufferPointer { members in
+                JSONTapeDocument.find(name, in: members[Int(object.start)..<Int(object.start + object.count)], text: text)
+                    .map { Int($0) }
+            }
+        }
+    }
+
+    /// The name and value of member `position` of object `node`.
+    public func member(_ node: Int, at position: Int) -> (name: String, value: Int) {
+        let member = members[Int(nodes[node].start) + position]
+        return (String(decoding: text[Int(member.nameStart)..<Int(member.nameStart + member.nameCount)], as: UTF8.self), Int(member.value))
+    }
+
+    /// The value of member `position` of object `node`.
+    public func memberValue(_ node: Int, at position: Int) -> Int {
+        Int(members[Int(nodes[node].start) + position].value)
+    }
+
+    /// Whether member `position` of object `node` is called `name`, compared as `String`s do.
+    public func memberName(_ node: Int, at position: Int, is name: String) -> Bool {
+        let member = members[Int(nodes[node].start) + position]
+        return text.withUnsafeBufferPointer { text in
+            JSONTapeDocument.matches(name, text[Int(member.nameStart)..<Int(member.nameStart + member.nameCount)].indices, text)
+        }
+    }
+
+    /// Item `position` of array `node`.
+    public func item(_ node: Int, at position: Int) -> Int {
+        Int(items[Int(nodes[node].start) + position])
+    }
+
+    /// The string `node` holds (nil when it is not a string).
+    public func string(_ node: Int) -> String? {
+        let value = nodes[node]
+        guard value.kind == .string else { return nil }
+        return String(decoding: text[Int(value.start)..<Int(value.start + value.count)], as: UTF8.self)
+    }
+
+    /// Whether string `node` is plain ASCII without `\r` (so its `Character` count is its byte count).
+    public func stringIsSimple(_ node: Int) -> Bool {
+        let value = nodes[node]
+        guard value.kind == .string else { return false }
+        for byte in text[Int(value.start)..<Int(value.start + value.count)] where byte >= 0x80 || byte == 0x0D { return false }
+        return true
+    }
+
+    /// The byte count of string `node`.
+    public func stringByteCount(_ node: Int) -> Int { Int(nodes[node].count) }
+
+    /// The integer `node` holds.
+    public func int(_ node: Int) -> Int? {
+        nodes[node].kind == .int ? Int(nodes[node].scalar) : nil
+    }
+
+    /// The number `node` holds (integers too), as a `Double`.
+    public func number(_ node: Int) -> Double? {
+        switch nodes[node].kind {
+        case .int: return Double(nodes[node].scalar)
+        case .double: return Double(bitPattern: UInt64(bitPattern: nodes[node].scalar))
+        default: return nil
+        }
+    }
+
+    /// `node` as a value tree (for what the tape does not read itself).
+    public func value(_ node: Int) -> MustacheValue {
+        let value = nodes[node]
+        switch value.kind {
+        case .null: return .null
+        case .bool: return .bool(value.scalar != 0)
+        case .int: return .int(Int(value.scalar))
+        case .double: return .double(Double(bitPattern: UInt64(bitPattern: value.scalar)))
+        case .string: return .string(string(node)!)
+        case .array: return .array((0..<Int(value.count)).map { self.value(item(node, at: $0)) })
+        case .object:
+            return .object(MustacheObject(uniqueMembers: (0..<Int(value.count)).map {
+                let member = self.member(node, at: $0)
+                return (key: member.name, value: self.value(member.value))
+            }))
+        }
+    }
+
+    // MARK: - Adding members
+
+    /// Gives object `node` the members `added` (names not already there), after its own,
+    /// leaving out its members for which `drop` is true: the contract's defaults.
+    public mutating func setMembers(of node: Int, adding added: [(name: String, value: MustacheValue)], dropping drop: (Int) -> Bool) {
+        precondition(nodes[node].kind == .object)
+        var kept: [Member] = []
+        let start = Int(nodes[node].start)
+        for position in 0..<Int(nodes[node].count) where !drop(position) { kept.append(members[start + position]) }
+        for (name, value) in added {
+            let nameStart = Int32(text.count)
+            text.append(contentsOf: name.utf8)
+            let nameCount = Int32(text.count) - nameStart
+            kept.append(Member(nameStart: nameStart, nameCount: nameCount, value: append(value)))
+        }
+        nodes[node].start = Int32(members.count)
+        nodes[node].count = Int32(kept.count)
+        members.append(contentsOf: kept)
+    }
+
+    /// Appends `value`'s nodes; its node.
+    private mutating func append(_ value: MustacheValue) -> Int32 {
+        var node = Node(kind: .null, start: 0, count: 0, scalar: 0)
+        switch value {
+        case .null: break
+        case .bool(let flag): node.kind = .bool; node.scalar = flag ? 1 : 0
+        case .int(let number): node.kind = .int; node.scalar = Int64(number)
+        case .double(let number): node.kind = .double; node.scalar = Int64(bitPattern: number.bitPattern)
+        case .string(let string):
+            node.kind = .string
+            node.start = Int32(text.count)
+            text.append(contentsOf: string.utf8)
+            node.count = Int32(text.count) - node.start
+        case .array(let elements):
+            let children = elements.map { append($0) }
+            node.kind = .array
+            node.start = Int32(items.count)
+            node.count = Int32(children.count)
+            items.append(contentsOf: children)
+        case .object(let object):
+            var children: [Member] = []
+            for (name, member) in object {
+                let nameStart = Int32(text.count)
+                text.append(contentsOf: name.utf8)
+                let nameCount = Int32(text.count) - nameStart
+                children.append(Member(nameStart: nameStart, nameCount: nameCount, value: append(member)))
+            }
+            node.kind = .object
+            node.start = Int32(members.count)
+            node.count = Int32(children.count)
+            members.append(contentsOf: children)
+        }
+        nodes.append(node)
+        return Int32(nodes.count - 1)
+    }
+
+    /// Calls `body` with the tape as a render document, valid for the call.
+    func withDocument<R>(_ body: (JSONTapeDocument) -> R) -> R {
+        text.withUnsafeBufferPointer { text in
+            nodes.withUnsafeBufferPointer { nodes in
+                members.withUnsafeBufferPointer { members in
+                    items.withUnsafeBufferPointer { items in
+                        body(JSONTapeDocument(text: text, nodes: nodes, members: members, items: items))
+                    }
+                }
+            }
+        }
+    }
+}
