@@ -8,7 +8,8 @@
 // bucket), so one corpus reaches every template; no key renders support-reply.
 //
 // Checks: a rendered prompt is within the render limit, and the answer JSON parses back
-// (with the server's own JSONInput) to the rendered text.
+// (with the server's own JSONInput) to the rendered text; the event loop's tape path reads
+// what the full reader reads and answers the same bytes (or is refused by the contract).
 import Foundation
 @testable import PromptOpsCore
 @testable import PromptOpsServer
@@ -199,7 +200,37 @@ enum Fixture {
     static let templateNames = compiled.entries.keys.sorted()
 }
 
+/// The event loop's path (Sources/PromptOpsServer/FastAnswers.swift): the body read into a
+/// JSON tape and rendered from it. Whatever the tape reads, the full reader reads alike, and
+/// the answer is the tree's, byte for byte (or the contract refuses both).
+func fuzzTape(_ bytes: [UInt8], tree input: RenderRequest?) {
+    guard var tape = JSONTape.read(bytes) else { return }
+    guard let full = try? JSONInput.parse(bytes) else { preconditionFailure("the tape read what the full reader refuses") }
+    precondition(tape.value(tape.root) == full, "the tape read another value")
+    guard let parts = RenderRequest.parts(of: tape) else { return }
+    guard let input else { preconditionFailure("plain parts in a body the request reader refuses") }
+    precondition(parts.key == input.key, "another key")
+    let names = Fixture.templateNames
+    let name = input.key.map { names[TrafficSplit.bucket(key: $0, namespace: "support", deployment: "fuzz") % names.count] } ?? "support-reply"
+    let version = VersionRef(version: 1, hash: "sha256:00")
+    let fromTape = RenderAnswer.render(Fixture.compiled, template: name, tape: &tape, variables: parts.variables, limits: .standard,
+                                       version: version, variant: .stable)
+    let fromTree = RenderAnswer.render(Fixture.compiled, template: name, values: input.variables, limits: .standard,
+                                       version: version, variant: .stable)
+    switch (fromTape, fromTree) {
+    case (nil, .failure(.contract)):
+        break
+    case (.success(let a)?, .success(let b)):
+        precondition(a.bytes == b.bytes, "the tape's answer differs from the tree's")
+    case (.failure(let a)?, .failure(let b)):
+        precondition(a == b, "the tape failed otherwise")
+    default:
+        preconditionFailure("the tape and the tree disagree: \(String(describing: fromTape)) vs \(fromTree)")
+    }
+}
+
 func fuzzOne(_ bytes: [UInt8]) {
+    fuzzTape(bytes, tree: try? RenderRequest(body: bytes))
     guard let input = try? RenderRequest(body: bytes) else { return }
     let names = Fixture.templateNames
     let name = input.key.map { names[TrafficSplit.bucket(key: $0, namespace: "support", deployment: "fuzz") % names.count] }

@@ -2,7 +2,7 @@
 /// items as index ranges, string contents as byte ranges. No `String`, no object and no
 /// array is made per value, so reading a request body costs a handful of allocations
 /// whatever its size; a render can read its values straight from here (see
-/// ``MustacheLibrary/renderBounded(_:tape:context:bytes:)``).
+/// ``MustacheLibrary/renderBounded(_:view:context:bytes:)``).
 ///
 /// It reads a strict subset of JSON and refuses the rest (``read(_:)`` returns nil): besides
 /// anything that is not JSON, member names that are not plain ASCII (non-ASCII or escaped),
@@ -41,8 +41,11 @@ public struct JSONTape: Sendable {
 
     /// The deepest nesting read (the full reader's limit).
     public static let maximumDepth = 64
-    /// The most members one object may have here.
-    public static let maximumMembers = 64
+    /// The most members one object may have here. Repeated names are found by comparing
+    /// each name with the object's earlier ones, same length first: with at most 32 members,
+    /// at most ~16 byte comparisons per byte of the document, however hostile (larger
+    /// objects go to the full reader, which keeps a set of names).
+    public static let maximumMembers = 32
 
     /// The document's bytes, then the contents of strings that had escapes, decoded.
     var text: [UInt8]
@@ -84,104 +87,37 @@ public struct JSONTape: Sendable {
         bytes.withUnsafeBufferPointer { read($0) }
     }
 
-    // MARK: - Reading values
-
-    /// The kind of `node`.
-    public func kind(_ node: Int) -> Kind { nodes[node].kind }
-
-    /// How many members (an object) or items (an array) `node` has; 0 for anything else.
-    public func count(_ node: Int) -> Int {
-        switch nodes[node].kind {
-        case .array, .object: return Int(nodes[node].count)
-        default: return 0
-        }
-    }
-
-    /// The value of the member called `name` when `node` is an object.
-    public func member(_ node: Int, _ name: String) -> Int? {
-        let object = nodes[node]
-        guard object.kind == .object else { return nil }
-        return text.withUnsafeBufferPointer { text in
-            members.withUnsafeBufferPointer { members in
-                JSONTapeDocument.find(name, in: members[Int(object.start)..<Int(object.start + object.count)], text: text)
-                    .map { Int($0) }
+    /// Calls `body` with the tape read in place (see ``JSONTapeView``).
+    public func withView<R>(_ body: (JSONTapeView) -> R) -> R {
+        text.withUnsafeBufferPointer { text in
+            nodes.withUnsafeBufferPointer { nodes in
+                members.withUnsafeBufferPointer { members in
+                    items.withUnsafeBufferPointer { items in
+                        body(JSONTapeView(text: text, nodes: nodes, members: members, items: items))
+                    }
+                }
             }
         }
     }
 
-    /// The name and value of member `position` of object `node`.
-    public func member(_ node: Int, at position: Int) -> (name: String, value: Int) {
-        let member = members[Int(nodes[node].start) + position]
-        return (String(decoding: text[Int(member.nameStart)..<Int(member.nameStart + member.nameCount)], as: UTF8.self), Int(member.value))
-    }
+    // Single reads, through a view each (tests and one-off reads; a render reads through one view).
 
-    /// The value of member `position` of object `node`.
-    public func memberValue(_ node: Int, at position: Int) -> Int {
-        Int(members[Int(nodes[node].start) + position].value)
-    }
-
-    /// Whether member `position` of object `node` is called `name`, compared as `String`s do.
-    public func memberName(_ node: Int, at position: Int, is name: String) -> Bool {
-        let member = members[Int(nodes[node].start) + position]
-        return text.withUnsafeBufferPointer { text in
-            JSONTapeDocument.matches(name, text[Int(member.nameStart)..<Int(member.nameStart + member.nameCount)].indices, text)
-        }
-    }
-
-    /// Item `position` of array `node`.
-    public func item(_ node: Int, at position: Int) -> Int {
-        Int(items[Int(nodes[node].start) + position])
-    }
-
-    /// The string `node` holds (nil when it is not a string).
-    public func string(_ node: Int) -> String? {
-        let value = nodes[node]
-        guard value.kind == .string else { return nil }
-        return String(decoding: text[Int(value.start)..<Int(value.start + value.count)], as: UTF8.self)
-    }
-
-    /// Whether string `node` is plain ASCII without `\r` (so its `Character` count is its byte count).
-    public func stringIsSimple(_ node: Int) -> Bool {
-        let value = nodes[node]
-        guard value.kind == .string else { return false }
-        for byte in text[Int(value.start)..<Int(value.start + value.count)] where byte >= 0x80 || byte == 0x0D { return false }
-        return true
-    }
-
-    /// The byte count of string `node`.
-    public func stringByteCount(_ node: Int) -> Int { Int(nodes[node].count) }
-
-    /// The integer `node` holds.
-    public func int(_ node: Int) -> Int? {
-        nodes[node].kind == .int ? Int(nodes[node].scalar) : nil
-    }
-
-    /// The number `node` holds (integers too), as a `Double`.
-    public func number(_ node: Int) -> Double? {
-        switch nodes[node].kind {
-        case .int: return Double(nodes[node].scalar)
-        case .double: return Double(bitPattern: UInt64(bitPattern: nodes[node].scalar))
-        default: return nil
-        }
-    }
-
-    /// `node` as a value tree (for what the tape does not read itself).
-    public func value(_ node: Int) -> MustacheValue {
-        let value = nodes[node]
-        switch value.kind {
-        case .null: return .null
-        case .bool: return .bool(value.scalar != 0)
-        case .int: return .int(Int(value.scalar))
-        case .double: return .double(Double(bitPattern: UInt64(bitPattern: value.scalar)))
-        case .string: return .string(string(node)!)
-        case .array: return .array((0..<Int(value.count)).map { self.value(item(node, at: $0)) })
-        case .object:
-            return .object(MustacheObject(uniqueMembers: (0..<Int(value.count)).map {
-                let member = self.member(node, at: $0)
-                return (key: member.name, value: self.value(member.value))
-            }))
-        }
-    }
+    /// The kind of `node`.
+    public func kind(_ node: Int) -> Kind { nodes[node].kind }
+    /// See ``JSONTapeView/count(_:)``.
+    public func count(_ node: Int) -> Int { withView { $0.count(node) } }
+    /// See ``JSONTapeView/member(_:_:)-(Int,String)``.
+    public func member(_ node: Int, _ name: String) -> Int? { withView { $0.member(node, name) } }
+    /// See ``JSONTapeView/memberValue(_:at:)``.
+    public func memberValue(_ node: Int, at position: Int) -> Int { withView { $0.memberValue(node, at: position) } }
+    /// See ``JSONTapeView/memberName(_:at:is:)``.
+    public func memberName(_ node: Int, at position: Int, is name: String) -> Bool { withView { $0.memberName(node, at: position, is: name) } }
+    /// See ``JSONTapeView/string(_:)-(Int)``.
+    public func string(_ node: Int) -> String? { withView { $0.string(node) } }
+    /// See ``JSONTapeView/int(_:)``.
+    public func int(_ node: Int) -> Int? { withView { $0.int(node) } }
+    /// See ``JSONTapeView/value(_:)``.
+    public func value(_ node: Int) -> MustacheValue { withView { $0.value(node) } }
 
     // MARK: - Adding members
 
@@ -237,18 +173,5 @@ public struct JSONTape: Sendable {
         }
         nodes.append(node)
         return Int32(nodes.count - 1)
-    }
-
-    /// Calls `body` with the tape as a render document, valid for the call.
-    func withDocument<R>(_ body: (JSONTapeDocument) -> R) -> R {
-        text.withUnsafeBufferPointer { text in
-            nodes.withUnsafeBufferPointer { nodes in
-                members.withUnsafeBufferPointer { members in
-                    items.withUnsafeBufferPointer { items in
-                        body(JSONTapeDocument(text: text, nodes: nodes, members: members, items: items))
-                    }
-                }
-            }
-        }
     }
 }

@@ -15,6 +15,13 @@ struct JSONTapeReader {
         self.bytes = bytes
         // Strings without escapes are read where they lie in this copy of the document.
         tape = JSONTape(text: Array(bytes))
+        // Room for a typical document's nodes up front (a value takes at least 2 bytes of
+        // text, a member at least 4, usually far more): growing these arrays as they fill
+        // was a visible part of reading a render body.
+        tape.nodes.reserveCapacity(min(bytes.count / 8 + 4, 4096))
+        tape.members.reserveCapacity(min(bytes.count / 24 + 4, 1024))
+        tape.items.reserveCapacity(min(bytes.count / 32 + 4, 1024))
+        openMembers.reserveCapacity(16)
     }
 
     mutating func skipSpace() {

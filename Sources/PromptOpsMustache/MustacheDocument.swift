@@ -9,7 +9,7 @@ enum MustacheSectionKind {
 }
 
 /// The values a render reads, seen through a document: the value tree (``MustacheValueTree``)
-/// or a request's JSON read into a ``JSONTape`` (``JSONTapeDocument``). The renderer is
+/// or a request's JSON read into a ``JSONTape`` (``JSONTapeView``). The renderer is
 /// generic over it and specialized for each, so both read values without existentials.
 protocol MustacheDocument {
     associatedtype Value
@@ -71,112 +71,5 @@ struct MustacheValueTree: MustacheDocument {
     func string(_ value: MustacheValue) -> String? {
         if case .string(let text) = value { return text }
         return nil
-    }
-}
-
-/// A ``JSONTape`` as a document: values are node positions, read in place through buffers
-/// that are valid while the tape is borrowed (``JSONTape/withDocument(_:)``).
-struct JSONTapeDocument: MustacheDocument {
-    let text: UnsafeBufferPointer<UInt8>
-    let nodes: UnsafeBufferPointer<JSONTape.Node>
-    let members: UnsafeBufferPointer<JSONTape.Member>
-    let items: UnsafeBufferPointer<Int32>
-
-    @inline(__always)
-    func isObject(_ value: Int32) -> Bool { nodes[Int(value)].kind == .object }
-
-    @inline(__always)
-    func member(_ value: Int32, _ name: String) -> Int32? {
-        let node = nodes[Int(value)]
-        guard node.kind == .object else { return nil }
-        return Self.find(name, in: members[Int(node.start)..<Int(node.start + node.count)], text: text)
-    }
-
-    /// The value of the member called `name` among `candidates`.
-    static func find(_ name: String, in candidates: Slice<UnsafeBufferPointer<JSONTape.Member>>,
-                     text: UnsafeBufferPointer<UInt8>) -> Int32? {
-        for member in candidates where matches(name, Int(member.nameStart)..<Int(member.nameStart + member.nameCount), text) {
-            return member.value
-        }
-        return nil
-    }
-
-    /// Whether the (ASCII) member name at `range` of `text` is `name` as `String`s compare:
-    /// byte for byte when `name` is ASCII too; otherwise as `String`s (a non-ASCII name can
-    /// be canonically equivalent to an ASCII one: U+212A KELVIN SIGN is "K").
-    @inline(__always)
-    static func matches(_ name: String, _ range: Range<Int>, _ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        let fast: Bool?? = name.utf8.withContiguousStorageIfAvailable { utf8 -> Bool? in
-            if utf8.count == range.count {
-                var position = 0
-                while position < range.count, utf8[position] == text[range.lowerBound + position] { position += 1 }
-                if position == range.count { return true }
-            }
-            for byte in utf8 where byte >= 0x80 { return nil }
-            return false
-        }
-        if let fast, let answer = fast { return answer }
-        return String(decoding: UnsafeBufferPointer(rebasing: text[range]), as: UTF8.self) == name
-    }
-
-    @inline(__always)
-    func isTruthy(_ value: Int32) -> Bool {
-        let node = nodes[Int(value)]
-        switch node.kind {
-        case .null: return false
-        case .bool: return node.scalar != 0
-        case .array: return node.count > 0
-        case .int, .double, .string, .object: return true
-        }
-    }
-
-    func interpolate(_ value: Int32, into output: inout MustacheOutput, escaped: Bool) {
-        let node = nodes[Int(value)]
-        switch node.kind {
-        case .string:
-            let bytes = UnsafeBufferPointer(rebasing: text[Int(node.start)..<Int(node.start + node.count)])
-            if escaped { output.appendHTMLEscaped(bytes) } else { output.append(bytes) }
-        case .int:
-            output.append(Int(node.scalar))
-        case .null, .object:
-            break
-        case .bool, .double, .array:
-            output.append(interpolationText(value), escaped: escaped)
-        }
-    }
-
-    /// ``MustacheValue/interpolationText`` of a node.
-    private func interpolationText(_ value: Int32) -> String {
-        let node = nodes[Int(value)]
-        switch node.kind {
-        case .null, .object: return ""
-        case .string: return String(decoding: UnsafeBufferPointer(rebasing: text[Int(node.start)..<Int(node.start + node.count)]), as: UTF8.self)
-        case .int: return String(Int(node.scalar))
-        case .double: return Double(bitPattern: UInt64(bitPattern: node.scalar)).description
-        case .bool: return node.scalar != 0 ? "true" : "false"
-        case .array: return (0..<Int(node.count)).map { interpolationText(item(value, at: $0)) }.joined(separator: ", ")
-        }
-    }
-
-    @inline(__always)
-    func sectionKind(_ value: Int32) -> MustacheSectionKind {
-        let node = nodes[Int(value)]
-        switch node.kind {
-        case .array: return .list(Int(node.count))
-        case .null: return .skip
-        case .bool where node.scalar == 0: return .skip
-        default: return .push
-        }
-    }
-
-    @inline(__always)
-    func item(_ value: Int32, at position: Int) -> Int32 {
-        items[Int(nodes[Int(value)].start) + position]
-    }
-
-    func string(_ value: Int32) -> String? {
-        let node = nodes[Int(value)]
-        guard node.kind == .string else { return nil }
-        return String(decoding: UnsafeBufferPointer(rebasing: text[Int(node.start)..<Int(node.start + node.count)]), as: UTF8.self)
     }
 }

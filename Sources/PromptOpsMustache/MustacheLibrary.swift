@@ -80,22 +80,26 @@ public struct MustacheLibrary: Sendable {
         return .success(renderer.output.withBytes(body))
     }
 
-    /// Renders like ``renderBounded(_:_:bytes:)`` with the values of a JSON tape: `context`
-    /// (an object node of `tape`) is the context. Renders what the value tree of the same
-    /// document would (``JSONTape/value(_:)``), byte for byte, without building it.
+    /// Renders like ``renderBounded(_:_:bytes:)`` with the values of a JSON tape, read in
+    /// place: `context` (a node of the tape) is the context. Renders what the value tree of
+    /// the same document would (``JSONTapeView/value(_:)``), byte for byte, without building it.
+    public func renderBounded<R>(_ template: MustacheTemplate, view: JSONTapeView, context: Int,
+                                 bytes body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, MustacheRenderLimit> {
+        let program = template.program
+        var renderer = MustacheRenderer(
+            document: view, templates: templates, escapesHTML: escaping == .html, context: Int32(context),
+            capacity: min(program.capacityHint, maximumOutputBytes), steps: maximumRenderSteps)
+        renderer.maximumOutput = maximumOutputBytes
+        renderer.render(program, from: 0, to: program.instructions.count)
+        if let limit = renderer.stopped { return .failure(limit) }
+        if renderer.output.byteCount > maximumOutputBytes { return .failure(.outputBytes) }
+        return .success(renderer.output.withBytes(body))
+    }
+
+    /// ``renderBounded(_:view:context:bytes:)`` through a view of `tape`.
     public func renderBounded<R>(_ template: MustacheTemplate, tape: JSONTape, context: Int,
                                  bytes body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, MustacheRenderLimit> {
-        tape.withDocument { document in
-            let program = template.program
-            var renderer = MustacheRenderer(
-                document: document, templates: templates, escapesHTML: escaping == .html, context: Int32(context),
-                capacity: min(program.capacityHint, maximumOutputBytes), steps: maximumRenderSteps)
-            renderer.maximumOutput = maximumOutputBytes
-            renderer.render(program, from: 0, to: program.instructions.count)
-            if let limit = renderer.stopped { return .failure(limit) }
-            if renderer.output.byteCount > maximumOutputBytes { return .failure(.outputBytes) }
-            return .success(renderer.output.withBytes(body))
-        }
+        tape.withView { renderBounded(template, view: $0, context: context, bytes: body) }
     }
 }
 

@@ -66,28 +66,29 @@ extension RenderRequest {
     /// object). Nil for anything else, which ``init(body:)-(UnsafeBufferPointer<UInt8>)``
     /// then reads and, if it is wrong, refuses with the reason.
     static func parts(of tape: JSONTape) -> (key: String?, variables: Int)? {
-        let root = tape.root
-        guard tape.kind(root) == .object else { return nil }
-        var key: String?
-        var variables: Int?
-        for position in 0..<tape.count(root) {
-            let value = tape.memberValue(root, at: position)
-            if tape.memberName(root, at: position, is: "variables") {
-                guard tape.kind(value) == .object else { return nil }
-                variables = value
-            } else if tape.memberName(root, at: position, is: "key") {
-                switch tape.kind(value) {
-                case .null: key = nil
-                case .string: key = tape.string(value)
-                case .int: key = String(tape.int(value)!)
-                default: return nil
+        tape.withView { view in
+            let root = tape.root
+            guard view.kind(root) == .object else { return nil }
+            var key: String?
+            var variables: Int?
+            for position in 0..<view.count(root) {
+                let value = view.memberValue(root, at: position)
+                if view.memberName(root, at: position, is: "variables") {
+                    guard view.kind(value) == .object else { return nil }
+                    variables = value
+                } else if view.memberName(root, at: position, is: "key") {
+                    switch view.kind(value) {
+                    case .null: key = nil
+                    case .string: key = view.string(value)
+                    case .int: key = String(view.int(value)!)
+                    default: return nil
+                    }
+                } else {
+                    return nil
                 }
-            } else {
-                return nil
             }
+            guard let variables else { return nil }
+            return (key, variables)
         }
-        guard let variables else { return nil }
-        return (key, variables)
     }
 }
-

@@ -143,7 +143,7 @@ public struct InputSpec: Sendable, Equatable {
         }
 
         /// ``admits(_:)`` of a tape's node.
-        func admits(tape: JSONTape, _ node: Int) -> Bool {
+        func admits(_ tape: JSONTapeView, _ node: Int) -> Bool {
             if let allowed = value.allowedValues {
                 let candidate = tape.value(node)
                 if !allowed.contains(where: { InputContract.equal($0, candidate) }) { return false }
@@ -163,14 +163,14 @@ public struct InputSpec: Sendable, Equatable {
             case .array:
                 guard !value.items.isEmpty else { return true }
                 return value.items.withUnsafeBufferPointer { item in
-                    for position in 0..<tape.count(node) where !item[0].admits(tape: tape, tape.item(node, at: position)) { return false }
+                    for position in 0..<tape.count(node) where !item[0].admits(tape, tape.item(node, at: position)) { return false }
                     return true
                 }
             case .object:
                 return value.propertyList.withUnsafeBufferPointer { list in
                     for position in list.indices {
                         if let field = tape.member(node, list[position].name), tape.kind(field) != .null {
-                            if !list[position].spec.admits(tape: tape, field) { return false }
+                            if !list[position].spec.admits(tape, field) { return false }
                         } else if list[position].spec.required && list[position].spec.defaultValue == nil {
                             return false
                         }
@@ -186,12 +186,12 @@ public struct InputSpec: Sendable, Equatable {
 
     private var box: DetailsBox?
 
-    /// ``admits(_:)`` for `node` of `tape`, read where it lies: the same answer as for the
+    /// ``admits(_:)`` for `node` of a tape, read where it lies: the same answer as for the
     /// node's value tree (``JSONTape/value(_:)``; a test compares the two).
-    func admits(tape: JSONTape, _ node: Int) -> Bool {
-        guard InputContract.typeMatches(tape: tape, node, type) else { return false }
+    func admits(_ view: JSONTapeView, _ node: Int) -> Bool {
+        guard InputContract.typeMatches(view, node, type) else { return false }
         guard let box else { return true }
-        return box.admits(tape: tape, node)
+        return box.admits(view, node)
     }
 
     // The getters above read one field of the box: going through `details` copied (and

@@ -83,28 +83,33 @@ public struct InputContract: Sendable, Equatable {
     /// then says how). Renders the same context: a given null is left in place unless a
     /// default replaces it, and a null renders as an absent name does.
     public func resolve(tape: inout JSONTape, object node: Int) -> Bool {
-        guard tape.kind(node) == .object else { return false }
         var defaults: [(name: String, value: TemplateValue)] = []
-        var declaredGiven = 0
-        let admitted = ordered.withUnsafeBufferPointer { ordered in
-            for position in ordered.indices {
-                let given = tape.member(node, ordered[position].name)
-                if given != nil { declaredGiven += 1 }
-                if let value = given, tape.kind(value) != .null {
-                    if !ordered[position].spec.admits(tape: tape, value) { return false }
-                } else if let fallback = ordered[position].spec.defaultValue {
-                    defaults.append((name: ordered[position].name, value: fallback))
-                } else if ordered[position].spec.required {
-                    return false
+        var nulls: [Int] = []
+        let admitted = tape.withView { view in
+            guard view.kind(node) == .object else { return false }
+            var declaredGiven = 0
+            let kept = ordered.withUnsafeBufferPointer { ordered in
+                for position in ordered.indices {
+                    let given = view.member(node, ordered[position].name)
+                    if given != nil { declaredGiven += 1 }
+                    if let value = given, view.kind(value) != .null {
+                        if !ordered[position].spec.admits(view, value) { return false }
+                    } else if let fallback = ordered[position].spec.defaultValue {
+                        defaults.append((name: ordered[position].name, value: fallback))
+                    } else if ordered[position].spec.required {
+                        return false
+                    }
                 }
+                return true
+            }
+            guard kept, declaredGiven == view.count(node) else { return false }
+            if !defaults.isEmpty {
+                nulls = (0..<view.count(node)).filter { view.kind(view.memberValue(node, at: $0)) == .null }
             }
             return true
         }
-        guard admitted, declaredGiven == tape.count(node) else { return false }
-        if !defaults.isEmpty {
-            let nulls = (0..<tape.count(node)).filter { tape.kind(tape.memberValue(node, at: $0)) == .null }
-            tape.setMembers(of: node, adding: defaults) { nulls.contains($0) }
-        }
+        guard admitted else { return false }
+        if !defaults.isEmpty { tape.setMembers(of: node, adding: defaults) { nulls.contains($0) } }
         return true
     }
 
@@ -199,13 +204,13 @@ public struct InputContract: Sendable, Equatable {
     }
 
     /// ``typeMatches(_:_:)`` for a tape's node.
-    static func typeMatches(tape: JSONTape, _ node: Int, _ type: InputSpec.ValueType) -> Bool {
-        switch (type, tape.kind(node)) {
+    static func typeMatches(_ view: JSONTapeView, _ node: Int, _ type: InputSpec.ValueType) -> Bool {
+        switch (type, view.kind(node)) {
         case (.string, .string), (.boolean, .bool), (.integer, .int), (.number, .int), (.number, .double),
              (.array, .array), (.object, .object):
             return true
         case (.integer, .double):
-            let d = tape.number(node)!
+            let d = view.number(node)!
             return d == d.rounded() && abs(d) < 1e15
         default:
             return false

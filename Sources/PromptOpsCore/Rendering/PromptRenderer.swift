@@ -100,9 +100,10 @@ extension CompiledNamespace {
         guard let entry = entries[name] else { return .failure(.noSuchTemplate(name: name, namespace: namespace)) }
         guard !entry.compiled.contains(where: { $0 == nil }) else { return .failure(.invalidTemplate(name: name)) }
         guard effectiveContract(of: name).resolve(tape: &tape, object: variables) else { return nil }
-        let document = tape
-        return renderMessages(of: entry, limits: limits, emit: emit) { library, template, bytes in
-            library.renderBounded(template, tape: document, context: variables, bytes: bytes)
+        return tape.withView { view in
+            renderMessages(of: entry, limits: limits, emit: emit) { library, template, bytes in
+                library.renderBounded(template, view: view, context: variables, bytes: bytes)
+            }
         }
     }
 
