@@ -52,6 +52,9 @@ public struct JSONTape: Sendable {
     var nodes: [Node]
     var members: [Member]
     var items: [Int32]
+    /// Whether a member name is not ASCII: never one read (``read(_:)`` refuses them), only
+    /// one given (``setMembers(of:adding:dropping:)``, ``init(_:)``).
+    var hasNonASCIINames = false
     /// The top-level value.
     public private(set) var root: Int
 
@@ -93,7 +96,7 @@ public struct JSONTape: Sendable {
             nodes.withUnsafeBufferPointer { nodes in
                 members.withUnsafeBufferPointer { members in
                     items.withUnsafeBufferPointer { items in
-                        body(JSONTapeView(text: text, nodes: nodes, members: members, items: items))
+                        body(JSONTapeView(text: text, nodes: nodes, members: members, items: items, hasNonASCIINames: hasNonASCIINames))
                     }
                 }
             }
@@ -129,6 +132,7 @@ public struct JSONTape: Sendable {
         let start = Int(nodes[node].start)
         for position in 0..<Int(nodes[node].count) where !drop(position) { kept.append(members[start + position]) }
         for (name, value) in added {
+            if name.utf8.contains(where: { $0 >= 0x80 }) { hasNonASCIINames = true }
             let nameStart = Int32(text.count)
             text.append(contentsOf: name.utf8)
             let nameCount = Int32(text.count) - nameStart
@@ -161,6 +165,7 @@ public struct JSONTape: Sendable {
         case .object(let object):
             var children: [Member] = []
             for (name, member) in object {
+                if name.utf8.contains(where: { $0 >= 0x80 }) { hasNonASCIINames = true }
                 let nameStart = Int32(text.count)
                 text.append(contentsOf: name.utf8)
                 let nameCount = Int32(text.count) - nameStart

@@ -6,6 +6,9 @@ public struct JSONTapeView: MustacheDocument {
     let nodes: UnsafeBufferPointer<JSONTape.Node>
     let members: UnsafeBufferPointer<JSONTape.Member>
     let items: UnsafeBufferPointer<Int32>
+    /// Whether some member name is not ASCII (only names the tape was given, never read:
+    /// a contract's defaults, a tape made from a value tree).
+    let hasNonASCIINames: Bool
 
     // MARK: - Reading values
 
@@ -41,8 +44,7 @@ public struct JSONTapeView: MustacheDocument {
     /// Whether member `position` of object `node` is called `name`, compared as `String`s do.
     public func memberName(_ node: Int, at position: Int, is name: String) -> Bool {
         let member = members[Int(nodes[node].start) + position]
-        return Self.find(name, in: members[Int(nodes[node].start) + position ..< Int(nodes[node].start) + position + 1], text: text)
-            == member.value
+        return find(name, in: members[Int(nodes[node].start) + position ..< Int(nodes[node].start) + position + 1]) == member.value
     }
 
     /// Item `position` of array `node`.
@@ -106,12 +108,12 @@ public struct JSONTapeView: MustacheDocument {
     // MARK: - Names
 
     /// The value of the member called `name` among `candidates`, names compared as `String`s
-    /// compare: byte for byte when `name` is ASCII (the tape's names are); otherwise as
-    /// `String`s, as a non-ASCII name can be canonically equivalent to an ASCII one (U+212A
-    /// KELVIN SIGN is "K").
-    static func find(_ name: String, in candidates: Slice<UnsafeBufferPointer<JSONTape.Member>>,
-                     text: UnsafeBufferPointer<UInt8>) -> Int32? {
-        // -1: not found; -2: the name is not ASCII (or not contiguous UTF-8).
+    /// compare: byte for byte while both are ASCII (names read from JSON always are, and an
+    /// ASCII `String` equals only its own bytes); as `String`s when either is not, as a
+    /// non-ASCII name can be canonically equivalent to an ASCII one (U+212A KELVIN SIGN is
+    /// "K"), and `hasNonASCIINames` says whether the tape holds any.
+    func find(_ name: String, in candidates: Slice<UnsafeBufferPointer<JSONTape.Member>>) -> Int32? {
+        // -1: not found byte for byte; -2: the name is not ASCII (or not contiguous UTF-8).
         let found = name.utf8.withContiguousStorageIfAvailable { utf8 -> Int32 in
             let count = utf8.count
             for member in candidates where Int(member.nameCount) == count {
@@ -124,7 +126,7 @@ public struct JSONTapeView: MustacheDocument {
             return -1
         } ?? -2
         if found >= 0 { return found }
-        if found == -1 { return nil }
+        if found == -1 && !hasNonASCIINames { return nil }
         for member in candidates
         where String(decoding: UnsafeBufferPointer(rebasing: text[Int(member.nameStart)..<Int(member.nameStart + member.nameCount)]), as: UTF8.self) == name {
             return member.value
@@ -141,7 +143,7 @@ public struct JSONTapeView: MustacheDocument {
     func member(_ value: Int32, _ name: String) -> Int32? {
         let node = nodes[Int(value)]
         guard node.kind == .object else { return nil }
-        return Self.find(name, in: members[Int(node.start)..<Int(node.start + node.count)], text: text)
+        return find(name, in: members[Int(node.start)..<Int(node.start + node.count)])
     }
 
     @inline(__always)
@@ -164,7 +166,21 @@ public struct JSONTapeView: MustacheDocument {
         case .null, .object:
             break
         case .bool, .double, .array:
-            output.append(self.value(Int(value)).interpolationText, escaped: escaped)
+            output.append(interpolationText(value), escaped: escaped)
+        }
+    }
+
+    /// ``MustacheValue/interpolationText`` of a node, read in place (an array's objects are
+    /// not made into values: they interpolate as nothing, whatever they hold).
+    private func interpolationText(_ value: Int32) -> String {
+        let node = nodes[Int(value)]
+        switch node.kind {
+        case .null, .object: return ""
+        case .string: return string(Int(value))!
+        case .int: return String(Int(node.scalar))
+        case .double: return Double(bitPattern: UInt64(bitPattern: node.scalar)).description
+        case .bool: return node.scalar != 0 ? "true" : "false"
+        case .array: return (0..<Int(node.count)).map { interpolationText(item(value, at: $0)) }.joined(separator: ", ")
         }
     }
 

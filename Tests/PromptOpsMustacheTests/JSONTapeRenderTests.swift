@@ -74,6 +74,16 @@ struct JSONTapeRenderTests {
         }
         #expect(try render("{{\u{212A}}}|{{plain}}|{{Plain}}") == "kelvin|p|")
         #expect(try render("{{K}}{{k}}") == "kelvin")
+        // The other way round: a name given to the tape (a contract's default, an object of
+        // a default value) that is not ASCII is found by an ASCII tag it is equivalent to.
+        var given = try #require(JSONTape.read(Array(#"{"plain": "p"}"#.utf8)))
+        given.setMembers(of: given.root, adding: [(name: "\u{212A}", value: "x"), (name: "cfg", value: ["\u{212A}": 1])]) { _ in false }
+        let rendered = library.renderBounded(try MustacheTemplate("{{K}}|{{#cfg}}{{K}}{{/cfg}}|{{plain}}"), tape: given, context: given.root) {
+            String(decoding: $0, as: UTF8.self)
+        }
+        #expect(try rendered.get() == "x|1|p")
+        let tree = library.render(try MustacheTemplate("{{K}}|{{#cfg}}{{K}}{{/cfg}}|{{plain}}"), given.value(given.root))
+        #expect(tree == "x|1|p")
     }
 
     static func tag(_ random: inout SplitMix64) -> String {
