@@ -176,7 +176,7 @@ struct ContractFastPathTests {
     }
 
     static let names = ["id", "n", "ok"]
-    static let strings: [TemplateValue] = ["", "a", "abc", "héllo", "🙂🙂", "xxxxxxxx"]
+    static let strings: [TemplateValue] = ["", "a", "abc", "héllo", "🙂🙂", "xxxxxxxx", "a\r\nb"]
 
     static func spec(depth: Int, _ random: inout LinearRegexSeededGenerator) -> InputSpec {
         let type = pick(InputSpec.ValueType.allCases, &random)
