@@ -107,18 +107,10 @@ public struct JSONTape: Sendable {
 
     /// The kind of `node`.
     public func kind(_ node: Int) -> Kind { nodes[node].kind }
-    /// See ``JSONTapeView/count(_:)``.
-    public func count(_ node: Int) -> Int { withView { $0.count(node) } }
     /// See ``JSONTapeView/member(_:_:)-(Int,String)``.
     public func member(_ node: Int, _ name: String) -> Int? { withView { $0.member(node, name) } }
-    /// See ``JSONTapeView/memberValue(_:at:)``.
-    public func memberValue(_ node: Int, at position: Int) -> Int { withView { $0.memberValue(node, at: position) } }
-    /// See ``JSONTapeView/memberName(_:at:is:)``.
-    public func memberName(_ node: Int, at position: Int, is name: String) -> Bool { withView { $0.memberName(node, at: position, is: name) } }
     /// See ``JSONTapeView/string(_:)-(Int)``.
     public func string(_ node: Int) -> String? { withView { $0.string(node) } }
-    /// See ``JSONTapeView/int(_:)``.
-    public func int(_ node: Int) -> Int? { withView { $0.int(node) } }
     /// See ``JSONTapeView/value(_:)``.
     public func value(_ node: Int) -> MustacheValue { withView { $0.value(node) } }
 
@@ -131,16 +123,19 @@ public struct JSONTape: Sendable {
         var kept: [Member] = []
         let start = Int(nodes[node].start)
         for position in 0..<Int(nodes[node].count) where !drop(position) { kept.append(members[start + position]) }
-        for (name, value) in added {
-            if name.utf8.contains(where: { $0 >= 0x80 }) { hasNonASCIINames = true }
-            let nameStart = Int32(text.count)
-            text.append(contentsOf: name.utf8)
-            let nameCount = Int32(text.count) - nameStart
-            kept.append(Member(nameStart: nameStart, nameCount: nameCount, value: append(value)))
-        }
+        for (name, value) in added { kept.append(member(name, value)) }
         nodes[node].start = Int32(members.count)
         nodes[node].count = Int32(kept.count)
         members.append(contentsOf: kept)
+    }
+
+    /// A member called `name` holding `value`, its name and nodes appended.
+    private mutating func member(_ name: String, _ value: MustacheValue) -> Member {
+        if name.utf8.contains(where: { $0 >= 0x80 }) { hasNonASCIINames = true }
+        let nameStart = Int32(text.count)
+        text.append(contentsOf: name.utf8)
+        let nameCount = Int32(text.count) - nameStart
+        return Member(nameStart: nameStart, nameCount: nameCount, value: append(value))
     }
 
     /// Appends `value`'s nodes; its node.
@@ -163,14 +158,7 @@ public struct JSONTape: Sendable {
             node.count = Int32(children.count)
             items.append(contentsOf: children)
         case .object(let object):
-            var children: [Member] = []
-            for (name, member) in object {
-                if name.utf8.contains(where: { $0 >= 0x80 }) { hasNonASCIINames = true }
-                let nameStart = Int32(text.count)
-                text.append(contentsOf: name.utf8)
-                let nameCount = Int32(text.count) - nameStart
-                children.append(Member(nameStart: nameStart, nameCount: nameCount, value: append(member)))
-            }
+            let children = object.map { member($0.key, $0.value) }
             node.kind = .object
             node.start = Int32(members.count)
             node.count = Int32(children.count)

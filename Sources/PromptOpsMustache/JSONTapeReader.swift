@@ -1,7 +1,6 @@
 /// Reads a JSON document into a ``JSONTape``, or refuses it (nil) when it is not JSON or
-/// lies outside the tape's subset. It follows the server's full reader (JSONInput) rule for
-/// rule on everything it accepts: the same numbers (an integer that does not fit `Int` is a
-/// `Double`), the same escapes and the same UTF-8 check.
+/// lies outside the tape's subset. It reads numbers, escapes and UTF-8 with the server's full
+/// reader (JSONInput) through ``JSONScalars``.
 struct JSONTapeReader {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
@@ -129,49 +128,12 @@ struct JSONTapeReader {
     }
 
     private mutating func number() -> Int32? {
-        let start = index
-        var isInteger = true
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < bytes.count, isDigit(bytes[index]) else { return nil }
-        if bytes[index] == UInt8(ascii: "0") {
-            index += 1
-            if index < bytes.count, isDigit(bytes[index]) { return nil }
-        } else {
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+        switch try? JSONScalars.number(in: bytes, at: &index) {
+        case .int(let int)?: return add(.int, scalar: Int64(int))
+        case .double(let double)?: return add(.double, scalar: Int64(bitPattern: double.bitPattern))
+        default: return nil
         }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            isInteger = false
-            index += 1
-            guard index < bytes.count, isDigit(bytes[index]) else { return nil }
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            isInteger = false
-            index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < bytes.count, isDigit(bytes[index]) else { return nil }
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-        }
-        if isInteger, let int = integer(from: start, to: index) { return add(.int, scalar: Int64(int)) }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let double = Double(text), double.isFinite else { return nil }
-        return add(.double, scalar: Int64(bitPattern: double.bitPattern))
     }
-
-    private func integer(from start: Int, to end: Int) -> Int? {
-        let negative = bytes[start] == UInt8(ascii: "-")
-        var magnitude: UInt = 0
-        for position in (negative ? start + 1 : start)..<end {
-            let (times10, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(UInt(bytes[position] &- UInt8(ascii: "0")))
-            if overflow1 || overflow2 { return nil }
-            magnitude = sum
-        }
-        if negative { return magnitude <= UInt(Int.max) + 1 ? Int(truncatingIfNeeded: 0 &- magnitude) : nil }
-        return magnitude <= UInt(Int.max) ? Int(magnitude) : nil
-    }
-
-    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     /// A string node: a run without escapes stays where it lies in the tape's copy of the
     /// document; one with escapes is decoded onto the end of the tape's text.
@@ -187,7 +149,7 @@ struct JSONTapeReader {
         if bytes[index] == UInt8(ascii: "\"") {
             let run = UnsafeBufferPointer(rebasing: bytes[start..<index])
             index += 1
-            if highBits >= 0x80, !Self.isValidUTF8(run) { return nil }
+            if highBits >= 0x80, JSONScalars.validString(run) == nil { return nil }
             return add(.string, start: start, count: run.count)
         }
         var utf8 = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
@@ -195,7 +157,7 @@ struct JSONTapeReader {
             let byte = bytes[index]
             if byte < 0x20 { return nil }
             if byte == UInt8(ascii: "\\") {
-                guard escape(into: &utf8) else { return nil }
+                do { try JSONScalars.escape(in: bytes, at: &index, into: &utf8) } catch { return nil }
             } else {
                 utf8.append(byte)
                 index += 1
@@ -203,62 +165,9 @@ struct JSONTapeReader {
             guard index < bytes.count else { return nil }
         }
         index += 1
-        guard utf8.withUnsafeBufferPointer({ Self.isValidUTF8($0) }) else { return nil }
+        guard utf8.withUnsafeBufferPointer({ JSONScalars.validString($0) }) != nil else { return nil }
         let textStart = tape.text.count
         tape.text.append(contentsOf: utf8)
         return add(.string, start: textStart, count: utf8.count)
-    }
-
-    /// Whether `utf8` is valid UTF-8 (decoding replaces invalid sequences, so a valid input reads back unchanged).
-    private static func isValidUTF8(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
-        String(decoding: utf8, as: UTF8.self).utf8.elementsEqual(utf8)
-    }
-
-    private mutating func escape(into utf8: inout [UInt8]) -> Bool {
-        index += 1
-        guard index < bytes.count else { return false }
-        let code = bytes[index]
-        index += 1
-        switch code {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(code)
-        case UInt8(ascii: "b"): utf8.append(0x08)
-        case UInt8(ascii: "f"): utf8.append(0x0C)
-        case UInt8(ascii: "n"): utf8.append(0x0A)
-        case UInt8(ascii: "r"): utf8.append(0x0D)
-        case UInt8(ascii: "t"): utf8.append(0x09)
-        case UInt8(ascii: "u"):
-            guard var scalar = hex4() else { return false }
-            if (0xD800..<0xDC00).contains(scalar) {
-                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else { return false }
-                index += 2
-                guard let low = hex4(), (0xDC00..<0xE000).contains(low) else { return false }
-                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-            } else if (0xDC00..<0xE000).contains(scalar) {
-                return false
-            }
-            guard let unicode = Unicode.Scalar(scalar) else { return false }
-            utf8.append(contentsOf: String(Character(unicode)).utf8)
-        default:
-            return false
-        }
-        return true
-    }
-
-    private mutating func hex4() -> UInt32? {
-        guard index + 4 <= bytes.count else { return nil }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt32
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: return nil
-            }
-            value = value * 16 + digit
-            index += 1
-        }
-        return value
     }
 }

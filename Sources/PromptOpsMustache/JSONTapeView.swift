@@ -43,8 +43,8 @@ public struct JSONTapeView: MustacheDocument {
 
     /// Whether member `position` of object `node` is called `name`, compared as `String`s do.
     public func memberName(_ node: Int, at position: Int, is name: String) -> Bool {
-        let member = members[Int(nodes[node].start) + position]
-        return find(name, in: members[Int(nodes[node].start) + position ..< Int(nodes[node].start) + position + 1]) == member.value
+        let at = Int(nodes[node].start) + position
+        return find(name, in: members[at..<(at + 1)]) != nil
     }
 
     /// Item `position` of array `node`.

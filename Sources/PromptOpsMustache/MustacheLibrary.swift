@@ -69,15 +69,8 @@ public struct MustacheLibrary: Sendable {
     /// into an answer skips a copy and a UTF-8 check.
     public func renderBounded<R>(_ template: MustacheTemplate, _ context: MustacheValue,
                                  bytes body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, MustacheRenderLimit> {
-        let program = template.program
-        var renderer = MustacheRenderer(
-            document: MustacheValueTree(), templates: templates, escapesHTML: escaping == .html, context: context,
-            capacity: min(program.capacityHint, maximumOutputBytes), steps: maximumRenderSteps)
-        renderer.maximumOutput = maximumOutputBytes
-        renderer.render(program, from: 0, to: program.instructions.count)
-        if let limit = renderer.stopped { return .failure(limit) }
-        if renderer.output.byteCount > maximumOutputBytes { return .failure(.outputBytes) }
-        return .success(renderer.output.withBytes(body))
+        var result: R?
+        return render(template, document: MustacheValueTree(), context: context) { result = body($0) }.map { result! }
     }
 
     /// Renders like ``renderBounded(_:_:bytes:)`` with the values of a JSON tape, read in
@@ -85,21 +78,32 @@ public struct MustacheLibrary: Sendable {
     /// the same document would (``JSONTapeView/value(_:)``), byte for byte, without building it.
     public func renderBounded<R>(_ template: MustacheTemplate, view: JSONTapeView, context: Int,
                                  bytes body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, MustacheRenderLimit> {
-        let program = template.program
-        var renderer = MustacheRenderer(
-            document: view, templates: templates, escapesHTML: escaping == .html, context: Int32(context),
-            capacity: min(program.capacityHint, maximumOutputBytes), steps: maximumRenderSteps)
-        renderer.maximumOutput = maximumOutputBytes
-        renderer.render(program, from: 0, to: program.instructions.count)
-        if let limit = renderer.stopped { return .failure(limit) }
-        if renderer.output.byteCount > maximumOutputBytes { return .failure(.outputBytes) }
-        return .success(renderer.output.withBytes(body))
+        var result: R?
+        return render(template, document: view, context: Int32(context)) { result = body($0) }.map { result! }
     }
 
     /// ``renderBounded(_:view:context:bytes:)`` through a view of `tape`.
     public func renderBounded<R>(_ template: MustacheTemplate, tape: JSONTape, context: Int,
                                  bytes body: (UnsafeBufferPointer<UInt8>) -> R) -> Result<R, MustacheRenderLimit> {
         tape.withView { renderBounded(template, view: $0, context: context, bytes: body) }
+    }
+
+    /// The bounded render of `template` with `context` read through `document`, its bytes
+    /// handed to `body`. Generic over the document only, not over what `body` makes: called
+    /// from a function generic over that, it would not be specialized, and the renderer would
+    /// run unspecialized (a render request's CPU rose by a fifth).
+    private func render<Document: MustacheDocument>(
+        _ template: MustacheTemplate, document: Document, context: Document.Value, bytes body: (UnsafeBufferPointer<UInt8>) -> Void
+    ) -> Result<Void, MustacheRenderLimit> {
+        let program = template.program
+        var renderer = MustacheRenderer(
+            document: document, templates: templates, escapesHTML: escaping == .html, context: context,
+            capacity: min(program.capacityHint, maximumOutputBytes), steps: maximumRenderSteps)
+        renderer.maximumOutput = maximumOutputBytes
+        renderer.render(program, from: 0, to: program.instructions.count)
+        if let limit = renderer.stopped { return .failure(limit) }
+        if renderer.output.byteCount > maximumOutputBytes { return .failure(.outputBytes) }
+        return .success(renderer.output.withBytes(body))
     }
 }
 

@@ -9,6 +9,15 @@ struct JSONInput {
         var offset: Int
         var message: String
         var description: String { "invalid JSON at byte \(offset): \(message)" }
+
+        init(offset: Int, message: String) {
+            self.offset = offset
+            self.message = message
+        }
+
+        init(_ malformed: JSONScalars.Malformed) {
+            self.init(offset: malformed.offset, message: malformed.message)
+        }
     }
 
     /// The deepest nesting accepted.
@@ -128,52 +137,8 @@ struct JSONInput {
     }
 
     private mutating func number() throws(Failure) -> TemplateValue {
-        let start = index
-        var isInteger = true
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < bytes.count, isDigit(bytes[index]) else { throw failure("expected a digit") }
-        if bytes[index] == UInt8(ascii: "0") {
-            index += 1
-            if index < bytes.count, isDigit(bytes[index]) { throw failure("leading zeros are not allowed") }
-        } else {
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            isInteger = false
-            index += 1
-            guard index < bytes.count, isDigit(bytes[index]) else { throw failure("expected a digit after '.'") }
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            isInteger = false
-            index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < bytes.count, isDigit(bytes[index]) else { throw failure("expected a digit in the exponent") }
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
-        }
-        // An integer too large for Int is still a number, as a double.
-        if isInteger, let int = integer(from: start, to: index) { return .int(int) }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let double = Double(text), double.isFinite else { throw Failure(offset: start, message: "number out of range") }
-        return .double(double)
+        do { return try JSONScalars.number(in: bytes, at: &index) } catch { throw Failure(error) }
     }
-
-    /// The integer spelled by `bytes[start..<end]` (an optional '-' then digits, already
-    /// checked), or nil when it does not fit an `Int`.
-    private func integer(from start: Int, to end: Int) -> Int? {
-        let negative = bytes[start] == UInt8(ascii: "-")
-        var magnitude: UInt = 0
-        for position in (negative ? start + 1 : start)..<end {
-            let (times10, overflow1) = magnitude.multipliedReportingOverflow(by: 10)
-            let (sum, overflow2) = times10.addingReportingOverflow(UInt(bytes[position] &- UInt8(ascii: "0")))
-            if overflow1 || overflow2 { return nil }
-            magnitude = sum
-        }
-        if negative { return magnitude <= UInt(Int.max) + 1 ? Int(truncatingIfNeeded: 0 &- magnitude) : nil }
-        return magnitude <= UInt(Int.max) ? Int(magnitude) : nil
-    }
-
-    private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     private mutating func string() throws(Failure) -> String {
         index += 1
@@ -196,7 +161,7 @@ struct JSONInput {
             let byte = bytes[index]
             if byte < 0x20 { throw failure("control character in a string (escape it)") }
             if byte == UInt8(ascii: "\\") {
-                try escape(into: &utf8)
+                do { try JSONScalars.escape(in: bytes, at: &index, into: &utf8) } catch { throw Failure(error) }
             } else {
                 utf8.append(byte)
                 index += 1
@@ -209,59 +174,7 @@ struct JSONInput {
 
     /// The string of `utf8`, refused when it is not valid UTF-8.
     private static func validated(_ utf8: UnsafeBufferPointer<UInt8>, at offset: Int) throws(Failure) -> String {
-        let text = String(decoding: utf8, as: UTF8.self)
-        // Decoding replaces invalid sequences, so a valid input reads back unchanged.
-        guard text.utf8.elementsEqual(utf8) else { throw Failure(offset: offset, message: "string is not valid UTF-8") }
+        guard let text = JSONScalars.validString(utf8) else { throw Failure(offset: offset, message: "string is not valid UTF-8") }
         return text
-    }
-
-    private mutating func escape(into utf8: inout [UInt8]) throws(Failure) {
-        index += 1
-        guard index < bytes.count else { throw failure("unterminated escape") }
-        let code = bytes[index]
-        index += 1
-        switch code {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(code)
-        case UInt8(ascii: "b"): utf8.append(0x08)
-        case UInt8(ascii: "f"): utf8.append(0x0C)
-        case UInt8(ascii: "n"): utf8.append(0x0A)
-        case UInt8(ascii: "r"): utf8.append(0x0D)
-        case UInt8(ascii: "t"): utf8.append(0x09)
-        case UInt8(ascii: "u"):
-            var scalar = try hex4()
-            if (0xD800..<0xDC00).contains(scalar) {
-                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                    throw failure("unpaired surrogate")
-                }
-                index += 2
-                let low = try hex4()
-                guard (0xDC00..<0xE000).contains(low) else { throw failure("unpaired surrogate") }
-                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-            } else if (0xDC00..<0xE000).contains(scalar) {
-                throw failure("unpaired surrogate")
-            }
-            guard let unicode = Unicode.Scalar(scalar) else { throw failure("invalid \\u escape") }
-            utf8.append(contentsOf: String(Character(unicode)).utf8)
-        default:
-            throw Failure(offset: index - 1, message: "invalid escape")
-        }
-    }
-
-    private mutating func hex4() throws(Failure) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw failure("expected four hex digits") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt32
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: throw failure("expected four hex digits")
-            }
-            value = value * 16 + digit
-            index += 1
-        }
-        return value
     }
 }
